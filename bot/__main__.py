@@ -1,0 +1,171 @@
+"""The command line: run, import, sync, versions, ask. Domain errors become one line and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from bot import __version__
+from bot.errors import FetchFailed, ListTooLarge, SanctionsBotError, SettingsError
+from bot.log import setup_logging
+from bot.settings import Settings, load_settings
+
+log = logging.getLogger("bot")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(prog="sanctionsbot", description="UN sanctions answers on Discord and here.")
+    parser.add_argument("--version", action="version", version=f"sanctionsbot {__version__}")
+    parser.add_argument("--env-file", type=Path, default=Path(".env"), help="read settings from this file too")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("run", help="start the bot")
+    p = sub.add_parser("import", help="import one UN Consolidated List XML (a file or a URL)")
+    p.add_argument("target", metavar="PATH_OR_URL")
+    p.add_argument("--force", action="store_true", help="accept large removals or an out-of-order list")
+    sub.add_parser("sync", help="fetch UN_LIST_URL and import it if its content changed")
+    sub.add_parser("versions", help="list the imported versions")
+    p = sub.add_parser("ask", help="answer a slash command here, e.g. `ask sanctions count regime:DPRK`")
+    p.add_argument("words", nargs="*", metavar="WORD", help="command path then option:value pairs")
+    p.add_argument("--json", action="store_true", help="print the exact payload Discord would receive")
+    p.add_argument("--guild", type=int, default=None, help="answer as if in this server (id)")
+    p.add_argument("--user", type=int, default=None, help="answer as if asked by this user (id)")
+    p.add_argument("--channel", type=int, default=None, help="answer as if asked in this channel (id)")
+    p.add_argument("--save-files", type=Path, default=None, help="write attachments (charts) to this folder")
+    return parser
+
+
+async def _cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.core import open_core
+    from bot.fetch import fetch
+    from bot.render.terminal import import_report
+    from bot.sources.un_xml import MAX_LIST_BYTES
+
+    target: str = args.target
+    async with open_core(settings) as core:
+        if target.startswith(("http://", "https://")):
+            data = (await fetch(core.session, target, max_bytes=MAX_LIST_BYTES)).body
+        else:
+            path = Path(target)
+            if not path.is_file():
+                raise FetchFailed(f"{target}: no such file")
+            if path.stat().st_size > MAX_LIST_BYTES:
+                raise ListTooLarge(f"refused: {target} is over the {MAX_LIST_BYTES // 2**20} MB cap")
+            data = path.read_bytes()
+        result = await core.importer.import_bytes(data, target, force=args.force)
+        sys.stdout.write(import_report(result))
+    return 0
+
+
+async def _cmd_sync(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.core import open_core
+    from bot.render.terminal import import_report
+
+    async with open_core(settings) as core:
+        outcome = await core.sync.run()
+        if outcome.outcome == "failed":
+            sys.stderr.write(f"sanctionsbot: sync failed, last good data kept: {outcome.error}\n")
+            return 1
+        if outcome.outcome == "not_modified":
+            sys.stdout.write(f"{settings.un_list_url} has not changed since the last sync.\n")
+        elif outcome.result is not None:
+            sys.stdout.write(import_report(outcome.result))
+    return 0
+
+
+async def _cmd_versions(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.core import open_core
+    from bot.render.terminal import versions_table
+    from bot.store import lists as store
+
+    async with open_core(settings) as core:
+        versions = await store.list_versions(core.db)
+        counts = await store.all_version_counts(core.db)
+        sys.stdout.write(versions_table(versions, counts))
+    return 0
+
+
+async def _cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.cli_ask import as_json, ask, readable
+    from bot.core import open_core
+
+    async with open_core(settings) as core:
+        outcome = await ask(core, args.words, guild_id=args.guild, user_id=args.user, channel_id=args.channel)
+    if args.json:
+        sys.stdout.write(as_json(outcome.reply) + "\n")
+    elif outcome.error is not None:
+        sys.stderr.write(f"sanctionsbot: {outcome.error}\n")
+    else:
+        sys.stdout.write(readable(outcome.reply))
+    if args.save_files and outcome.reply.files:
+        args.save_files.mkdir(parents=True, exist_ok=True)
+        for attachment in outcome.reply.files:
+            (args.save_files / Path(attachment.filename).name).write_bytes(attachment.data)
+    return outcome.exit_code
+
+
+async def _cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.app import SanctionsBot, apply_discord_endpoints
+    from bot.core import open_core
+
+    token = settings.require_token()
+    apply_discord_endpoints(settings)
+    async with open_core(settings) as core:
+        bot = SanctionsBot(core)
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        async with bot:
+            runner = asyncio.create_task(bot.start(token.reveal()), name="discord-client")
+            waiter = asyncio.create_task(stop.wait(), name="shutdown-signal")
+            done, _pending = await asyncio.wait({runner, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            if waiter in done:
+                log.info("shutdown requested; closing")
+            await bot.close()
+            waiter.cancel()
+            if runner in done and runner.exception() is not None:
+                raise runner.exception()  # type: ignore[misc]
+    return 0
+
+
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
+    "run": _cmd_run,
+    "import": _cmd_import,
+    "sync": _cmd_sync,
+    "versions": _cmd_versions,
+    "ask": _cmd_ask,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `sanctionsbot` console script and of `python -m bot`."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(dotenv_path=args.env_file)
+    except SettingsError as exc:
+        sys.stderr.write(f"sanctionsbot: configuration error: {exc.message}\n")
+        return 2
+    secrets = [settings.discord_token.reveal()] if settings.discord_token else []
+    setup_logging(settings.log_level if args.command == "run" else "WARNING", settings.log_format, secrets)
+    from bot.cli_ask import UsageError
+
+    try:
+        return asyncio.run(COMMANDS[args.command](settings, args))
+    except UsageError as exc:
+        sys.stderr.write(f"sanctionsbot: {exc}\n")
+        return 2
+    except SanctionsBotError as exc:
+        sys.stderr.write(f"sanctionsbot: {exc.message}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

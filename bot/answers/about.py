@@ -1,0 +1,27 @@
+"""Answers about the bot itself: /about and /help."""
+
+from __future__ import annotations
+
+from bot import __version__
+from bot.answers.context import AnswerContext
+from bot.render.lists import AboutInfo, about_reply, help_reply
+from bot.render.reply import Reply
+from bot.store import lists as store
+
+
+async def about(ctx: AnswerContext) -> Reply:
+    """/about: bot version, list version, sync health, data sources."""
+    core = ctx.core
+    info = AboutInfo(
+        bot_version=__version__,
+        version=core.lists.version,
+        sync=await store.sync_status(core.db),
+        list_url=core.settings.un_list_url,
+        store_error=core.db.last_write_error,
+    )
+    return about_reply(info)
+
+
+async def help_(ctx: AnswerContext) -> Reply:
+    """/help: every command with what it does, grouped by its top-level name."""
+    return help_reply(ctx.core.command_index)

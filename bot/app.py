@@ -1,0 +1,205 @@
+"""The Discord side: the Bot (takes its core in __init__, loads cogs in setup_hook) and the command tree's one error handler."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+import time
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.answers.context import AnswerContext, answer_of
+from bot.core import Core
+from bot.models import CommandInfo
+from bot.errors import SanctionsBotError, UserError
+from bot.render.common import error_reply
+from bot.respond import NO_MENTIONS, send_reply
+from bot.settings import Settings
+from bot.store import meta
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = (
+    "cogs.about",
+    "cogs.sanctions",
+    "cogs.list_sync",
+)
+
+
+def apply_discord_endpoints(settings: Settings) -> None:
+    """Point discord.py at DISCORD_API_BASE / DISCORD_GATEWAY_URL when set (proxies, the local test Discord)."""
+    if settings.discord_api_base:
+        discord.http.Route.BASE = settings.discord_api_base
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+def error_reference() -> str:
+    """A short code a user can quote and we can grep for in the logs."""
+    return secrets.token_hex(3).upper()
+
+
+def command_index(tree: app_commands.CommandTree) -> list[CommandInfo]:
+    """Every leaf command of the tree, by path, with its options: what /help and the terminal list."""
+    out: list[CommandInfo] = []
+
+    def walk(item: app_commands.Command | app_commands.Group) -> None:
+        if isinstance(item, app_commands.Group):
+            for child in item.commands:
+                walk(child)
+            return
+        options = tuple((p.display_name, p.description, p.required) for p in item.parameters)
+        out.append(CommandInfo(item.qualified_name, item.description, options))
+
+    for top in tree.get_commands():
+        if isinstance(top, app_commands.Command | app_commands.Group):
+            walk(top)
+    return sorted(out, key=lambda c: c.path)
+
+
+class SanctionsTree(app_commands.CommandTree["SanctionsBot"]):
+    """The command tree, with the one error handler every command shares."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        """User mistakes get their own message; anything unexpected gets a reference and a logged traceback."""
+        original = getattr(error, "original", error)
+        command = interaction.command.qualified_name if interaction.command else "?"
+        if isinstance(original, UserError):
+            message = original.message
+            log.info("command refused command=%s guild=%s reason=%s", command, interaction.guild_id, type(original).__name__)
+        elif isinstance(original, SanctionsBotError):
+            message = original.message
+            log.warning("command failed command=%s guild=%s error=%s", command, interaction.guild_id, original.message)
+        elif isinstance(error, app_commands.MissingPermissions):
+            message = "You need the Manage Server permission to use this command."
+        elif isinstance(error, app_commands.NoPrivateMessage):
+            message = "This command only works in a server."
+        elif isinstance(error, app_commands.CheckFailure):
+            message = "You cannot use this command here."
+        elif isinstance(error, app_commands.TransformerError):
+            message = f"That value is not a valid {error.type.name.replace('_', ' ')}."
+        elif isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+            message = "This command is out of date on Discord's side; try again in a minute."
+        else:
+            reference = error_reference()
+            log.error(
+                "command crashed command=%s guild=%s reference=%s", command, interaction.guild_id, reference,
+                exc_info=original,
+            )
+            message = f"Something went wrong (reference {reference}). The maintainers can look it up in the logs."
+        try:
+            await send_reply(interaction, error_reply(message))
+        except discord.HTTPException as exc:
+            log.warning("could not deliver an error message command=%s status=%s", command, exc.status)
+
+
+# We never join voice: do not warn about the voice libraries we deliberately do not install.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
+
+class SanctionsBot(commands.Bot):
+    """The bot: a Core plus the cogs that adapt it to slash commands."""
+
+    def __init__(
+        self,
+        core: Core,
+        *,
+        extensions: tuple[str, ...] = EXTENSIONS,
+        run_background: bool = True,
+        **options: Any,
+    ) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=NO_MENTIONS,
+            tree_cls=SanctionsTree,
+            help_command=None,
+            owner_ids=set(core.settings.owner_ids) or None,
+            **options,
+        )
+        self.core = core
+        self.extension_names = extensions
+        self.run_background = run_background
+
+    async def load_cogs(self) -> None:
+        """Load every extension (also used by the terminal, which never logs in)."""
+        for name in self.extension_names:
+            await self.load_extension(name)
+        self.core.command_index = command_index(self.tree)
+
+    async def setup_hook(self) -> None:
+        """Load the cogs, then sync slash commands if they changed since the last sync."""
+        await self.load_cogs()
+        await self.sync_commands()
+
+    def command_payloads(self, guild: discord.abc.Snowflake | None = None) -> list[dict[str, Any]]:
+        """The command definitions as Discord receives them."""
+        return [cmd.to_dict(self.tree) for cmd in self.tree.get_commands(guild=guild)]
+
+    async def sync_commands(self, *, force: bool = False) -> bool:
+        """Sync commands to DEV_GUILD_ID (instant) or globally, skipping it when nothing changed. Return whether synced."""
+        guild_id = self.core.settings.dev_guild_id
+        guild = discord.Object(id=guild_id) if guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        payload = self.command_payloads(guild)
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        key = f"commands_synced:{guild_id or 'global'}:{self.application_id}"
+        if not force and await meta.get(self.core.db, key) == digest:
+            log.info("commands unchanged since last sync scope=%s", guild_id or "global")
+            return False
+        synced = await self.tree.sync(guild=guild)
+        await meta.set(self.core.db, key, digest)
+        log.info("commands synced scope=%s count=%d", guild_id or "global", len(synced))
+        return True
+
+    async def context_for(self, interaction: discord.Interaction) -> AnswerContext:
+        """The answer context of an interaction: who, where, and what they may do."""
+        user = interaction.user
+        permissions = interaction.permissions
+        return AnswerContext(
+            core=self.core,
+            user_id=user.id if user else None,
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            is_owner=await self.is_owner(user) if user else False,
+            can_manage_guild=bool(interaction.guild_id and permissions.manage_guild),
+            locale=str(interaction.locale),
+        )
+
+    async def answer(self, interaction: discord.Interaction, **options: Any) -> None:
+        """Run the command's answer function with these options and send what it returns."""
+        started = time.perf_counter()
+        command = interaction.command
+        fn = answer_of(command.extras) if command else None
+        if fn is None:
+            raise RuntimeError(f"command {command!r} declares no answer function")
+        ctx = await self.context_for(interaction)
+        values = {k: (v.id if isinstance(v, discord.abc.Snowflake) else v) for k, v in options.items()}
+        outcome = "error"
+        try:
+            reply = await fn(ctx, **values)
+            await send_reply(interaction, reply)
+            outcome = "ok"
+        except UserError:
+            outcome = "refused"
+            raise
+        finally:
+            log.info(
+                "command=%s guild=%s user=%s outcome=%s ms=%.1f",
+                command.qualified_name if command else "?", interaction.guild_id,
+                interaction.user.id if interaction.user else None, outcome, (time.perf_counter() - started) * 1000,
+            )
+
+    async def on_ready(self) -> None:
+        """Log who we are once connected."""
+        log.info("connected user=%s guilds=%d", self.user, len(self.guilds))

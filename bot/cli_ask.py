@@ -1,0 +1,207 @@
+"""`sanctionsbot ask`: run a slash command offline, through the same tree, options and answers as Discord."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.answers.context import AnswerContext, answer_of
+from bot.app import SanctionsBot
+from bot.core import Core
+from bot.errors import SanctionsBotError
+from bot.render.common import error_reply
+from bot.render.reply import Reply
+from bot.respond import interaction_payload
+
+Opt = discord.AppCommandOptionType
+
+
+class UsageError(Exception):
+    """The command line does not name a command or gives a bad option: exit code 2."""
+
+
+@dataclass(frozen=True)
+class AskOutcome:
+    """What ask prints and the exit code it ends with."""
+
+    reply: Reply
+    exit_code: int
+    error: str | None = None
+
+
+def find_command(tree: app_commands.CommandTree, path: Sequence[str]) -> app_commands.Command:
+    """The leaf command named by path words (e.g. ["sanctions", "count"]); UsageError listing choices if not."""
+    if not path:
+        raise UsageError("name a command, e.g. `sanctionsbot ask about`; see `sanctionsbot ask help`")
+    level: list[app_commands.Command | app_commands.Group] = [
+        c for c in tree.get_commands() if isinstance(c, app_commands.Command | app_commands.Group)
+    ]
+    node: app_commands.Command | app_commands.Group | None = None
+    for depth, word in enumerate(path):
+        match = next((c for c in level if c.name == word.lower()), None)
+        if match is None:
+            where = " ".join(path[:depth]) or "the top level"
+            names = ", ".join(sorted(c.name for c in level))
+            raise UsageError(f"unknown command {' '.join(path[: depth + 1])!r}; at {where} there is: {names}")
+        node = match
+        level = list(match.commands) if isinstance(match, app_commands.Group) else []
+        if isinstance(match, app_commands.Command) and depth < len(path) - 1:
+            raise UsageError(f"{match.qualified_name!r} has no subcommand {path[depth + 1]!r}; options are name:value")
+    if isinstance(node, app_commands.Group):
+        names = ", ".join(sorted(c.name for c in node.commands))
+        raise UsageError(f"{node.qualified_name!r} is a group; add one of: {names}")
+    assert isinstance(node, app_commands.Command)
+    return node
+
+
+def split_arguments(words: Sequence[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Command path words, then name:value options (words after an option without a colon join its value)."""
+    path: list[str] = []
+    options: list[tuple[str, str]] = []
+    for word in words:
+        match = re.match(r"^([A-Za-z_][\w-]*):(.*)$", word, re.S)
+        if match:
+            options.append((match.group(1), match.group(2)))
+        elif options:
+            name, value = options[-1]
+            options[-1] = (name, f"{value} {word}")
+        else:
+            path.append(word)
+    return path, options
+
+
+_BOOL = {"true": True, "yes": True, "1": True, "on": True, "false": False, "no": False, "0": False, "off": False}
+_TYPE_WORDS = {
+    Opt.string: "text",
+    Opt.integer: "a whole number",
+    Opt.number: "a number",
+    Opt.boolean: "true or false",
+    Opt.channel: "a channel id",
+    Opt.role: "a role id",
+    Opt.user: "a user id",
+    Opt.mentionable: "a user or role id",
+}
+
+
+def convert_option(param: app_commands.Parameter, raw: str) -> Any:
+    """Turn a typed-in value into what Discord would deliver for this option, enforcing its declared limits."""
+    name = param.display_name
+    kind = param.type
+    value: Any
+    if kind == Opt.string:
+        value = raw
+        # For string options discord.py keeps min/max length in min_value/max_value.
+        if param.min_value is not None and len(value) < param.min_value:
+            raise UsageError(f"option {name!r} needs at least {param.min_value} characters")
+        if param.max_value is not None and len(value) > param.max_value:
+            raise UsageError(f"option {name!r} takes at most {param.max_value} characters")
+    elif kind == Opt.integer or kind in (Opt.channel, Opt.role, Opt.user, Opt.mentionable):
+        if not re.fullmatch(r"[+-]?\d+", raw.strip()):
+            raise UsageError(f"option {name!r} takes {_TYPE_WORDS[kind]}, got {raw[:40]!r}")
+        value = int(raw)
+    elif kind == Opt.number:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise UsageError(f"option {name!r} takes a number, got {raw[:40]!r}") from None
+    elif kind == Opt.boolean:
+        if raw.strip().lower() not in _BOOL:
+            raise UsageError(f"option {name!r} takes true or false, got {raw[:40]!r}")
+        value = _BOOL[raw.strip().lower()]
+    else:
+        raise UsageError(f"option {name!r} of type {kind.name} cannot be given in the terminal")
+    if kind in (Opt.integer, Opt.number):
+        if param.min_value is not None and value < param.min_value:
+            raise UsageError(f"option {name!r} must be at least {param.min_value}")
+        if param.max_value is not None and value > param.max_value:
+            raise UsageError(f"option {name!r} must be at most {param.max_value}")
+    if param.choices:
+        for choice in param.choices:
+            if value == choice.value or (isinstance(value, str) and value.lower() == choice.name.lower()):
+                return choice.value
+        names = ", ".join(str(c.value) for c in param.choices)
+        raise UsageError(f"option {name!r} must be one of: {names}")
+    return value
+
+
+def parse_options(command: app_commands.Command, options: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """Keyword arguments for the command's answer, keyed by the callback's parameter names."""
+    params = {p.display_name: p for p in command.parameters}
+    out: dict[str, Any] = {}
+    for name, raw in options:
+        param = params.get(name)
+        if param is None:
+            known = ", ".join(params) or "none"
+            raise UsageError(f"{command.qualified_name!r} has no option {name!r}; its options: {known}")
+        if param.name in out:
+            raise UsageError(f"option {name!r} given twice")
+        out[param.name] = convert_option(param, raw)
+    missing = [p.display_name for p in command.parameters if p.required and p.name not in out]
+    if missing:
+        raise UsageError(f"{command.qualified_name!r} needs option(s): {', '.join(missing)}")
+    return out
+
+
+async def ask(
+    core: Core,
+    words: Sequence[str],
+    *,
+    guild_id: int | None = None,
+    user_id: int | None = None,
+    channel_id: int | None = None,
+) -> AskOutcome:
+    """Resolve and run one command; domain errors become the same ephemeral reply Discord would get."""
+    bot = SanctionsBot(core, run_background=False)
+    try:
+        await bot.load_cogs()
+        path, options = split_arguments(words)
+        command = find_command(bot.tree, path)
+        kwargs = parse_options(command, options)
+        fn = answer_of(command.extras)
+        if fn is None:
+            raise UsageError(f"{command.qualified_name!r} only works on Discord")
+        # The terminal's operator runs the bot: they count as owner and as a server manager.
+        ctx = AnswerContext(core=core, user_id=user_id, guild_id=guild_id, channel_id=channel_id,
+                            is_owner=True, can_manage_guild=guild_id is not None)
+        try:
+            return AskOutcome(await fn(ctx, **kwargs), 0)
+        except SanctionsBotError as exc:
+            return AskOutcome(error_reply(exc.message), exc.exit_code, exc.message)
+    finally:
+        await bot.close()
+
+
+def readable(reply: Reply) -> str:
+    """The reply as plain text: per page, the content, then each embed's title, text, fields and footer."""
+    out: list[str] = []
+    for number, page in enumerate(reply.pages, start=1):
+        if len(reply.pages) > 1:
+            out.append(f"--- page {number} of {len(reply.pages)} ---")
+        if page.content:
+            out.append(page.content)
+        for embed in page.embeds:
+            if embed.title:
+                out.append(f"# {embed.title}")
+            if embed.description:
+                out.append(embed.description)
+            for field in embed.fields:
+                out.append(f"{field.name}: {field.value}")
+            if embed.footer and embed.footer.text:
+                out.append(f"({embed.footer.text})")
+            out.append("")
+    for attachment in reply.files:
+        out.append(f"[attachment {attachment.filename}, {len(attachment.data):,} bytes]")
+    if reply.ephemeral:
+        out.append("(only you would see this answer on Discord)")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def as_json(reply: Reply) -> str:
+    """The exact interaction-callback body the bot would send for this reply."""
+    return json.dumps(interaction_payload(reply), ensure_ascii=False, indent=2)

@@ -1,0 +1,76 @@
+"""The assembled core: settings, store, clock, HTTP session and services, opened and closed together.
+
+`sanctionsbot run` hands a Core to the Discord bot; `sanctionsbot ask|import|sync|versions` use the same Core
+without Discord, so the terminal answers through exactly the code Discord gets.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from bot.clock import Clock, SystemClock
+from bot.models import CommandInfo
+from bot.services.importer import ListImporter
+from bot.services.lists import ListService
+from bot.services.sync import ListSync
+from bot.settings import Settings
+from bot.store.db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Core:
+    """Everything the answers and background jobs need; built once by open_core()."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    session: aiohttp.ClientSession
+    lists: ListService
+    importer: ListImporter
+    sync: ListSync
+    command_index: list[CommandInfo] = field(default_factory=list)
+    extras: dict[str, object] = field(default_factory=dict)
+
+    async def after_import(self) -> None:
+        """Refresh everything derived from the latest list version (caches, indexes, listeners)."""
+        await self.lists.refresh()
+
+
+@asynccontextmanager
+async def open_core(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    session: aiohttp.ClientSession | None = None,
+) -> AsyncIterator[Core]:
+    """Open the store and an HTTP session, build the services, and close it all on the way out."""
+    clock = clock or SystemClock()
+    db = await Database.open(settings.database_path)
+    own_session = session is None
+    http = session or aiohttp.ClientSession()
+    try:
+        importer = ListImporter(db, clock)
+        core = Core(
+            settings=settings,
+            db=db,
+            clock=clock,
+            session=http,
+            lists=ListService(db),
+            importer=importer,
+            sync=ListSync(
+                db, importer, http, clock, url=settings.un_list_url, interval_minutes=settings.sync_interval_minutes
+            ),
+        )
+        await core.lists.refresh()
+        yield core
+    finally:
+        if own_session:
+            await http.close()
+        await db.close()

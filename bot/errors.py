@@ -1,0 +1,157 @@
+"""Domain errors. Each carries what a user needs to know; the tree handler and the CLI turn them into messages.
+
+`UserError`s are the user's mistake (shown ephemerally, CLI exit 2). Other `SanctionsBotError`s are
+operational failures we can describe (shown ephemerally, CLI exit 1). Anything else is a bug.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\x00-\x1f\x7f]")
+
+
+def quote(text: str, limit: int = 60) -> str:
+    """What a user typed, made safe to echo: one line, no backticks or invisible characters, cut, in `code`."""
+    text = _INVISIBLE.sub("", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cs")
+    text = " ".join(text.replace("`", "'").split())
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return f"`{text}`" if text else "`(empty)`"
+
+
+class SanctionsBotError(Exception):
+    """Base of every error we raise on purpose."""
+
+    exit_code = 1
+
+    @property
+    def message(self) -> str:
+        """The one-line message for a user or the terminal."""
+        return str(self)
+
+
+class UserError(SanctionsBotError):
+    """A mistake in what the user asked: shown to them, never logged as a failure."""
+
+    exit_code = 2
+
+
+class SettingsError(SanctionsBotError):
+    """A configuration variable is missing or malformed."""
+
+    exit_code = 2
+
+    def __init__(self, variable: str, problem: str) -> None:
+        self.variable = variable
+        self.problem = problem
+        super().__init__(f"{variable}: {problem}")
+
+
+def _did_you_mean(suggestions: Sequence[str]) -> str:
+    if not suggestions:
+        return ""
+    return " Did you mean " + ", ".join(quote(s) for s in suggestions[:3]) + "?"
+
+
+class ListNotLoaded(UserError):
+    """No UN list has been imported yet."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The UN Consolidated List has not been loaded yet. An administrator can run "
+            "`sanctionsbot sync` (or wait for the scheduled sync)."
+        )
+
+
+class UnknownRegime(UserError):
+    """A regime name that is not on the list."""
+
+    def __init__(self, regime: str, suggestions: Sequence[str] = (), known: Sequence[str] = ()) -> None:
+        self.regime = regime
+        self.suggestions = list(suggestions)
+        self.known = list(known)
+        text = f"There is no regime called {quote(regime)} on the list."
+        text += _did_you_mean(self.suggestions)
+        if not self.suggestions and self.known:
+            text += " Known regimes: " + ", ".join(self.known) + "."
+        super().__init__(text)
+
+
+class UnknownReference(UserError):
+    """A reference number that is not on the list (nor in its history)."""
+
+    def __init__(self, reference: str, suggestions: Sequence[str] = ()) -> None:
+        self.reference = reference
+        self.suggestions = list(suggestions)
+        super().__init__(f"No such entry: {quote(reference)}." + _did_you_mean(self.suggestions))
+
+
+class InvalidOption(UserError):
+    """An option value that is well-typed but not acceptable (a bad date, an empty query, …)."""
+
+    def __init__(self, option: str, problem: str) -> None:
+        self.option = option
+        self.problem = problem
+        super().__init__(f"{quote(option)}: {problem}")
+
+
+class NotPermitted(UserError):
+    """The user may not run this command (owner-only, or Manage Server needed)."""
+
+
+class GuildOnly(UserError):
+    """The command needs a server (it was used in a DM, or from the terminal without --guild)."""
+
+    def __init__(self) -> None:
+        super().__init__("This command only works in a server.")
+
+
+class ImportRefused(SanctionsBotError):
+    """A list file was refused; the store is unchanged."""
+
+
+class NotAConsolidatedList(ImportRefused):
+    """Well-formed XML of another kind (e.g. OFAC's SDN list)."""
+
+
+class MalformedList(ImportRefused):
+    """Not well-formed XML, truncated, or missing what every UN list has."""
+
+
+class HostileXml(ImportRefused):
+    """XML with a DTD, entity declarations or external references."""
+
+
+class ListTooLarge(ImportRefused):
+    """A file or download over the size cap."""
+
+
+class TooManyRemovals(ImportRefused):
+    """The new list would remove more than the allowed share of current entries."""
+
+    def __init__(self, removed: int, current: int, limit: float) -> None:
+        self.removed = removed
+        self.current = current
+        self.limit = limit
+        share = removed / current if current else 0.0
+        super().__init__(
+            f"refused: this list would remove {removed} of {current} current entries ({share:.1%}), "
+            f"more than the {limit:.0%} allowed; a truncated download must not wipe the list. "
+            "Use --force if the removals are real."
+        )
+
+
+class OutOfOrder(ImportRefused):
+    """A list generated before the latest imported version."""
+
+
+class FetchFailed(SanctionsBotError):
+    """Downloading the list (or a feed) failed."""
+
+
+class StoreUnavailable(SanctionsBotError):
+    """The database cannot be opened or written."""

@@ -1,0 +1,128 @@
+"""Answers about the list as it stands: counts and the bot's own status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.models import ListVersion, SyncStatus
+from bot.render.common import COLOUR, count_phrase, version_footer
+from bot.models import CommandInfo
+from bot.render.reply import Reply, make_embed, paginate_embeds
+from bot.services.lists import CountAnswer
+
+
+def count_reply(answer: CountAnswer) -> Reply:
+    """Counts for one regime (a sentence and three fields) or all regimes (a table)."""
+    footer = version_footer(answer.version)
+    if answer.regime is not None:
+        counts = answer.counts[0]
+        embed = make_embed(
+            f"UN sanctions list — {answer.regime}",
+            f"**{count_phrase(counts.individuals, 'individual')}** and **{count_phrase(counts.entities, 'entity', 'entities')}** "
+            f"are on the UN Security Council Consolidated List under the {answer.regime} regime.",
+            fields=[
+                ("Individuals", f"{counts.individuals:,}", True),
+                ("Entities", f"{counts.entities:,}", True),
+                ("Total", f"{counts.total:,}", True),
+            ],
+            footer=footer,
+            colour=COLOUR,
+        )
+        return Reply.embed(embed)
+    width = max([len("Regime"), *(len(c.regime) for c in answer.counts)])
+    lines = [f"{'Regime':<{width}}  Individuals  Entities"]
+    for c in answer.counts:
+        lines.append(f"{c.regime:<{width}}  {c.individuals:>11,}  {c.entities:>8,}")
+    lines.append(f"{'Total':<{width}}  {answer.individuals:>11,}  {answer.entities:>8,}")
+    embed = make_embed(
+        "UN sanctions list — all regimes",
+        f"**{count_phrase(answer.individuals, 'individual')}** and "
+        f"**{count_phrase(answer.entities, 'entity', 'entities')}** are on the UN Security Council "
+        "Consolidated List.\n```\n" + "\n".join(lines) + "\n```",
+        footer=footer,
+        colour=COLOUR,
+    )
+    return Reply.embed(embed)
+
+
+@dataclass(frozen=True)
+class AboutInfo:
+    """Everything /about shows."""
+
+    bot_version: str
+    version: ListVersion | None
+    sync: SyncStatus
+    list_url: str
+    store_error: str | None = None
+    extra_fields: tuple[tuple[str, str], ...] = ()
+
+
+def about_reply(info: AboutInfo) -> Reply:
+    """The bot's version, the list version, the sync's health and the data sources."""
+    if info.version is None:
+        list_text = "Not loaded yet."
+    else:
+        v = info.version
+        list_text = (
+            f"Generated **{v.generated_date}** ({v.generated_at})\n"
+            f"Imported {v.imported_at} · {v.entry_count:,} entries"
+        )
+    sync = info.sync
+    sync_lines = [
+        f"Last success: {sync.last_success_at or 'never'}",
+        f"Last attempt: {sync.last_attempt_at or 'never'}",
+    ]
+    if sync.last_error:
+        sync_lines.append(f"Last error: {sync.last_error}")
+        sync_lines.append(f"Failures in a row: {sync.consecutive_failures}")
+    if sync.next_attempt_at:
+        sync_lines.append(f"Next attempt: {sync.next_attempt_at}")
+    fields = [
+        ("UN list version", list_text, False),
+        ("List sync", "\n".join(sync_lines), False),
+    ]
+    if info.store_error:
+        fields.append(("Database", f"Writes are failing: {info.store_error}", False))
+    fields.extend((name, value, False) for name, value in info.extra_fields)
+    fields.append(
+        (
+            "Data sources",
+            f"UN Security Council Consolidated List: {info.list_url}",
+            False,
+        )
+    )
+    embed = make_embed(
+        f"sanctionsbot {info.bot_version}",
+        "Answers about UN Security Council sanctions — the Consolidated List, its history, "
+        "the 1718 Committee — and posts news digests.",
+        fields=fields,
+        footer=version_footer(info.version),
+        colour=COLOUR,
+    )
+    return Reply.embed(embed)
+
+
+def help_reply(commands: list[CommandInfo]) -> Reply:
+    """One field per command group, one line per command; paginated if it outgrows an embed."""
+    groups: dict[str, list[CommandInfo]] = {}
+    for command in commands:
+        groups.setdefault(command.path.split(" ")[0], []).append(command)
+    fields = []
+    for group, members in sorted(groups.items()):
+        lines = []
+        for c in members:
+            opts = " ".join(f"{n}" if req else f"[{n}]" for n, _d, req in c.options)
+            lines.append(f"`/{c.path}{(' ' + opts) if opts else ''}` — {c.description}")
+        fields.append((f"/{group}", "\n".join(lines), False))
+    embeds = []
+    for start in range(0, max(len(fields), 1), 8):
+        embeds.append(
+            make_embed(
+                "sanctionsbot — commands",
+                "Every answer also works in the terminal: `sanctionsbot ask <command> [option:value …]`."
+                if start == 0 else "",
+                fields=fields[start:start + 8],
+                colour=COLOUR,
+            )
+        )
+    return Reply(paginate_embeds(embeds, per_page=1))

@@ -1,0 +1,146 @@
+"""The list as it stands: the latest version and its counts, kept in memory and refreshed after imports."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.errors import ListNotLoaded, UnknownRegime
+from bot.models import ListVersion, RegimeCount
+from bot.store import lists as store
+from bot.store.db import Database
+
+log = logging.getLogger(__name__)
+
+# Other names people use for a regime, mapped to the list's own spelling (UN_LIST_TYPE).
+REGIME_SYNONYMS = {
+    "northkorea": "DPRK",
+    "democraticpeoplesrepublicofkorea": "DPRK",
+    "1718": "DPRK",
+    "kp": "DPRK",
+    "alqaeda": "Al-Qaida",
+    "isil": "Al-Qaida",
+    "daesh": "Al-Qaida",
+    "isis": "Al-Qaida",
+    "1267": "Al-Qaida",
+    "1988": "Taliban",
+    "1518": "Iraq",
+    "1533": "DRC",
+    "democraticrepublicofthecongo": "DRC",
+    "congo": "DRC",
+    "1591": "Sudan",
+    "1970": "Libya",
+    "2048": "GB",
+    "guineabissau": "GB",
+    "2127": "CAR",
+    "centralafricanrepublic": "CAR",
+    "2140": "Yemen",
+    "2206": "SouthSudan",
+    "2653": "Haiti",
+    "751": "Somalia",
+    "2713": "Somalia",
+    "alshabaab": "Somalia",
+    "2374": "Mali",
+    "1737": "Iran",
+}
+
+VersionListener = Callable[[ListVersion, ListVersion | None], Awaitable[None]]
+
+
+def regime_key(text: str) -> str:
+    """Case- and punctuation-free form of a regime name, for matching what users type."""
+    return re.sub(r"[^a-z0-9]", "", text.casefold())
+
+
+@dataclass(frozen=True)
+class CountAnswer:
+    """Counts of one version, for one regime or all of them."""
+
+    version: ListVersion
+    regime: str | None
+    counts: list[RegimeCount]
+
+    @property
+    def individuals(self) -> int:
+        """Individuals over the regimes in the answer."""
+        return sum(c.individuals for c in self.counts)
+
+    @property
+    def entities(self) -> int:
+        """Entities over the regimes in the answer."""
+        return sum(c.entities for c in self.counts)
+
+
+class ListService:
+    """The latest version and its per-regime counts, cached; listeners hear about each new version."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._version: ListVersion | None = None
+        self._counts: dict[str, RegimeCount] = {}
+        self._listeners: list[VersionListener] = []
+        self._refresh_lock = asyncio.Lock()
+
+    @property
+    def version(self) -> ListVersion | None:
+        """The latest imported version, as of the last refresh."""
+        return self._version
+
+    def require_version(self) -> ListVersion:
+        """The latest version, or ListNotLoaded."""
+        if self._version is None:
+            raise ListNotLoaded()
+        return self._version
+
+    def add_listener(self, listener: VersionListener) -> None:
+        """Call `listener(new, old)` after each refresh that finds a newer version."""
+        self._listeners.append(listener)
+
+    async def refresh(self) -> bool:
+        """Reload the latest version from the store; tell listeners if it changed. Return whether it did."""
+        async with self._refresh_lock:
+            latest = await store.latest_version(self._db)
+            if latest is None or (self._version is not None and latest.id == self._version.id):
+                return False
+            counts = await store.version_counts(self._db, latest.id)
+            old = self._version
+            self._counts = {c.regime: c for c in counts}
+            self._version = latest
+            log.info("list version now id=%d generated=%s", latest.id, latest.generated_at)
+            for listener in self._listeners:
+                try:
+                    await listener(latest, old)
+                except Exception:
+                    log.exception("version listener failed listener=%r", listener)
+            return True
+
+    def regimes(self) -> list[str]:
+        """The regimes on the latest list, as the list spells them."""
+        return sorted(self._counts)
+
+    def resolve_regime(self, text: str, known: Sequence[str] | None = None) -> str:
+        """The list's spelling of a regime a user typed (any case, common synonyms), or UnknownRegime."""
+        names = list(known) if known is not None else self.regimes()
+        wanted = regime_key(text)
+        by_key = {regime_key(name): name for name in names}
+        if wanted in by_key:
+            return by_key[wanted]
+        synonym = REGIME_SYNONYMS.get(wanted)
+        if synonym and synonym in names:
+            return synonym
+        choices = {name: regime_key(name) for name in names}
+        close = process.extract(wanted, choices, scorer=fuzz.ratio, limit=3, score_cutoff=60)
+        raise UnknownRegime(text, [name for _key, _score, name in close], known=names)
+
+    def counts(self, regime: str | None = None) -> CountAnswer:
+        """Counts on the latest list, for one regime (resolved from what the user typed) or all."""
+        version = self.require_version()
+        if regime is None or not regime.strip():
+            return CountAnswer(version, None, [self._counts[r] for r in sorted(self._counts)])
+        name = self.resolve_regime(regime)
+        return CountAnswer(version, name, [self._counts[name]])

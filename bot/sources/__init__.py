@@ -1,0 +1,1 @@
+"""Sources: bytes in, typed records out. No network, no database, no Discord."""

@@ -1,0 +1,186 @@
+"""The SQLite file: connections, PRAGMAs, write transactions and numbered migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.errors import StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+BUSY_TIMEOUT_MS = 5000
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered schema step."""
+
+    version: int
+    name: str
+    sql: str
+
+
+def bundled_migrations() -> list[Migration]:
+    """The migrations shipped in bot/store/migrations, in order."""
+    found = []
+    for item in resources.files("bot.store").joinpath("migrations").iterdir():
+        match = _MIGRATION_NAME.match(item.name)
+        if match:
+            found.append(Migration(int(match.group(1)), match.group(2), item.read_text(encoding="utf-8")))
+    found.sort(key=lambda m: m.version)
+    versions = [m.version for m in found]
+    if versions != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1..n without gaps, found {versions}")
+    return found
+
+
+def schema_version_expected() -> int:
+    """The schema version this code needs."""
+    return len(bundled_migrations())
+
+
+class Database:
+    """One writer connection (write transactions with BEGIN IMMEDIATE) and one reader connection (WAL)."""
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._write_lock = asyncio.Lock()
+        self.last_write_error: str | None = None
+
+    @classmethod
+    async def open(cls, path: Path, *, migrate: bool = True) -> Database:
+        """Open (creating the file and its folder if needed), set PRAGMAs, apply migrations."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreUnavailable(f"cannot create the database folder {path.parent}: {exc.strerror}") from None
+        writer = reader = None
+        try:
+            writer = await aiosqlite.connect(path, isolation_level=None)
+            await _configure(writer)
+            await _run(writer, "PRAGMA journal_mode = WAL")
+            reader = await aiosqlite.connect(path, isolation_level=None)
+            await _configure(reader)
+            db = cls(path, writer, reader)
+            if migrate:
+                await db.migrate()
+            return db
+        except BaseException as exc:
+            for conn in (writer, reader):
+                if conn is not None:
+                    await conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise StoreUnavailable(f"cannot open the database {path}: {exc}") from None
+            raise
+
+    async def close(self) -> None:
+        """Close both connections (a checkpoint happens as the last one closes)."""
+        await self._reader.close()
+        await self._writer.close()
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def schema_version(self) -> int:
+        """The version recorded in the file (PRAGMA user_version)."""
+        row = await self.fetchone("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def migrate(self, migrations: Sequence[Migration] | None = None) -> list[Migration]:
+        """Apply the migrations the file lacks, each in its own transaction; return those applied."""
+        migrations = bundled_migrations() if migrations is None else migrations
+        current = await self.schema_version()
+        if current > len(migrations):
+            raise StoreUnavailable(
+                f"the database {self.path} has schema version {current}, newer than this program's "
+                f"({len(migrations)}); upgrade sanctionsbot"
+            )
+        applied = []
+        async with self._write_lock:
+            for migration in migrations[current:]:
+                script = (
+                    "BEGIN IMMEDIATE;\n"
+                    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);\n"
+                    f"{migration.sql}\n"
+                    f"INSERT INTO schema_migrations VALUES ({migration.version}, '{migration.name}', "
+                    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));\n"
+                    f"PRAGMA user_version = {migration.version};\n"
+                    "COMMIT;"
+                )
+                try:
+                    await self._writer.executescript(script)
+                except sqlite3.Error:
+                    if self._writer.in_transaction:
+                        await self._writer.rollback()
+                    raise
+                log.info("migration applied version=%d name=%s", migration.version, migration.name)
+                applied.append(migration)
+        return applied
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on any error) on the writer connection."""
+        async with self._write_lock:
+            try:
+                await _run(self._writer, "BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                self.last_write_error = str(exc)
+                raise StoreUnavailable(f"cannot write to the database: {exc}") from None
+            try:
+                yield self._writer
+            except BaseException:
+                await self._writer.rollback()
+                raise
+            try:
+                await self._writer.commit()
+            except sqlite3.Error as exc:
+                await self._writer.rollback()
+                self.last_write_error = str(exc)
+                raise StoreUnavailable(f"cannot write to the database: {exc}") from None
+            self.last_write_error = None
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        """Run a read query on the reader connection."""
+        async with self._reader.execute(sql, tuple(params)) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        """Run a read query and return its first row, if any."""
+        async with self._reader.execute(sql, tuple(params)) as cursor:
+            return await cursor.fetchone()
+
+    async def integrity_check(self) -> str:
+        """PRAGMA integrity_check's verdict ('ok' when all is well)."""
+        row = await self.fetchone("PRAGMA integrity_check")
+        return str(row[0]) if row else "no answer"
+
+
+async def _run(conn: aiosqlite.Connection, sql: str) -> None:
+    """Execute one statement and finish it (an unfinished statement blocks COMMIT)."""
+    async with conn.execute(sql) as cursor:
+        await cursor.fetchall()
+
+
+async def _configure(conn: aiosqlite.Connection) -> None:
+    conn.row_factory = sqlite3.Row
+    await _run(conn, "PRAGMA foreign_keys = ON")
+    await _run(conn, f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    await _run(conn, "PRAGMA synchronous = NORMAL")

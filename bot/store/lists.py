@@ -1,0 +1,259 @@
+"""The UN list tables: versions, entry revisions, per-version counts, changes, and the sync state."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.models import Change, Entry, ListDiff, ListVersion, RegimeCount, SyncStatus
+from bot.store.db import Database
+
+_VERSION_COLUMNS = "id, generated_at, sha256, source, imported_at, entry_count, added, removed, amended"
+
+
+def _version(row: sqlite3.Row) -> ListVersion:
+    return ListVersion(*row)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    """An entry as stored in one version: its revision id and content hash, and the record."""
+
+    revision_id: int
+    content_hash: str
+    entry: Entry
+
+
+async def latest_version(db: Database) -> ListVersion | None:
+    """The most recently imported version, if any."""
+    row = await db.fetchone(f"SELECT {_VERSION_COLUMNS} FROM list_versions ORDER BY id DESC LIMIT 1")
+    return _version(row) if row else None
+
+
+async def list_versions(db: Database) -> list[ListVersion]:
+    """Every imported version, oldest first."""
+    rows = await db.fetchall(f"SELECT {_VERSION_COLUMNS} FROM list_versions ORDER BY id")
+    return [_version(r) for r in rows]
+
+
+async def version_by_sha(db: Database, sha256: str) -> ListVersion | None:
+    """The version imported from content with this hash, if any."""
+    row = await db.fetchone(f"SELECT {_VERSION_COLUMNS} FROM list_versions WHERE sha256 = ?", (sha256,))
+    return _version(row) if row else None
+
+
+async def version_counts(db: Database, version_id: int) -> list[RegimeCount]:
+    """Per-regime counts of one version, by regime name."""
+    rows = await db.fetchall(
+        "SELECT regime, individuals, entities FROM version_counts WHERE version_id = ? ORDER BY regime",
+        (version_id,),
+    )
+    return [RegimeCount(*r) for r in rows]
+
+
+async def all_version_counts(db: Database) -> dict[int, list[RegimeCount]]:
+    """Per-regime counts of every version, keyed by version id."""
+    rows = await db.fetchall(
+        "SELECT version_id, regime, individuals, entities FROM version_counts ORDER BY version_id, regime"
+    )
+    out: dict[int, list[RegimeCount]] = {}
+    for version_id, regime, individuals, entities in rows:
+        out.setdefault(version_id, []).append(RegimeCount(regime, individuals, entities))
+    return out
+
+
+async def version_entries(db: Database, version_id: int) -> dict[str, StoredEntry]:
+    """Every entry of one version, keyed by reference number."""
+    rows = await db.fetchall(
+        "SELECT r.id, r.content_hash, r.data FROM version_entries v "
+        "JOIN entry_revisions r ON r.id = v.revision_id WHERE v.version_id = ?",
+        (version_id,),
+    )
+    out = {}
+    for revision_id, content_hash, data in rows:
+        entry = Entry.from_json(data)
+        out[entry.reference] = StoredEntry(revision_id, content_hash, entry)
+    return out
+
+
+async def save_version(
+    db: Database,
+    *,
+    generated_at: str,
+    sha256: str,
+    source: str,
+    imported_at: str,
+    entries: Sequence[Entry],
+    hashes: Sequence[str],
+    diff: ListDiff,
+    previous: dict[str, StoredEntry],
+) -> ListVersion:
+    """Write a new version, its revisions, counts and changes in ONE transaction: all of it or none."""
+    counts: dict[str, list[int]] = {}
+    for entry in entries:
+        pair = counts.setdefault(entry.regime, [0, 0])
+        pair[0 if entry.kind == "individual" else 1] += 1
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "INSERT INTO list_versions (generated_at, sha256, source, imported_at, entry_count, added, removed, amended)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (generated_at, sha256, source, imported_at, len(entries),
+             len(diff.added), len(diff.removed), len(diff.amended)),
+        )
+        version_id = cursor.lastrowid
+        assert version_id is not None
+        # Entries unchanged since the previous version keep their revision; only new content is written.
+        known = {ref: stored.revision_id for ref, stored in previous.items()}
+        revision_ids: dict[str, int] = {}
+        fresh = []
+        for entry, content_hash in zip(entries, hashes, strict=True):
+            old = previous.get(entry.reference)
+            if old is not None and old.content_hash == content_hash:
+                revision_ids[entry.reference] = known[entry.reference]
+            else:
+                fresh.append((entry.reference, content_hash, entry.kind, entry.regime, entry.name,
+                              entry.listed_on, entry.to_json()))
+        if fresh:
+            await conn.executemany(
+                "INSERT OR IGNORE INTO entry_revisions (reference, content_hash, kind, regime, name, listed_on, data)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                fresh,
+            )
+            wanted = {(ref, content_hash) for ref, content_hash, *_ in fresh}
+            refs = sorted({ref for ref, _ in wanted})
+            for start in range(0, len(refs), 500):
+                chunk = refs[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                async with conn.execute(
+                    f"SELECT id, reference, content_hash FROM entry_revisions WHERE reference IN ({marks})",  # noqa: S608
+                    chunk,
+                ) as cur:
+                    for rid, ref, content_hash in await cur.fetchall():
+                        if (ref, content_hash) in wanted:
+                            revision_ids[ref] = rid
+        await conn.executemany(
+            "INSERT INTO version_entries (version_id, revision_id) VALUES (?, ?)",
+            [(version_id, rid) for rid in revision_ids.values()],
+        )
+        await conn.executemany(
+            "INSERT INTO version_counts (version_id, regime, individuals, entities) VALUES (?, ?, ?, ?)",
+            [(version_id, regime, ind, ent) for regime, (ind, ent) in sorted(counts.items())],
+        )
+        change_rows = [
+            (version_id, e.reference, "added", e.kind, e.regime, e.name, "[]", None, revision_ids[e.reference])
+            for e in diff.added
+        ] + [
+            (version_id, e.reference, "removed", e.kind, e.regime, e.name, "[]", previous[e.reference].revision_id, None)
+            for e in diff.removed
+        ] + [
+            (version_id, new.reference, "amended", new.kind, new.regime, new.name, json.dumps(list(fields)),
+             previous[new.reference].revision_id, revision_ids[new.reference])
+            for _old, new, fields in diff.amended
+        ]
+        await conn.executemany(
+            "INSERT INTO entry_changes (version_id, reference, change, kind, regime, name, fields,"
+            " old_revision_id, new_revision_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            change_rows,
+        )
+    return ListVersion(version_id, generated_at, sha256, source, imported_at, len(entries),
+                       len(diff.added), len(diff.removed), len(diff.amended))
+
+
+def _change(row: sqlite3.Row) -> Change:
+    version_id, reference, change, kind, regime, name, fields = row
+    return Change(version_id, reference, change, kind, regime, name, tuple(json.loads(fields)))
+
+
+_CHANGE_COLUMNS = "version_id, reference, change, kind, regime, name, fields"
+
+
+async def changes_of_version(db: Database, version_id: int) -> list[Change]:
+    """The changes one version made, by change kind then reference."""
+    rows = await db.fetchall(
+        f"SELECT {_CHANGE_COLUMNS} FROM entry_changes WHERE version_id = ? ORDER BY change, reference",
+        (version_id,),
+    )
+    return [_change(r) for r in rows]
+
+
+async def changes_after(db: Database, after_version_id: int, *, regime: str | None = None) -> list[Change]:
+    """Every change recorded by versions newer than the given one (0 for all), newest version first."""
+    sql = f"SELECT {_CHANGE_COLUMNS} FROM entry_changes WHERE version_id > ?"
+    params: list[object] = [after_version_id]
+    if regime is not None:
+        sql += " AND regime = ?"
+        params.append(regime)
+    rows = await db.fetchall(sql + " ORDER BY version_id DESC, change, reference", params)
+    return [_change(r) for r in rows]
+
+
+async def changes_of_reference(db: Database, reference: str) -> list[Change]:
+    """The history of one entry: every change that touched it, oldest first."""
+    rows = await db.fetchall(
+        f"SELECT {_CHANGE_COLUMNS} FROM entry_changes WHERE reference = ? ORDER BY version_id", (reference,)
+    )
+    return [_change(r) for r in rows]
+
+
+async def latest_revision(db: Database, reference: str) -> tuple[Entry, int] | None:
+    """The newest stored revision of an entry (also for removed entries) and the last version holding it."""
+    row = await db.fetchone(
+        "SELECT r.data, MAX(v.version_id) FROM entry_revisions r JOIN version_entries v ON v.revision_id = r.id "
+        "WHERE r.reference = ? GROUP BY r.id ORDER BY MAX(v.version_id) DESC LIMIT 1",
+        (reference,),
+    )
+    return (Entry.from_json(row[0]), int(row[1])) if row else None
+
+
+async def all_references(db: Database) -> list[str]:
+    """Every reference number ever stored, sorted."""
+    rows = await db.fetchall("SELECT DISTINCT reference FROM entry_revisions ORDER BY reference")
+    return [r[0] for r in rows]
+
+
+async def listed_on_by_version(db: Database, version_id: int) -> list[tuple[str, str, str, str]]:
+    """(reference, kind, regime, listed_on) of every entry in one version."""
+    rows = await db.fetchall(
+        "SELECT r.reference, r.kind, r.regime, r.listed_on FROM version_entries v "
+        "JOIN entry_revisions r ON r.id = v.revision_id WHERE v.version_id = ?",
+        (version_id,),
+    )
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+async def sync_status(db: Database) -> SyncStatus:
+    """What the last sync did."""
+    row = await db.fetchone(
+        "SELECT last_attempt_at, last_success_at, last_error, consecutive_failures, next_attempt_at, etag,"
+        " last_modified FROM sync_state WHERE id = 1"
+    )
+    return SyncStatus(*row) if row else SyncStatus()
+
+
+async def record_sync(
+    db: Database,
+    *,
+    attempt_at: str,
+    ok: bool,
+    error: str | None = None,
+    next_attempt_at: str | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> None:
+    """Record the outcome of one sync attempt (keeping the validators of the last good download)."""
+    async with db.transaction() as conn:
+        if ok:
+            await conn.execute(
+                "UPDATE sync_state SET last_attempt_at = ?, last_success_at = ?, last_error = NULL,"
+                " consecutive_failures = 0, next_attempt_at = ?, etag = COALESCE(?, etag),"
+                " last_modified = COALESCE(?, last_modified) WHERE id = 1",
+                (attempt_at, attempt_at, next_attempt_at, etag, last_modified),
+            )
+        else:
+            await conn.execute(
+                "UPDATE sync_state SET last_attempt_at = ?, last_error = ?,"
+                " consecutive_failures = consecutive_failures + 1, next_attempt_at = ? WHERE id = 1",
+                (attempt_at, error, next_attempt_at),
+            )

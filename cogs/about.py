@@ -1,0 +1,40 @@
+"""/about and /help."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.answers import about as answers
+from bot.app import SanctionsBot
+
+
+class AboutCog(commands.Cog):
+    """What the bot is, what data it holds, how fresh it is."""
+
+    def __init__(self, bot: SanctionsBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(
+        name="about",
+        description="Bot version, UN list version and its date, last sync, data sources.",
+        extras={"answer": answers.about},
+    )
+    async def about(self, interaction: discord.Interaction) -> None:
+        """/about."""
+        await self.bot.answer(interaction)
+
+    @app_commands.command(
+        name="help",
+        description="What each command does.",
+        extras={"answer": answers.help_},
+    )
+    async def help(self, interaction: discord.Interaction) -> None:
+        """/help."""
+        await self.bot.answer(interaction)
+
+
+async def setup(bot: SanctionsBot) -> None:
+    """Load the extension."""
+    await bot.add_cog(AboutCog(bot))

@@ -1,0 +1,86 @@
+"""Shared fixtures: settings on a temporary database, a core, and a store holding the five shared list versions."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.core import Core, open_core
+from bot.settings import Settings
+from tests.shared_files import UN_LIST_DATES, SharedFilesMissing, shared_dir, un_list
+
+NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Fail the whole run at once, clearly, if the shared material is missing."""
+    try:
+        shared_dir()
+    except SharedFilesMissing as exc:
+        pytest.exit(str(exc), returncode=4)
+
+
+def make_settings(tmp_path: Path, **overrides: object) -> Settings:
+    """Settings for a test: a database under tmp_path, no token, loopback-only URLs."""
+    values: dict[str, object] = {
+        "database_path": tmp_path / "store.sqlite3",
+        "un_list_url": "http://127.0.0.1:9/consolidated.xml",
+        "feeds_allow_private": True,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A clock that stands still at 2026-11-26 12:00 UTC until moved."""
+    return ManualClock(NOW)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings on an empty temporary database."""
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+async def core(settings: Settings, clock: ManualClock) -> AsyncIterator[Core]:
+    """A core on an empty store."""
+    async with open_core(settings, clock=clock) as c:
+        yield c
+
+
+async def _import_all(path: Path) -> None:
+    settings = Settings(database_path=path)
+    async with open_core(settings, clock=ManualClock(NOW)) as c:
+        for date in UN_LIST_DATES:
+            await c.importer.import_bytes(un_list(date).read_bytes(), f"un-{date}.xml")
+
+
+@pytest.fixture(scope="session")
+def loaded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file with the five shared versions imported in date order (built once per run)."""
+    path = tmp_path_factory.mktemp("template") / "loaded.sqlite3"
+    asyncio.run(_import_all(path))
+    return path
+
+
+@pytest.fixture
+def loaded_settings(tmp_path: Path, loaded_template: Path) -> Settings:
+    """Settings on a private copy of the loaded database."""
+    target = tmp_path / "store.sqlite3"
+    shutil.copyfile(loaded_template, target)
+    return make_settings(tmp_path, database_path=target)
+
+
+@pytest.fixture
+async def loaded_core(loaded_settings: Settings, clock: ManualClock) -> AsyncIterator[Core]:
+    """A core whose store holds the five shared versions (2017-06-20 … 2024-09-26)."""
+    async with open_core(loaded_settings, clock=clock) as c:
+        yield c
