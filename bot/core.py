@@ -7,7 +7,7 @@ without Discord, so the terminal answers through exactly the code Discord gets.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -36,7 +36,8 @@ class Core:
     importer: ListImporter
     sync: ListSync
     command_index: list[CommandInfo] = field(default_factory=list)
-    extras: dict[str, object] = field(default_factory=dict)
+    # Each service may add lines to /about: async callables returning (field name, text) pairs.
+    about_sections: list[Callable[[], Awaitable[list[tuple[str, str]]]]] = field(default_factory=list)
 
     async def after_import(self) -> None:
         """Refresh everything derived from the latest list version (caches, indexes, listeners)."""

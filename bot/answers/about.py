@@ -12,12 +12,16 @@ from bot.store import lists as store
 async def about(ctx: AnswerContext) -> Reply:
     """/about: bot version, list version, sync health, data sources."""
     core = ctx.core
+    extra: list[tuple[str, str]] = []
+    for section in core.about_sections:
+        extra.extend(await section())
     info = AboutInfo(
         bot_version=__version__,
         version=core.lists.version,
         sync=await store.sync_status(core.db),
         list_url=core.settings.un_list_url,
         store_error=core.db.last_write_error,
+        extra_fields=tuple(extra),
     )
     return about_reply(info)
 
