@@ -85,12 +85,13 @@ async def running_bot(
     collector = _Collector()
     discord_log = logging.getLogger("discord")
     discord_log.addHandler(collector)
+    ready_before, puts_before = fake.ready_sessions, fake.command_puts
     task: asyncio.Task[None] = asyncio.create_task(bot.start(token), name="bot-under-test")
     run = BotRun(bot, fake, task, collector.records)
     try:
-        await _or_crash(fake.wait_for_ready(timeout), task, "gateway READY")
+        await _or_crash(fake.wait_for_ready(timeout, sessions=ready_before + 1), task, "gateway READY")
         if wait_commands:
-            await _or_crash(fake.wait_for_commands(timeout), task, "application command sync")
+            await _or_crash(fake.wait_for_commands(timeout, puts=puts_before + 1), task, "application command sync")
         if wait_bot_ready:
             await _or_crash(asyncio.wait_for(bot.wait_until_ready(), timeout), task, "the bot's on_ready")
         yield run

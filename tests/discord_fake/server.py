@@ -544,6 +544,16 @@ class FakeDiscord:
         return beats[-1].at if beats else None
 
     @property
+    def ready_sessions(self) -> int:
+        """How many sessions have been sent READY and their GUILD_CREATEs (re-IDENTIFYs count again)."""
+        return self._ready_sessions
+
+    @property
+    def command_puts(self) -> int:
+        """How many times the bot has PUT a command set (global or guild)."""
+        return self._command_puts
+
+    @property
     def sessions(self) -> list[Session]:
         """Gateway sessions, oldest first."""
         return list(self._sessions.values())
