@@ -4,9 +4,9 @@ from .contract import SPEC_PATCHES, Contract, load_contract, message_limit_probl
 from .gateway import Heartbeat, Session
 from .objects import GuildState, snowflake
 from .server import (
-    Fault,
     FakeDiscord,
     FakeDiscordError,
+    Fault,
     InteractionResult,
     InteractionTimeout,
     LoggedRequest,

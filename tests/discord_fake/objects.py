@@ -31,8 +31,16 @@ EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 
 EVERYONE_DEFAULT = (
-    CREATE_INSTANT_INVITE | ADD_REACTIONS | VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES
-    | READ_MESSAGE_HISTORY | USE_EXTERNAL_EMOJIS | USE_APPLICATION_COMMANDS | SEND_MESSAGES_IN_THREADS
+    CREATE_INSTANT_INVITE
+    | ADD_REACTIONS
+    | VIEW_CHANNEL
+    | SEND_MESSAGES
+    | EMBED_LINKS
+    | ATTACH_FILES
+    | READ_MESSAGE_HISTORY
+    | USE_EXTERNAL_EMOJIS
+    | USE_APPLICATION_COMMANDS
+    | SEND_MESSAGES_IN_THREADS
 )
 BOT_DEFAULT = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY | ADD_REACTIONS
 
@@ -50,10 +58,12 @@ def snowflake() -> int:
 
 def iso_now() -> str:
     """The current UTC time as Discord's ISO-8601 timestamp."""
-    return dt.datetime.now(dt.timezone.utc).isoformat()
+    return dt.datetime.now(dt.UTC).isoformat()
 
 
-def make_user(user_id: int, username: str | None = None, *, bot: bool = False, **extra: Any) -> dict[str, Any]:
+def make_user(
+    user_id: int, username: str | None = None, *, bot: bool = False, **extra: Any
+) -> dict[str, Any]:
     """A User object."""
     user = {
         "id": str(user_id),
@@ -71,7 +81,9 @@ def make_user(user_id: int, username: str | None = None, *, bot: bool = False, *
     return user
 
 
-def make_role(role_id: int, name: str, permissions: int, *, position: int = 0, **extra: Any) -> dict[str, Any]:
+def make_role(
+    role_id: int, name: str, permissions: int, *, position: int = 0, **extra: Any
+) -> dict[str, Any]:
     """A Role object."""
     role = {
         "id": str(role_id),
@@ -141,7 +153,9 @@ def normalize_role(raw: dict[str, Any], index: int) -> dict[str, Any]:
     return make_role(rid, name, perms, position=position, **data)
 
 
-def make_member(user: dict[str, Any], roles: list[int], *, joined_at: str | None = None, **extra: Any) -> dict[str, Any]:
+def make_member(
+    user: dict[str, Any], roles: list[int], *, joined_at: str | None = None, **extra: Any
+) -> dict[str, Any]:
     """A guild Member object (with its user)."""
     member = {
         "user": user,
@@ -323,7 +337,9 @@ def apply_edit(msg: dict[str, Any], body: dict[str, Any], new_attachments: list[
     if "content" in body:
         msg["content"] = body["content"] or ""
     if "embeds" in body:
-        msg["embeds"] = [dict(e, type=e.get("type", "rich")) for e in body["embeds"] or [] if isinstance(e, dict)]
+        msg["embeds"] = [
+            dict(e, type=e.get("type", "rich")) for e in body["embeds"] or [] if isinstance(e, dict)
+        ]
     if "components" in body:
         msg["components"] = list(body["components"] or [])
     if "flags" in body and body["flags"] is not None:
