@@ -310,6 +310,9 @@ async def test_subcommand_with_typed_options_and_resolved_channel(fake: FakeDisc
     assert {o["name"]: o["type"] for o in sub["options"]} == {"regime": 3, "limit": 4, "channel": 7}
     assert res.interaction["data"]["resolved"]["channels"][str(NEWS)]["name"] == "news"
     assert res.interaction["member"]["user"]["id"] == str(ALICE)
+    assert int(res.interaction["member"]["permissions"]) & (1 << 5)  # from Alice's Mod role
+    assert int(res.interaction["app_permissions"]) & SEND_MESSAGES
+    assert res.interaction["locale"] == "en-US"
     assert res.message is not None and res.message["content"] == res.data["content"]
     assert fake.messages(GENERAL)[-1]["id"] == res.message["id"]
     assert res.latency is not None and 0 <= res.latency < 3
@@ -542,7 +545,10 @@ def test_contract_applies_the_openapi_file() -> None:
     )
     started = time.perf_counter()
     for i in range(1000):  # distinct bodies, so the memo of identical bodies does not help
-        assert contract.validate("POST", callback, {**good, "data": {**good["data"], "content": f"hi {i}"}}) == []
+        assert (
+            contract.validate("POST", callback, {**good, "data": {**good["data"], "content": f"hi {i}"}})
+            == []
+        )
     assert time.perf_counter() - started < 5.0
 
 
@@ -630,6 +636,36 @@ async def test_429_on_callback_is_retried(fake: FakeDiscord, run: BotRun) -> Non
     statuses = [r.status for r in fake.requests if r.path.startswith("/interactions/")]
     assert statuses[-2:] == [429, 200]
     assert res.latency is not None and res.latency >= 0.05
+
+
+async def test_injected_502_is_retried_after_a_second(fake: FakeDiscord, run: BotRun) -> None:
+    """discord.py retries a 5xx on channel messages after sleeping 1 s (so each injected 5xx costs ≥1 s)."""
+    fault = fake.inject_fault("POST", r"^/channels/\d+/messages$", 502, times=1)
+    res = await fake.invoke("sanctions post", {"channel": NEWS}, permissions=8, locale="de")
+    assert res.interaction["member"]["permissions"] == "8" and res.interaction["locale"] == "de"
+    (followup,) = await res.wait_followups(1, timeout=5)
+    assert followup["content"] == "same=True" and fault.hits == 1
+    statuses = [r.status for r in fake.requests if r.path == f"/channels/{NEWS}/messages"]
+    assert statuses == [502, 200, 200]
+    assert len(fake.messages(NEWS)) == 1
+
+
+async def test_emulated_rate_limit_throttles_the_bot() -> None:
+    """With rate_limit=(2, 0.3) the headers make discord.py pace itself; every message still lands."""
+    fake = build_fake(rate_limit=(2, 0.3))
+    await fake.start()
+    try:
+        async with running_bot(fake, make_bot()) as run:
+            channel = run.bot.get_channel(NEWS)
+            assert isinstance(channel, discord.TextChannel)
+            started = time.perf_counter()
+            await asyncio.gather(*(channel.send(f"m{i}") for i in range(5)))
+            elapsed = time.perf_counter() - started
+            assert sorted(m["content"] for m in fake.messages(NEWS)) == [f"m{i}" for i in range(5)]
+            assert elapsed >= 0.3, elapsed
+            fake.assert_no_violations()
+    finally:
+        await fake.stop()
 
 
 async def test_injected_403_and_ratio_faults(fake: FakeDiscord, run: BotRun) -> None:

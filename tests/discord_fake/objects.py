@@ -343,7 +343,8 @@ def apply_edit(msg: dict[str, Any], body: dict[str, Any], new_attachments: list[
     if "components" in body:
         msg["components"] = list(body["components"] or [])
     if "flags" in body and body["flags"] is not None:
-        msg["flags"] = int(body["flags"]) | (msg.get("flags", 0) & EPHEMERAL)
+        # An edit cannot make a message ephemeral or public: that bit stays as the message was created.
+        msg["flags"] = (int(body["flags"]) & ~EPHEMERAL) | (msg.get("flags", 0) & EPHEMERAL)
     msg["flags"] = msg.get("flags", 0) & ~LOADING
     if "attachments" in body:
         keep = {str(a.get("id")) for a in body["attachments"] or [] if isinstance(a, dict)}

@@ -18,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import EllipsisType
 from typing import Any, NamedTuple
 
 from aiohttp import WSMsgType, web
@@ -324,9 +325,7 @@ class FakeDiscord:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        server = site._server
-        assert server is not None and server.sockets  # type: ignore[union-attr]
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = int(self._runner.addresses[0][1])
         log.info("fake Discord listening on %s", self.base_url)
 
     async def stop(self) -> None:
@@ -533,7 +532,7 @@ class FakeDiscord:
         return self._channels[channel_id]
 
     def messages(self, channel_id: int) -> list[dict[str, Any]]:
-        """Messages in a channel (channel posts and interaction responses), oldest first."""
+        """Messages in a channel (posts and interaction responses, ephemeral ones too), oldest first."""
         return [self._messages[m] for m in self._channel_messages.get(channel_id, []) if m in self._messages]
 
     def message(self, message_id: int) -> dict[str, Any] | None:
@@ -689,6 +688,8 @@ class FakeDiscord:
             self._sockets.discard(ws)
             if session is not None and session.ws is ws:
                 session.ws = None
+                if ws.close_code in (1000, 1001):  # a clean close by the client ends the session
+                    session.resumable = False
             self._notify()
         return ws
 
@@ -960,7 +961,9 @@ class FakeDiscord:
                 if raw:
                     continue
                 raise UnknownOption(f"channel {cid} is not in guild {guild_id}")
-            entry = {k: ch[k] for k in ("id", "name", "type", "parent_id", "nsfw", "flags") if k in ch}
+            entry: dict[str, Any] = {
+                k: ch[k] for k in ("id", "name", "type", "parent_id", "nsfw", "flags") if k in ch
+            }
             perms = guild.member_permissions(invoker, ch) if guild is not None and invoker else 0
             entry["permissions"] = str(perms)
             out.setdefault("channels", {})[cid] = entry
@@ -1067,7 +1070,7 @@ class FakeDiscord:
         options: dict[str, Any] | None = None,
         *,
         user_id: int | None = None,
-        guild_id: int | Any | None = ...,
+        guild_id: int | EllipsisType | None = ...,
         channel_id: int | None = None,
         permissions: int | None = None,
         locale: str = "en-US",
@@ -1097,7 +1100,7 @@ class FakeDiscord:
         *,
         focused: str,
         user_id: int | None = None,
-        guild_id: int | Any | None = ...,
+        guild_id: int | EllipsisType | None = ...,
         channel_id: int | None = None,
         permissions: int | None = None,
         locale: str = "en-US",
@@ -1130,7 +1133,7 @@ class FakeDiscord:
         *,
         focused: str,
         user_id: int | None = None,
-        guild_id: int | Any | None = ...,
+        guild_id: int | EllipsisType | None = ...,
         channel_id: int | None = None,
         permissions: int | None = None,
         locale: str = "en-US",
@@ -1438,13 +1441,18 @@ class FakeDiscord:
             return _error(fault.status, 0, f"{fault.status}: Internal Server Error")
         return _error(fault.status, 0, f"{fault.status}: injected fault")
 
-    def _message_body(self, method: str, template: str, body: Any) -> Any:
+    def _message_body(self, handler: Handler, body: Any) -> Any:
         """The part of a request body that is a message (for the embed/content limits), or None."""
         if not isinstance(body, dict):
             return None
-        if template.startswith("/interactions/"):
+        if handler == self._callback:
             return body.get("data") if body.get("type") in (4, 7) else None
-        if template.startswith(("/channels/{channel_id}/messages", "/webhooks/{webhook_id}/{webhook_token}")):
+        if handler in (
+            self._post_message,
+            self._patch_message,
+            self._post_followup,
+            self._patch_webhook_message,
+        ):
             return body
         return None
 
@@ -1459,7 +1467,8 @@ class FakeDiscord:
             self._violate(
                 method, path, f"fake Discord crashed: {exc!r} (a bug in the rig, or a wild request)"
             )
-            response = _error(500, 0, "500: Internal Server Error (fake crashed)")
+            # Not a 5xx: discord.py would retry a 5xx for ~25 s; a 400 fails the bot's call at once.
+            response = _error(400, 0, f"fake Discord crashed: {exc!r}")
         self.requests.append(LoggedRequest(method, path, response.status))
         self._notify()
         return response
@@ -1499,7 +1508,7 @@ class FakeDiscord:
                 and (body is not None or method == "PUT")
             ):
                 problems.extend(self.contract.validate(method, path, body, multipart=multipart))
-        problems.extend(message_limit_problems(self._message_body(method, template, body)))
+        problems.extend(message_limit_problems(self._message_body(handler, body)))
         if multipart and len(files) > 10:
             problems.append(f"{len(files)} files, over Discord's 10 per message")
         if files and sum(len(b) for _, b in files) > ATTACHMENT_SIZE_LIMIT:
@@ -1516,6 +1525,8 @@ class FakeDiscord:
             )
         )
         bucket_headers, over = self._ratelimit_headers(method, template, major or "")
+        for p in problems:  # recorded even if a fault or rate limit answers instead
+            self._violate(method, path, p, body)
         for fault in self.faults:
             if fault.wants(method, path, self._rng):
                 log.info("injecting %s for %s %s", fault.status, method, path)
@@ -1523,19 +1534,12 @@ class FakeDiscord:
         if over is not None:
             self.rate_limited_count += 1
             return self._rate_limited(over, bucket_headers, False)
-        if problems:
-            for p in problems:
-                self._violate(method, path, p, body)
-            if self.reject_invalid:
-                rejected = self._rejected_callback(handler, params, body, problems)
-                if rejected is not None:
-                    return rejected
-                return _error(
-                    400,
-                    50035,
-                    "Invalid Form Body",
-                    errors={"_errors": [{"code": "FAKE_DISCORD_CONTRACT", "message": p} for p in problems]},
-                )
+        if problems and self.reject_invalid:
+            rejected = self._rejected_callback(handler, params, body, problems)
+            if rejected is not None:
+                return rejected
+            errors = {"_errors": [{"code": "FAKE_DISCORD_CONTRACT", "message": p} for p in problems]}
+            return _error(400, 50035, "Invalid Form Body", errors=errors)
         response = await handler(request, body=body, files=files, **params)
         if response.status < 300:
             for k, v in bucket_headers.items():
@@ -1858,7 +1862,7 @@ class FakeDiscord:
         ch = self._channel_or_error(channel_id)
         if isinstance(ch, web.Response):
             return ch
-        msgs = self.messages(int(channel_id))
+        msgs = [m for m in self.messages(int(channel_id)) if not m.get("flags", 0) & obj.EPHEMERAL]
         q = request.query
         if "before" in q:
             msgs = [m for m in msgs if int(m["id"]) < int(q["before"])]
