@@ -73,6 +73,16 @@ class MoreView(discord.ui.View):
         await inter.response.edit_message(content=f"expanded {self.clicks}", view=self)
 
 
+class Feedback(discord.ui.Modal, title="Feedback"):
+    """A one-field modal."""
+
+    note: discord.ui.TextInput[Feedback] = discord.ui.TextInput(label="Your note", custom_id="fb:note")
+
+    async def on_submit(self, inter: discord.Interaction) -> None:
+        """Thank the user, ephemerally."""
+        await inter.response.send_message(f"thanks: {self.note.value}", ephemeral=True)
+
+
 def make_bot(**kwargs: Any) -> commands.Bot:
     """The small bot under test: a /sanctions group with subcommands and a subgroup, plus /ping."""
     bot = commands.Bot(
@@ -178,9 +188,15 @@ def make_bot(**kwargs: Any) -> commands.Bot:
         except discord.NotFound:
             log.info("too late, as expected")
 
+    @app_commands.command(name="feedback", description="Open a modal")
+    async def feedback(inter: discord.Interaction) -> None:
+        """Reply with a modal."""
+        await inter.response.send_modal(Feedback())
+
     bot.tree.add_command(group)
     bot.tree.add_command(ping)
     bot.tree.add_command(nap)
+    bot.tree.add_command(feedback)
 
     async def setup_hook() -> None:
         """Sync the command tree globally."""
@@ -247,7 +263,7 @@ async def test_login_identify_and_command_sync(fake: FakeDiscord, run: BotRun) -
         guild.member_count == 4
     )  # alice, bob, the owner and the bot; only the bot is cached without intents
     names = {c["name"] for c in fake.commands()}
-    assert names == {"sanctions", "ping", "nap"}
+    assert names == {"sanctions", "ping", "nap", "feedback"}
     sanctions = next(c for c in fake.commands() if c["name"] == "sanctions")
     assert sanctions["application_id"] == str(fake.application_id) and sanctions["id"].isdigit()
     subs = {o["name"]: o["type"] for o in sanctions["options"]}
@@ -455,6 +471,35 @@ async def test_forbidden_and_deleted_channels(fake: FakeDiscord, run: BotRun) ->
     assert (await res.wait_followups(1))[0]["content"] == "not found 10003"
     fake.set_channel_status(NEWS, None)
     assert fake.messages(LOCKED) == [] and fake.messages(NEWS) == []
+    fake.assert_no_violations()
+
+
+async def test_modal_open_and_submit(fake: FakeDiscord, run: BotRun) -> None:
+    """A type 9 callback opens a modal; submit_modal sends type 5 with the text inputs."""
+    res = await fake.invoke("feedback")
+    assert res.type == 9 and res.data["title"] == "Feedback"
+    done = await fake.submit_modal(res, {"fb:note": "useful"})
+    assert done.type == 4 and done.data["content"] == "thanks: useful" and done.data["flags"] == 64
+    fake.assert_no_violations()
+
+
+async def test_guild_scoped_sync_is_found_by_invoke(fake: FakeDiscord) -> None:
+    """A bot that syncs to one guild: commands(guild_id) holds them and invoke sends data.guild_id."""
+    bot = make_bot()
+
+    async def setup_hook() -> None:
+        """Copy the global commands to the test guild and sync only there."""
+        bot.tree.copy_global_to(guild=discord.Object(GUILD))
+        await bot.tree.sync(guild=discord.Object(GUILD))
+
+    bot.setup_hook = setup_hook  # type: ignore[method-assign]
+    async with running_bot(fake, bot):
+        assert fake.commands() == [] and {c["name"] for c in fake.commands(GUILD)} >= {"ping", "sanctions"}
+        assert all(c["guild_id"] == str(GUILD) for c in fake.commands(GUILD))
+        res = await fake.invoke("ping")
+        assert res.interaction["data"]["guild_id"] == str(GUILD) and res.data["content"] == "pong"
+        with pytest.raises(UnknownCommand, match="not registered"):
+            await fake.invoke("ping", guild_id=None)
     fake.assert_no_violations()
 
 

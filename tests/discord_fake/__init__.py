@@ -2,6 +2,7 @@
 
 from .contract import SPEC_PATCHES, Contract, load_contract, message_limit_problems
 from .gateway import Heartbeat, Session
+from .harness import BotCrashed, BotRun, running_bot
 from .objects import GuildState, snowflake
 from .server import (
     FakeDiscord,
@@ -18,6 +19,8 @@ from .server import (
 
 __all__ = [
     "SPEC_PATCHES",
+    "BotCrashed",
+    "BotRun",
     "Contract",
     "FakeDiscord",
     "FakeDiscordError",
@@ -34,5 +37,6 @@ __all__ = [
     "Violation",
     "load_contract",
     "message_limit_problems",
+    "running_bot",
     "snowflake",
 ]
