@@ -17,6 +17,7 @@ from discord.ext import commands
 from bot.answers.context import AnswerContext, answer_of
 from bot.core import Core
 from bot.models import CommandInfo
+from bot.options import check_value
 from bot.errors import SanctionsBotError, UserError
 from bot.render.common import error_reply
 from bot.respond import NO_MENTIONS, send_reply
@@ -176,6 +177,17 @@ class SanctionsBot(commands.Bot):
             locale=str(interaction.locale),
         )
 
+    @staticmethod
+    def checked_options(command: app_commands.Command, options: dict[str, Any]) -> dict[str, Any]:
+        """Option values as primitives (objects become ids), each checked against its declared type and limits."""
+        params = {p.name: p for p in command.parameters}
+        out: dict[str, Any] = {}
+        for name, value in options.items():
+            if isinstance(value, discord.abc.Snowflake) and not isinstance(value, int):
+                value = value.id
+            out[name] = check_value(params[name], value) if name in params else value
+        return out
+
     async def answer(self, interaction: discord.Interaction, **options: Any) -> None:
         """Run the command's answer function with these options and send what it returns."""
         started = time.perf_counter()
@@ -183,10 +195,10 @@ class SanctionsBot(commands.Bot):
         fn = answer_of(command.extras) if command else None
         if fn is None:
             raise RuntimeError(f"command {command!r} declares no answer function")
-        ctx = await self.context_for(interaction)
-        values = {k: (v.id if isinstance(v, discord.abc.Snowflake) else v) for k, v in options.items()}
         outcome = "error"
         try:
+            ctx = await self.context_for(interaction)
+            values = self.checked_options(command, options)
             reply = await fn(ctx, **values)
             await send_reply(interaction, reply)
             outcome = "ok"

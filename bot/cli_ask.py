@@ -8,19 +8,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import discord
 from discord import app_commands
 
 from bot.answers.context import AnswerContext, answer_of
 from bot.app import SanctionsBot
 from bot.core import Core
 from bot.errors import SanctionsBotError
+from bot.options import convert_text
 from bot.render.common import error_reply
 from bot.render.reply import Reply
 from bot.respond import interaction_payload
-
-Opt = discord.AppCommandOptionType
-
 
 class UsageError(Exception):
     """The command line does not name a command or gives a bad option: exit code 2."""
@@ -76,60 +73,6 @@ def split_arguments(words: Sequence[str]) -> tuple[list[str], list[tuple[str, st
     return path, options
 
 
-_BOOL = {"true": True, "yes": True, "1": True, "on": True, "false": False, "no": False, "0": False, "off": False}
-_TYPE_WORDS = {
-    Opt.string: "text",
-    Opt.integer: "a whole number",
-    Opt.number: "a number",
-    Opt.boolean: "true or false",
-    Opt.channel: "a channel id",
-    Opt.role: "a role id",
-    Opt.user: "a user id",
-    Opt.mentionable: "a user or role id",
-}
-
-
-def convert_option(param: app_commands.Parameter, raw: str) -> Any:
-    """Turn a typed-in value into what Discord would deliver for this option, enforcing its declared limits."""
-    name = param.display_name
-    kind = param.type
-    value: Any
-    if kind == Opt.string:
-        value = raw
-        # For string options discord.py keeps min/max length in min_value/max_value.
-        if param.min_value is not None and len(value) < param.min_value:
-            raise UsageError(f"option {name!r} needs at least {param.min_value} characters")
-        if param.max_value is not None and len(value) > param.max_value:
-            raise UsageError(f"option {name!r} takes at most {param.max_value} characters")
-    elif kind == Opt.integer or kind in (Opt.channel, Opt.role, Opt.user, Opt.mentionable):
-        if not re.fullmatch(r"[+-]?\d+", raw.strip()):
-            raise UsageError(f"option {name!r} takes {_TYPE_WORDS[kind]}, got {raw[:40]!r}")
-        value = int(raw)
-    elif kind == Opt.number:
-        try:
-            value = float(raw)
-        except ValueError:
-            raise UsageError(f"option {name!r} takes a number, got {raw[:40]!r}") from None
-    elif kind == Opt.boolean:
-        if raw.strip().lower() not in _BOOL:
-            raise UsageError(f"option {name!r} takes true or false, got {raw[:40]!r}")
-        value = _BOOL[raw.strip().lower()]
-    else:
-        raise UsageError(f"option {name!r} of type {kind.name} cannot be given in the terminal")
-    if kind in (Opt.integer, Opt.number):
-        if param.min_value is not None and value < param.min_value:
-            raise UsageError(f"option {name!r} must be at least {param.min_value}")
-        if param.max_value is not None and value > param.max_value:
-            raise UsageError(f"option {name!r} must be at most {param.max_value}")
-    if param.choices:
-        for choice in param.choices:
-            if value == choice.value or (isinstance(value, str) and value.lower() == choice.name.lower()):
-                return choice.value
-        names = ", ".join(str(c.value) for c in param.choices)
-        raise UsageError(f"option {name!r} must be one of: {names}")
-    return value
-
-
 def parse_options(command: app_commands.Command, options: Sequence[tuple[str, str]]) -> dict[str, Any]:
     """Keyword arguments for the command's answer, keyed by the callback's parameter names."""
     params = {p.display_name: p for p in command.parameters}
@@ -141,7 +84,7 @@ def parse_options(command: app_commands.Command, options: Sequence[tuple[str, st
             raise UsageError(f"{command.qualified_name!r} has no option {name!r}; its options: {known}")
         if param.name in out:
             raise UsageError(f"option {name!r} given twice")
-        out[param.name] = convert_option(param, raw)
+        out[param.name] = convert_text(param, raw)
     missing = [p.display_name for p in command.parameters if p.required and p.name not in out]
     if missing:
         raise UsageError(f"{command.qualified_name!r} needs option(s): {', '.join(missing)}")
@@ -162,7 +105,6 @@ async def ask(
         await bot.load_cogs()
         path, options = split_arguments(words)
         command = find_command(bot.tree, path)
-        kwargs = parse_options(command, options)
         fn = answer_of(command.extras)
         if fn is None:
             raise UsageError(f"{command.qualified_name!r} only works on Discord")
@@ -170,6 +112,7 @@ async def ask(
         ctx = AnswerContext(core=core, user_id=user_id, guild_id=guild_id, channel_id=channel_id,
                             is_owner=True, can_manage_guild=guild_id is not None)
         try:
+            kwargs = parse_options(command, options)
             return AskOutcome(await fn(ctx, **kwargs), 0)
         except SanctionsBotError as exc:
             return AskOutcome(error_reply(exc.message), exc.exit_code, exc.message)

@@ -16,6 +16,7 @@ from bot.settings import Settings
 from tests.shared_files import UN_LIST_DATES, SharedFilesMissing, shared_dir, un_list
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+OWNER_ID = 1_160_000_000_000_000_099
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -31,7 +32,9 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "database_path": tmp_path / "store.sqlite3",
         "un_list_url": "http://127.0.0.1:9/consolidated.xml",
+        "sync_interval_minutes": 0,  # no scheduled sync unless a test asks for one
         "feeds_allow_private": True,
+        "owner_ids": frozenset({OWNER_ID}),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
