@@ -37,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", type=int, default=None, help="answer as if asked by this user (id)")
     p.add_argument("--channel", type=int, default=None, help="answer as if asked in this channel (id)")
     p.add_argument("--save-files", type=Path, default=None, help="write attachments (charts) to this folder")
+    p = sub.add_parser("backup", help="copy the database to PATH (safe while the bot runs)")
+    p.add_argument("path", type=Path, metavar="PATH")
+    p = sub.add_parser("restore", help="check PATH, then copy it over the database (stop the bot first)")
+    p.add_argument("path", type=Path, metavar="PATH")
+    sub.add_parser("health", help="exit 0 if the store opens, its schema is current and the list is fresh")
     return parser
 
 
@@ -83,7 +88,7 @@ async def _cmd_versions(settings: Settings, _args: argparse.Namespace) -> int:
     from bot.render.terminal import versions_table
     from bot.store import lists as store
 
-    async with open_core(settings) as core:
+    async with open_core(settings, writable=False) as core:
         versions = await store.list_versions(core.db)
         counts = await store.all_version_counts(core.db)
         sys.stdout.write(versions_table(versions, counts))
@@ -94,7 +99,7 @@ async def _cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     from bot.cli_ask import as_json, ask, readable
     from bot.core import open_core
 
-    async with open_core(settings) as core:
+    async with open_core(settings, writable=False) as core:
         outcome = await ask(core, args.words, guild_id=args.guild, user_id=args.user, channel_id=args.channel)
     if args.json:
         sys.stdout.write(as_json(outcome.reply) + "\n")
@@ -134,12 +139,46 @@ async def _cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+async def _cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.store.backup import backup
+
+    checked = await asyncio.to_thread(backup, settings.database_path, args.path)
+    sys.stdout.write(
+        f"Backed up {settings.database_path} to {checked.path}: schema {checked.schema_version}, "
+        f"{checked.versions} list versions, integrity {checked.integrity}.\n"
+    )
+    return 0
+
+
+async def _cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.store.backup import restore
+
+    checked = await asyncio.to_thread(restore, args.path, settings.database_path)
+    sys.stdout.write(
+        f"Restored {settings.database_path} from {checked.path}: schema {checked.schema_version}, "
+        f"{checked.versions} list versions.\n"
+    )
+    return 0
+
+
+async def _cmd_health(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.services.health import check_health
+
+    verdict = await check_health(settings.database_path, SystemClock().now(), settings.list_max_age_hours)
+    (sys.stdout if verdict.ok else sys.stderr).write(f"{verdict.summary}\n")
+    return 0 if verdict.ok else 1
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
     "run": _cmd_run,
     "import": _cmd_import,
     "sync": _cmd_sync,
     "versions": _cmd_versions,
     "ask": _cmd_ask,
+    "backup": _cmd_backup,
+    "restore": _cmd_restore,
+    "health": _cmd_health,
 }
 
 
@@ -152,7 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"sanctionsbot: configuration error: {exc.message}\n")
         return 2
     secrets = [settings.discord_token.reveal()] if settings.discord_token else []
-    setup_logging(settings.log_level if args.command == "run" else "WARNING", settings.log_format, secrets)
+    # Terminal commands print their own one-line outcome; only errors from the log are worth adding there.
+    setup_logging(settings.log_level if args.command == "run" else "ERROR", settings.log_format, secrets)
     from bot.cli_ask import UsageError
 
     try:

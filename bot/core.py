@@ -50,10 +50,21 @@ async def open_core(
     *,
     clock: Clock | None = None,
     session: aiohttp.ClientSession | None = None,
+    writable: bool = True,
 ) -> AsyncIterator[Core]:
-    """Open the store and an HTTP session, build the services, and close it all on the way out."""
+    """Open the store and an HTTP session, build the services, and close it all on the way out.
+
+    With `writable` (the default), a store that cannot take a write (read-only file, full disk) is refused at
+    once with StoreUnavailable, so the program exits cleanly at start-up instead of failing later.
+    """
     clock = clock or SystemClock()
     db = await Database.open(settings.database_path)
+    if writable:
+        try:
+            await db.check_writable()
+        except BaseException:
+            await db.close()
+            raise
     own_session = session is None
     http = session or aiohttp.ClientSession()
     try:

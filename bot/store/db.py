@@ -61,6 +61,15 @@ class Database:
         self._write_lock = asyncio.Lock()
         self.last_write_error: str | None = None
 
+    async def check_writable(self) -> None:
+        """Raise StoreUnavailable unless a write transaction can start (read-only file, locked, disk trouble)."""
+        async with self.transaction() as conn:
+            # A real write (rolled back by the caller's error or kept harmlessly) proves the disk takes data.
+            await conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('write_probe', datetime('now'))"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+            )
+
     @classmethod
     async def open(cls, path: Path, *, migrate: bool = True) -> Database:
         """Open (creating the file and its folder if needed), set PRAGMAs, apply migrations."""
@@ -146,6 +155,12 @@ class Database:
                 raise StoreUnavailable(f"cannot write to the database: {exc}") from None
             try:
                 yield self._writer
+            except sqlite3.OperationalError as exc:
+                # Disk full, read-only file, I/O error: the store is fine up to here; say so, keep going.
+                await self._writer.rollback()
+                self.last_write_error = str(exc)
+                log.warning("database write failed error=%s", exc)
+                raise StoreUnavailable(f"cannot write to the database: {exc}") from None
             except BaseException:
                 await self._writer.rollback()
                 raise

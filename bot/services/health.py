@@ -1,0 +1,48 @@
+"""Is the store usable and the list fresh? For `sanctionsbot health` (container health checks)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.errors import StoreUnavailable
+from bot.store import lists as store
+from bot.store.db import Database, schema_version_expected
+
+
+@dataclass(frozen=True)
+class Health:
+    """The verdict and the facts behind it."""
+
+    ok: bool
+    summary: str
+
+
+async def check_health(path: Path, now: dt.datetime, max_age_hours: int) -> Health:
+    """Open the store without changing it; check the schema is current and the list fresher than the limit."""
+    if not path.is_file():
+        return Health(False, f"no database at {path}")
+    try:
+        db = await Database.open(path, migrate=False)
+    except StoreUnavailable as exc:
+        return Health(False, exc.message)
+    try:
+        schema = await db.schema_version()
+        if schema != schema_version_expected():
+            return Health(False, f"schema version {schema}, expected {schema_version_expected()} (restart to migrate)")
+        latest = await store.latest_version(db)
+        if latest is None:
+            return Health(False, "no list imported yet")
+        status = await store.sync_status(db)
+        refreshed = max(filter(None, [status.last_success_at, latest.imported_at]))
+        age = now - dt.datetime.fromisoformat(refreshed)
+        hours = age.total_seconds() / 3600
+        facts = f"list generated {latest.generated_date}, last refreshed {hours:.1f} h ago"
+        if status.last_error:
+            facts += f"; last sync error: {status.last_error}"
+        if hours > max_age_hours:
+            return Health(False, f"stale: {facts} (limit {max_age_hours} h)")
+        return Health(True, f"ok: schema {schema}, {facts}")
+    finally:
+        await db.close()

@@ -1,0 +1,162 @@
+"""Backups, checked restores, health, a read-only store at start-up, and SIGKILL in the middle of an import."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.core import open_core
+from bot.errors import StoreUnavailable
+from bot.services.health import check_health
+from bot.settings import Settings
+from bot.store import lists as store
+from bot.store.backup import backup, check_file, restore
+from tests.shared_files import REPO_ROOT, un_list
+
+NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+
+
+async def test_backup_while_open_then_restore(tmp_path: Path, loaded_settings: Settings) -> None:
+    async with open_core(loaded_settings) as core:
+        checked = backup(loaded_settings.database_path, tmp_path / "backup.sqlite3")
+        assert checked.versions == 5 and checked.integrity == "ok"
+        with pytest.raises(StoreUnavailable, match="already exists"):
+            backup(loaded_settings.database_path, tmp_path / "backup.sqlite3")
+    fresh = tmp_path / "fresh.sqlite3"
+    async with open_core(Settings(database_path=fresh)):
+        pass
+    restore(tmp_path / "backup.sqlite3", fresh)
+    async with open_core(Settings(database_path=fresh)) as core:
+        assert len(await store.list_versions(core.db)) == 5
+        assert await core.db.integrity_check() == "ok"
+
+
+@pytest.mark.parametrize("content", [b"", b"hello world" * 100, b"SQLite format 3\x00" + b"\x00" * 200])
+def test_restore_refuses_what_is_not_a_sound_database(tmp_path: Path, loaded_settings: Settings,
+                                                       content: bytes) -> None:
+    bad = tmp_path / "bad.sqlite3"
+    bad.write_bytes(content)
+    before = loaded_settings.database_path.read_bytes()
+    with pytest.raises(StoreUnavailable):
+        restore(bad, loaded_settings.database_path)
+    assert loaded_settings.database_path.read_bytes() == before
+
+
+def test_restore_refuses_another_sqlite_database(tmp_path: Path) -> None:
+    other = tmp_path / "other.sqlite3"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE notes (x)")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreUnavailable, match="not a sanctionsbot database"):
+        check_file(other)
+
+
+async def test_health(tmp_path: Path, loaded_settings: Settings) -> None:
+    assert not (await check_health(tmp_path / "none.sqlite3", NOW, 48)).ok
+    verdict = await check_health(loaded_settings.database_path, NOW, 48)
+    assert verdict.ok and "2024-09-26" in verdict.summary
+    stale = await check_health(loaded_settings.database_path, NOW + dt.timedelta(days=3), 48)
+    assert not stale.ok and stale.summary.startswith("stale")
+    empty = tmp_path / "empty.sqlite3"
+    async with open_core(Settings(database_path=empty)):
+        pass
+    assert (await check_health(empty, NOW, 48)).summary == "no list imported yet"
+
+
+def _make_unwritable(path: Path) -> bool:
+    """Make a file impossible to write, even for root (chattr +i where the file system allows it)."""
+    os.chmod(path, 0o444)
+    if os.geteuid() != 0:
+        return True
+    return shutil.which("chattr") is not None and subprocess.run(
+        ["chattr", "+i", str(path)], capture_output=True, check=False
+    ).returncode == 0
+
+
+async def test_read_only_store_is_refused_at_start_up(tmp_path: Path, loaded_settings: Settings) -> None:
+    path = loaded_settings.database_path
+    if not _make_unwritable(path):
+        pytest.skip("cannot make a file read-only for this user here")
+    try:
+        with pytest.raises(StoreUnavailable) as info:
+            async with open_core(loaded_settings):
+                pass
+        assert "readonly" in info.value.message or "read-only" in info.value.message
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "sync"], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+            env={**os.environ, "DATABASE_PATH": str(path), "PYTHONPATH": str(REPO_ROOT)}, check=False,
+        )
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert result.stderr.startswith("sanctionsbot: cannot") and result.stderr.count("\n") == 1
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], capture_output=True, check=False)
+        os.chmod(path, 0o644)
+
+
+async def test_write_failure_at_run_time_is_reported_not_fatal(loaded_settings: Settings) -> None:
+    async with open_core(loaded_settings) as core:
+        async with core.db.transaction() as conn:
+            await conn.execute("PRAGMA max_page_count = 1")  # nothing more fits: "database or disk is full"
+        big = "x" * 200_000
+        with pytest.raises(StoreUnavailable, match="cannot write"):
+            async with core.db.transaction() as conn:
+                await conn.execute("INSERT INTO meta (key, value) VALUES ('big', ?)", (big,))
+        assert core.db.last_write_error and "full" in core.db.last_write_error
+        # Reads still answer.
+        assert (await store.latest_version(core.db)) is not None
+        assert core.lists.counts("DPRK").individuals == 80
+
+
+def test_sigkill_inside_the_import_transaction_leaves_the_previous_version(tmp_path: Path,
+                                                                          loaded_template: Path) -> None:
+    db = tmp_path / "kill.sqlite3"
+    shutil.copyfile(loaded_template, db)
+    # A list the store does not hold yet (same content as 2024-09-26, other generation date).
+    newer = tmp_path / "newer.xml"
+    newer.write_bytes(un_list("2024-09-26").read_bytes().replace(b"2024-09-26T00:00:07.514Z", b"2024-10-01T00:00:00Z"))
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.fixtures.import_child", str(db), str(newer)],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert child.stdout is not None
+        lines = []
+        for line in child.stdout:
+            lines.append(line.strip())
+            if line.strip() == "IN_TRANSACTION":
+                child.send_signal(signal.SIGKILL)
+                break
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert lines[-1] == "IN_TRANSACTION" and child.returncode == -signal.SIGKILL
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        versions = conn.execute("SELECT COUNT(*), MAX(generated_at) FROM list_versions").fetchone()
+        assert versions == (5, "2024-09-26T00:00:07.514Z")
+        orphans = conn.execute(
+            "SELECT COUNT(*) FROM version_entries WHERE version_id NOT IN (SELECT id FROM list_versions)"
+        ).fetchone()[0]
+        assert orphans == 0
+    finally:
+        conn.close()
+    # And the next import goes through.
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "import", str(newer)],
+        cwd=tmp_path, env={**os.environ, "DATABASE_PATH": str(db), "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Imported version 6" in done.stdout
