@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -71,6 +72,11 @@ async def version_entries(db: Database, version_id: int) -> dict[str, StoredEntr
         "JOIN entry_revisions r ON r.id = v.revision_id WHERE v.version_id = ?",
         (version_id,),
     )
+    # Decoding a thousand JSON records takes tens of milliseconds: keep it off the event loop.
+    return await asyncio.to_thread(_decode_entries, rows)
+
+
+def _decode_entries(rows: list[sqlite3.Row]) -> dict[str, StoredEntry]:
     out = {}
     for revision_id, content_hash, data in rows:
         entry = Entry.from_json(data)
@@ -105,16 +111,7 @@ async def save_version(
         version_id = cursor.lastrowid
         assert version_id is not None
         # Entries unchanged since the previous version keep their revision; only new content is written.
-        known = {ref: stored.revision_id for ref, stored in previous.items()}
-        revision_ids: dict[str, int] = {}
-        fresh = []
-        for entry, content_hash in zip(entries, hashes, strict=True):
-            old = previous.get(entry.reference)
-            if old is not None and old.content_hash == content_hash:
-                revision_ids[entry.reference] = known[entry.reference]
-            else:
-                fresh.append((entry.reference, content_hash, entry.kind, entry.regime, entry.name,
-                              entry.listed_on, entry.to_json()))
+        revision_ids, fresh = await asyncio.to_thread(_split_revisions, entries, hashes, previous)
         if fresh:
             await conn.executemany(
                 "INSERT OR IGNORE INTO entry_revisions (reference, content_hash, kind, regime, name, listed_on, data)"
@@ -159,6 +156,22 @@ async def save_version(
         )
     return ListVersion(version_id, generated_at, sha256, source, imported_at, len(entries),
                        len(diff.added), len(diff.removed), len(diff.amended))
+
+
+def _split_revisions(
+    entries: Sequence[Entry], hashes: Sequence[str], previous: dict[str, StoredEntry]
+) -> tuple[dict[str, int], list[tuple[str, ...]]]:
+    """Revision ids kept from the previous version, and rows to write for new content (CPU work, for a thread)."""
+    revision_ids: dict[str, int] = {}
+    fresh: list[tuple[str, ...]] = []
+    for entry, content_hash in zip(entries, hashes, strict=True):
+        old = previous.get(entry.reference)
+        if old is not None and old.content_hash == content_hash:
+            revision_ids[entry.reference] = old.revision_id
+        else:
+            fresh.append((entry.reference, content_hash, entry.kind, entry.regime, entry.name,
+                          entry.listed_on, entry.to_json()))
+    return revision_ids, fresh
 
 
 def _change(row: sqlite3.Row) -> Change:
