@@ -1,0 +1,194 @@
+"""Hostile option values, and a bot running in a background thread so hypothesis can drive it synchronously."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import shutil
+import sqlite3
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from hypothesis import strategies as st
+
+from bot.app import SanctionsBot
+from bot.clock import ManualClock
+from bot.core import Core, open_core
+from tests.conftest import NOW, make_settings
+from tests.discord_fake import FakeDiscord
+from tests.discord_fake.harness import running_bot
+from tests.e2e.conftest import CHANNEL, GUILD, MOD_ROLE, OTHER_CHANNEL, new_fake
+
+T = TypeVar("T")
+
+HOSTILE_TEXT = [
+    "", " ", "\t\n ", "@everyone", "@here", "<@123>", "<@!123456789012345678>", "<@&123>", "<#123456789012345678>",
+    "@everyone free coins <@&1150000000000000010>", "**bold** __under__ ~~strike~~ ||spoiler||", "```py\nprint(1)\n```",
+    "`", "'; DROP TABLE list_versions; --", "\" OR 1=1 --", "NEAR(kim ri)", "kim* OR ri AND NOT x", "\"unbalanced",
+    "\x00", "a\x00b", "\u202eevil\u202c", "zero\u200bwidth\u200d", "\ufeffbom", "🇰🇵🚀💥", "Kim Jong-un",
+    "2018-02-30", "18/05/2018", "0000-00-00", "9999-12-31", "1900-01-01", "2018-05-02", "25:00", "7pm", "-1",
+    "x" * 6000, "y" * 100_000, "KPi.033", "KP", "kpi33", "KPi.0333", "DPRK", "Mars/Olympus_Mons", "../../etc/passwd",
+    "http://127.0.0.1:1/feed.xml", "javascript:alert(1)", "<script>alert(1)</script>",
+]
+
+
+def text_values() -> st.SearchStrategy[str]:
+    """Hostile strings: the corpus above, arbitrary text, and the two glued together."""
+    arbitrary = st.text(max_size=200)
+    return st.one_of(
+        st.sampled_from(HOSTILE_TEXT),
+        arbitrary,
+        st.tuples(st.sampled_from(HOSTILE_TEXT), arbitrary).map(lambda p: p[0] + p[1]),
+    )
+
+
+def int_values() -> st.SearchStrategy[Any]:
+    """Integers at and beyond every sensible limit, and values of the wrong type."""
+    return st.one_of(
+        st.sampled_from([0, -1, 1, 2, 24, 25, 26, 99, 100, 101, 1990, 2006, 2026, 3000, 2**31, 2**53, 2**53 + 1, -(2**63)]),
+        st.integers(),
+        st.sampled_from(["twenty", "", "1e3", None, 1.5, True]),
+    )
+
+
+def number_values() -> st.SearchStrategy[Any]:
+    """Floats including the awkward ones, and wrong types."""
+    return st.one_of(st.floats(allow_nan=False), st.sampled_from([0.0, -0.0, 1e308, -1e308, "1,5"]))
+
+
+def id_values(kind: str) -> st.SearchStrategy[Any]:
+    """Known and unknown ids for channel/role/user options."""
+    known = {"channel": [CHANNEL, OTHER_CHANNEL], "role": [MOD_ROLE], "user": [GUILD + 99]}.get(kind, [])
+    return st.one_of(st.sampled_from(known or [1]), st.integers(min_value=1, max_value=2**63), st.just("not-an-id"))
+
+
+def values_for(option_type: int) -> st.SearchStrategy[Any]:
+    """A strategy for one option type (3 string, 4 integer, 5 boolean, 7 channel, 8 role, 6 user, 10 number)."""
+    return {
+        3: text_values(),
+        4: int_values(),
+        5: st.one_of(st.booleans(), st.sampled_from(["yes", 1, None])),
+        6: id_values("user"),
+        7: id_values("channel"),
+        8: id_values("role"),
+        9: id_values("role"),
+        10: number_values(),
+    }.get(option_type, text_values())
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A leaf command as registered with Discord."""
+
+    path: str
+    options: tuple[dict[str, Any], ...]
+
+
+def leaves(commands: list[dict[str, Any]]) -> list[Leaf]:
+    """Every leaf command path with its declared options, from the registered command payloads."""
+    out: list[Leaf] = []
+
+    def walk(prefix: str, options: list[dict[str, Any]]) -> None:
+        subs = [o for o in options if o["type"] in (1, 2)]
+        if not subs:
+            out.append(Leaf(prefix, tuple(options)))
+            return
+        for sub in subs:
+            walk(f"{prefix} {sub['name']}", sub.get("options") or [])
+
+    for command in commands:
+        walk(command["name"], command.get("options") or [])
+    return sorted(out, key=lambda leaf: leaf.path)
+
+
+MENTION = re.compile(r"(?<![`\u200b])@(everyone|here)\b|<@[!&]?\d+>")
+
+
+def unsafe_mentions(body: Any) -> list[str]:
+    """Mention syntax that would ping if mentions were allowed, anywhere in the text of a message body.
+
+    Text inside inline code is shown literally by Discord, so `@everyone` in backticks is fine; escape() adds a
+    zero-width space after '@'. Anything else is reported.
+    """
+    found: list[str] = []
+
+    def scan(value: Any) -> None:
+        if isinstance(value, str):
+            without_code = re.sub(r"`[^`]*`", "", value)
+            found.extend(m.group(0) for m in MENTION.finditer(without_code))
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                if k not in ("custom_id", "url", "proxy_url", "icon_url"):
+                    scan(v)
+        elif isinstance(value, list):
+            for v in value:
+                scan(v)
+
+    scan(body)
+    return found
+
+
+class _ErrorCollector(logging.Handler):
+    """Keeps ERROR records from anywhere (a crashed command, discord.py's 'Ignoring exception …')."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+class ThreadedBot:
+    """The real bot and the fake Discord on an event loop in a background thread."""
+
+    def __init__(self, template: Path, workdir: Path) -> None:
+        self.db_path = workdir / "hostile.sqlite3"
+        shutil.copyfile(template, self.db_path)
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="hostile-bot", daemon=True)
+        self.thread.start()
+        self.stack = contextlib.AsyncExitStack()
+        self.errors = _ErrorCollector()
+        logging.getLogger().addHandler(self.errors)
+        self.fake: FakeDiscord
+        self.core: Core
+        self.call(self._start(), timeout=60)
+
+    async def _start(self) -> None:
+        settings = make_settings(self.db_path.parent, database_path=self.db_path)
+        self.core = await self.stack.enter_async_context(open_core(settings, clock=ManualClock(NOW)))
+        self.fake = new_fake()
+        await self.fake.start()
+        self.stack.push_async_callback(self.fake.stop)
+        bot = SanctionsBot(self.core, run_background=False, guild_ready_timeout=0.05)
+        self.run = await self.stack.enter_async_context(running_bot(self.fake, bot, token="dummy.token.hostile"))
+
+    def call(self, coro: Awaitable[T], timeout: float = 30) -> T:
+        """Run a coroutine on the bot's loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        """Stop the bot, the fake and the loop."""
+        try:
+            self.call(self.stack.aclose(), timeout=30)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(timeout=10)
+            logging.getLogger().removeHandler(self.errors)
+
+
+def snapshot_counter(db_path: Path) -> Callable[[], int]:
+    """A function returning the number of rows changed since it was made (total_changes of a watcher)."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
+
+    def fingerprint() -> int:
+        # data_version only moves when ANOTHER connection commits: exactly "did the bot write?".
+        return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+    return fingerprint
