@@ -345,7 +345,6 @@ FILES: dict[str, dict[str, _Table]] = {
 }
 # Top-level keys that are settings of the file rather than records.
 FILE_SETTINGS: dict[str, dict[str, type]] = {"council.toml": {"first_year": int, "last_year": int}}
-FILE_NAMES = tuple(FILES)
 
 
 @dataclass(frozen=True)
