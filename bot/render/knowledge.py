@@ -317,17 +317,13 @@ def statement_reply(answer: StatementAnswer, *, heading: str | None = None) -> R
     ]
     if st.context:
         fields.append(("Context", st.context, False))
-    if answer.responds_to:
-        fields.append(
-            (
-                "Responds to",
-                "\n".join(
-                    f"{s.speaker} ({KIND_LABELS.get(s.kind, s.kind).lower()}, {s.date}) — `{s.id}`"
-                    for s in answer.responds_to
-                ),
-                False,
-            )
-        )
+    for label, related in (("Responds to", answer.responds_to), ("Bears on", answer.bears_on)):
+        if related:
+            lines = [
+                f"{s.speaker} ({KIND_LABELS.get(s.kind, s.kind).lower()}, {s.date}) — `{s.id}`"
+                for s in related
+            ]
+            fields.append((label, "\n".join(lines), False))
     # Answers quote their own words; evidence (a finding) also gets its summary, which dates and frames it.
     for response, quotes in answer.responses:
         label = f"Answer ({KIND_LABELS.get(response.kind, response.kind).lower()}) — `{response.id}`"

@@ -166,6 +166,7 @@ class StatementAnswer:
     quotes: tuple[Quote, ...]
     publication: Publication
     responds_to: tuple[Statement, ...] = ()
+    bears_on: tuple[Statement, ...] = ()
     responses: tuple[tuple[Statement, tuple[Quote, ...]], ...] = ()
     evidence: tuple[tuple[Statement, tuple[Quote, ...]], ...] = ()
 
@@ -373,6 +374,7 @@ class KnowledgeService:
             quotes=tuple(await store.quotes(self._db, st.id)),
             publication=publications[st.source],
             responds_to=tuple(by_id[i] for i in st.responds_to if i in by_id),
+            bears_on=tuple(by_id[i] for i in st.bears_on if i in by_id),
             responses=await with_quotes([s for s in everything if st.id in s.responds_to]),
             evidence=await with_quotes([s for s in everything if st.id in s.bears_on]),
         )

@@ -213,3 +213,9 @@ async def test_statement_autocomplete(core: Core) -> None:
     found = await complete_statement(ctx, "denial")
     assert [v for _n, v in found] == ["dprk-mission-denial"]
     assert len(await complete_statement(ctx, "")) == 5
+
+
+async def test_a_finding_links_the_statement_it_bears_on(core: Core) -> None:
+    text = text_of((await ask(core, ["statement", "show", "id:panel-hacking-finding"])).reply)
+    expected = "North Korea's U.N. Mission (press statement) (denial, 2018-05-02) — `dprk-mission-denial`"
+    assert f"Bears on\n{expected}" in text
