@@ -30,6 +30,9 @@ EXTENSIONS = (
     "cogs.about",
     "cogs.sanctions",
     "cogs.list_sync",
+    "cogs.committee",
+    "cogs.statement",
+    "cogs.admin",
 )
 
 

@@ -16,6 +16,7 @@ import aiohttp
 from bot.clock import Clock, SystemClock
 from bot.models import CommandInfo
 from bot.services.importer import ListImporter
+from bot.services.knowledge import KnowledgeService
 from bot.services.lists import ListService
 from bot.services.sync import ListSync
 from bot.settings import Settings
@@ -35,6 +36,7 @@ class Core:
     lists: ListService
     importer: ListImporter
     sync: ListSync
+    knowledge: KnowledgeService
     command_index: list[CommandInfo] = field(default_factory=list)
     # Each service may add lines to /about: async callables returning (field name, text) pairs.
     about_sections: list[Callable[[], Awaitable[list[tuple[str, str]]]]] = field(default_factory=list)
@@ -69,18 +71,23 @@ async def open_core(
     http = session or aiohttp.ClientSession()
     try:
         importer = ListImporter(db, clock)
+        lists = ListService(db)
         core = Core(
             settings=settings,
             db=db,
             clock=clock,
             session=http,
-            lists=ListService(db),
+            lists=lists,
             importer=importer,
             sync=ListSync(
                 db, importer, http, clock, url=settings.un_list_url, interval_minutes=settings.sync_interval_minutes
             ),
+            knowledge=KnowledgeService(db, lists, clock),
         )
         await core.lists.refresh()
+        # Idempotent: writes only if a knowledge file changed; a broken file is logged and shown in /about.
+        await core.knowledge.load_at_startup()
+        core.about_sections.append(core.knowledge.about_lines)
         yield core
     finally:
         if own_session:

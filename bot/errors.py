@@ -155,3 +155,50 @@ class FetchFailed(SanctionsBotError):
 
 class StoreUnavailable(SanctionsBotError):
     """The database cannot be opened or written."""
+
+
+class KnowledgeError(SanctionsBotError):
+    """A knowledge file (bot/data/*.toml) is malformed or breaks a rule; nothing was loaded from it."""
+
+    def __init__(self, file: str, record: str, problem: str) -> None:
+        self.file = file
+        self.record = record
+        self.problem = problem
+        where = f"{file}: {record}" if record else file
+        super().__init__(f"{where}: {problem}")
+
+
+class KnowledgeNotLoaded(SanctionsBotError):
+    """The knowledge files have not been loaded into the store (a failed start-up load)."""
+
+    def __init__(self, reason: str | None = None) -> None:
+        text = "The committee and statement data is not loaded."
+        if reason:
+            text += f" Last load failed: {reason}"
+        super().__init__(text)
+
+
+class UnknownYear(UserError):
+    """A year outside the knowledge files' coverage."""
+
+    def __init__(self, year: int, first: int, last: int) -> None:
+        self.year = year
+        self.first = first
+        self.last = last
+        shown = str(year) if -10**6 < year < 10**6 else "that year"
+        super().__init__(f"No Security Council membership data for {shown}: the known years are {first}–{last}.")
+
+
+class UnknownStatement(UserError):
+    """A statement id that is not in the knowledge files."""
+
+    def __init__(self, statement_id: str, suggestions: Sequence[str] = (), known: Sequence[str] = ()) -> None:
+        self.statement_id = statement_id
+        self.suggestions = list(suggestions)
+        self.known = list(known)
+        text = f"There is no statement {quote(statement_id)}."
+        text += _did_you_mean(self.suggestions)
+        if not self.suggestions and self.known:
+            text += " Known statements: " + ", ".join(quote(k) for k in self.known[:10]) + "."
+        text += " `/statement list` shows them all."
+        super().__init__(text)

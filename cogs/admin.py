@@ -1,0 +1,32 @@
+"""/admin: owner-only maintenance commands (each answer checks that the caller owns the bot)."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.answers import admin as answers
+from bot.app import SanctionsBot
+
+
+class AdminCog(commands.GroupCog, group_name="admin", group_description="Maintenance for the bot's owners."):
+    """The /admin command group. Add further owner-only commands here (one group per name in discord.py)."""
+
+    def __init__(self, bot: SanctionsBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(
+        name="reload-knowledge",
+        description="Re-read the knowledge files (committee, statements); report what changed. Owners only.",
+        extras={"answer": answers.reload_knowledge},
+    )
+    async def reload_knowledge(self, interaction: discord.Interaction) -> None:
+        """/admin reload-knowledge."""
+        await self.bot.answer(interaction)
+
+
+async def setup(bot: SanctionsBot) -> None:
+    """Load the extension."""
+    await bot.add_cog(AdminCog(bot))
