@@ -8,7 +8,7 @@ import pytest
 
 from bot.answers.context import AnswerContext
 from bot.answers.statement import complete_statement, quotes
-from bot.cli_ask import UsageError, ask
+from bot.cli_ask import ask
 from bot.core import Core
 from bot.errors import InvalidOption
 from bot.store import knowledge as store
@@ -138,8 +138,8 @@ async def test_unknown_ids_are_refused_with_suggestions_and_echoed_safely(
 
 
 async def test_over_long_ids_are_refused_by_the_option(core: Core) -> None:
-    with pytest.raises(UsageError, match="at most 100 characters"):
-        await ask(core, ["statement", "show", "id:" + "x" * 101])
+    outcome = await ask(core, ["statement", "show", "id:" + "x" * 101])
+    assert outcome.exit_code == 2 and outcome.error is not None and "at most 100 characters" in outcome.error
 
 
 async def test_quote_search_finds_with_speaker_and_date(core: Core) -> None:
@@ -202,8 +202,8 @@ async def test_mentions_and_markdown_in_searches_are_echoed_inert(core: Core) ->
 
 
 async def test_over_long_searches(core: Core) -> None:
-    with pytest.raises(UsageError, match="at most 200 characters"):
-        await ask(core, ["statement", "quotes", "search:" + "hacking " * 30])
+    outcome = await ask(core, ["statement", "quotes", "search:" + "hacking " * 30])
+    assert outcome.exit_code == 2 and outcome.error is not None and "at most 200 characters" in outcome.error
     with pytest.raises(InvalidOption, match="at most 200"):
         await quotes(AnswerContext(core=core), search="hacking " * 30)
 
