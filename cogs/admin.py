@@ -20,7 +20,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Mainten
     @app_commands.command(
         name="reload-knowledge",
         description="Re-read the knowledge files (committee, statements); report what changed. Owners only.",
-        extras={"answer": answers.reload_knowledge},
+        extras={"answer": answers.reload_knowledge, "writes": True},
     )
     async def reload_knowledge(self, interaction: discord.Interaction) -> None:
         """/admin reload-knowledge."""
