@@ -29,6 +29,8 @@ EXTENSIONS = (
     "cogs.about",
     "cogs.sanctions",
     "cogs.list_sync",
+    "cogs.feeds",
+    "cogs.digest",
 )
 
 

@@ -15,8 +15,11 @@ import aiohttp
 
 from bot.clock import Clock, SystemClock
 from bot.models import CommandInfo
+from bot.services.digest import DigestComposer
+from bot.services.feeds import FeedService
 from bot.services.importer import ListImporter
 from bot.services.lists import ListService
+from bot.services.scheduler import DigestScheduler
 from bot.services.sync import ListSync
 from bot.settings import Settings
 from bot.store.db import Database
@@ -35,6 +38,8 @@ class Core:
     lists: ListService
     importer: ListImporter
     sync: ListSync
+    feeds: FeedService
+    digests: DigestScheduler
     command_index: list[CommandInfo] = field(default_factory=list)
     # Each service may add lines to /about: async callables returning (field name, text) pairs.
     about_sections: list[Callable[[], Awaitable[list[tuple[str, str]]]]] = field(default_factory=list)
@@ -56,6 +61,7 @@ async def open_core(
     db = await Database.open(settings.database_path)
     own_session = session is None
     http = session or aiohttp.ClientSession()
+    feeds = FeedService(db, clock, poll_minutes=settings.feed_poll_minutes, allow_private=settings.feeds_allow_private)
     try:
         importer = ListImporter(db, clock)
         core = Core(
@@ -68,10 +74,14 @@ async def open_core(
             sync=ListSync(
                 db, importer, http, clock, url=settings.un_list_url, interval_minutes=settings.sync_interval_minutes
             ),
+            feeds=feeds,
+            digests=DigestScheduler(db, clock, DigestComposer(db, feeds), feeds),
         )
+        core.about_sections.append(core.digests.about)
         await core.lists.refresh()
         yield core
     finally:
+        await feeds.close()
         if own_session:
             await http.close()
         await db.close()
