@@ -61,7 +61,9 @@ async def open_core(
     db = await Database.open(settings.database_path)
     own_session = session is None
     http = session or aiohttp.ClientSession()
-    feeds = FeedService(db, clock, poll_minutes=settings.feed_poll_minutes, allow_private=settings.feeds_allow_private)
+    feeds = FeedService(
+        db, clock, poll_minutes=settings.feed_poll_minutes, allow_private=settings.feeds_allow_private
+    )
     try:
         importer = ListImporter(db, clock)
         core = Core(

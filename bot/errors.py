@@ -161,7 +161,7 @@ class StoreUnavailable(SanctionsBotError):
 
 
 class NotAFeed(UserError):
-    """Content that is not an RSS or Atom feed (an HTML page, JSON, garbage); may name the feeds a page links to."""
+    """Content that is not an RSS or Atom feed (an HTML page, JSON, garbage); names feeds a page links to."""
 
     def __init__(self, what: str, suggestions: Sequence[str] = ()) -> None:
         self.what = what
@@ -173,7 +173,7 @@ class NotAFeed(UserError):
 
 
 class FeedRefused(UserError):
-    """A feed URL we will not fetch: not http(s), malformed, or on a private, loopback or link-local address."""
+    """A feed URL we will not fetch: not http(s), malformed, or on a private, loopback or link-local host."""
 
 
 class DuplicateFeed(UserError):

@@ -9,7 +9,11 @@ from discord import app_commands
 
 from bot.errors import ChannelNotPostable
 
-POST_PERMISSIONS = (("view_channel", "View Channel"), ("send_messages", "Send Messages"), ("embed_links", "Embed Links"))
+POST_PERMISSIONS = (
+    ("view_channel", "View Channel"),
+    ("send_messages", "Send Messages"),
+    ("embed_links", "Embed Links"),
+)
 
 
 class PostableChannel(app_commands.Transformer):
@@ -31,7 +35,7 @@ class PostableChannel(app_commands.Transformer):
 
 
 def check_can_post(interaction: discord.Interaction, channel_id: int) -> None:
-    """Refuse at once when the cache shows the bot cannot post in the channel (else the delivery reports it)."""
+    """Refuse at once when the cache shows the bot cannot post there (otherwise the delivery reports it)."""
     guild = interaction.guild
     if guild is None:
         return

@@ -21,12 +21,17 @@ WEEKDAY_CHOICES = [
     app_commands.Choice(name=day.capitalize(), value=day)
     for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ]
-CADENCE_CHOICES = [app_commands.Choice(name="daily", value="daily"), app_commands.Choice(name="weekly", value="weekly")]
+CADENCE_CHOICES = [
+    app_commands.Choice(name="daily", value="daily"),
+    app_commands.Choice(name="weekly", value="weekly"),
+]
 
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-class DigestCog(commands.GroupCog, group_name="digest", group_description="Scheduled news digests in a channel."):
+class DigestCog(
+    commands.GroupCog, group_name="digest", group_description="Scheduled news digests in a channel."
+):
     """The /digest command group and the digest loop."""
 
     def __init__(self, bot: SanctionsBot) -> None:
@@ -56,9 +61,13 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Sched
     async def _before_digest(self) -> None:
         await self.bot.wait_until_ready()
 
-    async def _complete_timezone(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def _complete_timezone(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         ctx = await self.bot.context_for(interaction)
-        return [app_commands.Choice(name=n, value=v) for n, v in await answers.complete_timezone(ctx, current)]
+        return [
+            app_commands.Choice(name=n, value=v) for n, v in await answers.complete_timezone(ctx, current)
+        ]
 
     @app_commands.command(
         name="subscribe",
@@ -87,32 +96,49 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Sched
     ) -> None:
         """/digest subscribe."""
         check_can_post(interaction, channel.id)
-        await self.bot.answer(interaction, channel=channel, time=time, timezone=timezone, cadence=cadence,
-                              weekday=weekday, post_empty=post_empty)
+        await self.bot.answer(
+            interaction,
+            channel=channel,
+            time=time,
+            timezone=timezone,
+            cadence=cadence,
+            weekday=weekday,
+            post_empty=post_empty,
+        )
 
-    @app_commands.command(name="unsubscribe", description="Stop the digest in a channel.",
-                          extras={"answer": answers.unsubscribe})
+    @app_commands.command(
+        name="unsubscribe",
+        description="Stop the digest in a channel.",
+        extras={"answer": answers.unsubscribe},
+    )
     @app_commands.describe(channel="The channel whose digest stops")
     async def unsubscribe(self, interaction: discord.Interaction, channel: Channel) -> None:
         """/digest unsubscribe."""
         await self.bot.answer(interaction, channel=channel)
 
-    @app_commands.command(name="status", description="This server's digests: next run, last delivery, feed health.",
-                          extras={"answer": answers.status})
+    @app_commands.command(
+        name="status",
+        description="This server's digests: next run, last delivery, feed health.",
+        extras={"answer": answers.status},
+    )
     async def status(self, interaction: discord.Interaction) -> None:
         """/digest status."""
         await self.bot.answer(interaction)
 
-    @app_commands.command(name="preview", description="See exactly what the next digest would post now (only you).",
-                          extras={"answer": answers.preview})
+    @app_commands.command(
+        name="preview",
+        description="See exactly what the next digest would post now (only you).",
+        extras={"answer": answers.preview},
+    )
     @app_commands.describe(channel="The digest to preview (the next one due if left out)")
     async def preview(self, interaction: discord.Interaction, channel: Channel | None = None) -> None:
         """/digest preview."""
         await interaction.response.defer(ephemeral=True, thinking=True)  # feeds are refreshed first
         await self.bot.answer(interaction, channel=channel)
 
-    @app_commands.command(name="send-now", description="Post a channel's digest now.",
-                          extras={"answer": answers.send_now})
+    @app_commands.command(
+        name="send-now", description="Post a channel's digest now.", extras={"answer": answers.send_now}
+    )
     @app_commands.describe(channel="The channel whose digest is posted now")
     async def send_now(self, interaction: discord.Interaction, channel: Channel) -> None:
         """/digest send-now."""

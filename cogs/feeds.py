@@ -18,7 +18,9 @@ POLL_CHECK_SECONDS = 60.0
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-class FeedsCog(commands.GroupCog, group_name="feeds", group_description="News feeds and keywords for digests."):
+class FeedsCog(
+    commands.GroupCog, group_name="feeds", group_description="News feeds and keywords for digests."
+):
     """The /feeds command group and the feed poll loop."""
 
     keywords = app_commands.Group(name="keywords", description="Keywords that pick the news for digests.")
@@ -48,17 +50,26 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="News fe
     async def _before_poll(self) -> None:
         await self.bot.wait_until_ready()
 
-    async def _complete_feed(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def _complete_feed(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         ctx = await self.bot.context_for(interaction)
         return [app_commands.Choice(name=n, value=v) for n, v in await answers.complete_feed(ctx, current)]
 
-    async def _complete_keyword(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def _complete_keyword(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         ctx = await self.bot.context_for(interaction)
         return [app_commands.Choice(name=n, value=v) for n, v in await answers.complete_keyword(ctx, current)]
 
-    @app_commands.command(name="add", description="Follow an RSS or Atom feed in this server's digests.",
-                          extras={"answer": answers.add})
-    @app_commands.describe(url="The feed's address (http or https)", name="How digests name it (the feed's title if left out)")
+    @app_commands.command(
+        name="add",
+        description="Follow an RSS or Atom feed in this server's digests.",
+        extras={"answer": answers.add},
+    )
+    @app_commands.describe(
+        url="The feed's address (http or https)", name="How digests name it (the feed's title if left out)"
+    )
     async def add(
         self,
         interaction: discord.Interaction,
@@ -69,43 +80,63 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="News fe
         await interaction.response.defer(ephemeral=True, thinking=True)  # the feed is fetched to check it
         await self.bot.answer(interaction, url=url, name=name)
 
-    @app_commands.command(name="remove", description="Stop following a feed.", extras={"answer": answers.remove})
+    @app_commands.command(
+        name="remove", description="Stop following a feed.", extras={"answer": answers.remove}
+    )
     @app_commands.describe(feed="The feed's name, address, or number in /feeds list")
     @app_commands.autocomplete(feed=_complete_feed)
     async def remove(self, interaction: discord.Interaction, feed: app_commands.Range[str, 1, 2048]) -> None:
         """/feeds remove."""
         await self.bot.answer(interaction, feed=feed)
 
-    @app_commands.command(name="list", description="This server's feeds and their health.",
-                          extras={"answer": answers.list_})
+    @app_commands.command(
+        name="list", description="This server's feeds and their health.", extras={"answer": answers.list_}
+    )
     async def list_(self, interaction: discord.Interaction) -> None:
         """/feeds list."""
         await self.bot.answer(interaction)
 
-    @keywords.command(name="list", description="The keywords that pick news for digests.",
-                      extras={"answer": answers.keywords_list})
+    @keywords.command(
+        name="list",
+        description="The keywords that pick news for digests.",
+        extras={"answer": answers.keywords_list},
+    )
     async def keywords_list(self, interaction: discord.Interaction) -> None:
         """/feeds keywords list."""
         await self.bot.answer(interaction)
 
-    @keywords.command(name="set", description="Replace the keywords (comma-separated).",
-                      extras={"answer": answers.keywords_set})
+    @keywords.command(
+        name="set",
+        description="Replace the keywords (comma-separated).",
+        extras={"answer": answers.keywords_set},
+    )
     @app_commands.describe(keywords="e.g. sanction, DPRK, Panel of Experts")
-    async def keywords_set(self, interaction: discord.Interaction, keywords: app_commands.Range[str, 1, 1500]) -> None:
+    async def keywords_set(
+        self, interaction: discord.Interaction, keywords: app_commands.Range[str, 1, 1500]
+    ) -> None:
         """/feeds keywords set."""
         await self.bot.answer(interaction, keywords=keywords)
 
-    @keywords.command(name="add", description="Add keywords (comma-separated).", extras={"answer": answers.keywords_add})
+    @keywords.command(
+        name="add", description="Add keywords (comma-separated).", extras={"answer": answers.keywords_add}
+    )
     @app_commands.describe(keywords="One keyword or several separated by commas")
-    async def keywords_add(self, interaction: discord.Interaction, keywords: app_commands.Range[str, 1, 1500]) -> None:
+    async def keywords_add(
+        self, interaction: discord.Interaction, keywords: app_commands.Range[str, 1, 1500]
+    ) -> None:
         """/feeds keywords add."""
         await self.bot.answer(interaction, keywords=keywords)
 
-    @keywords.command(name="remove", description="Remove keywords (comma-separated).",
-                      extras={"answer": answers.keywords_remove})
+    @keywords.command(
+        name="remove",
+        description="Remove keywords (comma-separated).",
+        extras={"answer": answers.keywords_remove},
+    )
     @app_commands.describe(keywords="One keyword or several separated by commas")
     @app_commands.autocomplete(keywords=_complete_keyword)
-    async def keywords_remove(self, interaction: discord.Interaction, keywords: app_commands.Range[str, 1, 1500]) -> None:
+    async def keywords_remove(
+        self, interaction: discord.Interaction, keywords: app_commands.Range[str, 1, 1500]
+    ) -> None:
         """/feeds keywords remove."""
         await self.bot.answer(interaction, keywords=keywords)
 

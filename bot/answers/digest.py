@@ -20,7 +20,13 @@ async def subscribe(
     """/digest subscribe: post a digest in a channel every day (or week) at a local time."""
     guild_id = ctx.require_manager()
     result = await ctx.core.digests.subscribe(
-        guild_id, channel, time_text=time, timezone=timezone, cadence=cadence, weekday=weekday, post_empty=post_empty
+        guild_id,
+        channel,
+        time_text=time,
+        timezone=timezone,
+        cadence=cadence,
+        weekday=weekday,
+        post_empty=post_empty,
     )
     return render.subscribed_reply(result.subscription, result.created, result.feeds, result.keywords)
 
@@ -58,8 +64,9 @@ async def send_now(ctx: AnswerContext, channel: int) -> Reply:
     """/digest send-now: post a channel's digest at once."""
     guild_id = ctx.require_manager()
     result = await ctx.core.digests.send_now(guild_id, channel)
-    return render.sent_reply(result.channel_id, result.messages, result.item_count, result.change_count,
-                             pending=result.pending)
+    return render.sent_reply(
+        result.channel_id, result.messages, result.item_count, result.change_count, pending=result.pending
+    )
 
 
 async def complete_timezone(ctx: AnswerContext, current: str) -> list[tuple[str, str]]:

@@ -62,20 +62,26 @@ def item_line(title: str, link: str | None, when: dt.datetime, tz: ZoneInfo) -> 
     return f"• {shown} · {local_date(when, tz)}"
 
 
-def pack_lines(title: str, lines: Sequence[str], *, colour: int = COLOUR, footer: str | None = None) -> list[discord.Embed]:
-    """Embeds holding whole lines: a new embed (titled '… (continued)') whenever the description would overflow."""
+def pack_lines(
+    title: str, lines: Sequence[str], *, colour: int = COLOUR, footer: str | None = None
+) -> list[discord.Embed]:
+    """Embeds holding whole lines: a new embed ('… (continued)') whenever the description would overflow."""
     embeds: list[discord.Embed] = []
     current: list[str] = []
     size = 0
     for line in lines:
         line = limits.truncate(line, limits.DESCRIPTION)
         if current and size + 1 + len(line) > limits.DESCRIPTION:
-            embeds.append(make_embed(title if not embeds else _continued(title), "\n".join(current), colour=colour))
+            embeds.append(
+                make_embed(title if not embeds else _continued(title), "\n".join(current), colour=colour)
+            )
             current, size = [], 0
         current.append(line)
         size += len(line) + (1 if size else 0)
     if current or not embeds:
-        embeds.append(make_embed(title if not embeds else _continued(title), "\n".join(current), colour=colour))
+        embeds.append(
+            make_embed(title if not embeds else _continued(title), "\n".join(current), colour=colour)
+        )
     if footer:
         embeds[-1].set_footer(text=limits.truncate(footer, limits.FOOTER))
     return embeds
@@ -105,8 +111,10 @@ def _names(changes: Sequence[Any], with_fields: bool = False) -> str:
 
 
 def _regime_lines(regime: RegimeChanges) -> list[str]:
-    head = [f"**{inert(regime.regime, 50)}** — {len(regime.added)} added, {len(regime.removed)} removed, "
-            f"{len(regime.amended)} amended"]
+    head = [
+        f"**{inert(regime.regime, 50)}** — {len(regime.added)} added, {len(regime.removed)} removed, "
+        f"{len(regime.amended)} amended"
+    ]
     if regime.added:
         head.append(f"Added: {_names(regime.added)}")
     if regime.removed:
@@ -170,10 +178,12 @@ def page_payload(page: Page) -> dict[str, Any]:
 
 def payload_pages(payload: Sequence[dict[str, Any]]) -> list[Page]:
     """Stored messages back as pages (for previews and the terminal)."""
-    return [Page([discord.Embed.from_dict(e) for e in m.get("embeds", [])], m.get("content")) for m in payload]
+    return [
+        Page([discord.Embed.from_dict(e) for e in m.get("embeds", [])], m.get("content")) for m in payload
+    ]
 
 
-# --- Command answers ------------------------------------------------------------------------------------------
+# --- Command answers ----------------------------------------------------------------------------------------
 
 
 def schedule_text(sub: Subscription) -> str:
@@ -201,8 +211,9 @@ def subscribed_reply(sub: Subscription, created: bool, feeds: int, keywords: int
 
 def unsubscribed_reply(channel_id: int) -> Reply:
     """Confirmation of /digest unsubscribe."""
-    return Reply.embed(make_embed("Digest stopped", f"No more digests in <#{channel_id}>.", colour=COLOUR),
-                       ephemeral=True)
+    return Reply.embed(
+        make_embed("Digest stopped", f"No more digests in <#{channel_id}>.", colour=COLOUR), ephemeral=True
+    )
 
 
 def health_line(gf: GuildFeed, tz: ZoneInfo) -> str:
@@ -229,23 +240,30 @@ def status_reply(
     embeds: list[discord.Embed] = []
     zone = ZoneInfo(subs[0][0].timezone) if subs else ZoneInfo("UTC")
     if not subs:
-        embeds.append(make_embed("Digests", "No digest is set up. Use `/digest subscribe` to start one.",
-                                 colour=COLOUR))
+        embeds.append(
+            make_embed("Digests", "No digest is set up. Use `/digest subscribe` to start one.", colour=COLOUR)
+        )
     for sub, last in subs:
         tz = ZoneInfo(sub.timezone)
         next_run = parse_stamp(sub.next_run_at)
         lines = [f"<#{sub.channel_id}> — {schedule_text(sub)}"]
         if sub.paused:
-            lines.append(f"⏸ **Paused**: {inert(sub.paused_reason or 'unknown reason', 200)}. "
-                         "Fix it, then run `/digest subscribe` for this channel again to resume.")
+            lines.append(
+                f"⏸ **Paused**: {inert(sub.paused_reason or 'unknown reason', 200)}. "
+                "Fix it, then run `/digest subscribe` for this channel again to resume."
+            )
         elif next_run is not None:
             lines.append(f"Next: {local_time(next_run, tz)}")
         if last is None:
             lines.append("No digest yet.")
         else:
             at = parse_stamp(last.updated_at)
-            what = {"sent": "posted", "skipped": "skipped (nothing new)", "pending": "being delivered",
-                    "failed": "failed"}[last.status]
+            what = {
+                "sent": "posted",
+                "skipped": "skipped (nothing new)",
+                "pending": "being delivered",
+                "failed": "failed",
+            }[last.status]
             text = f"Last: {what}, {local_time(at, tz) if at else '?'}"
             if last.status in ("failed", "pending") and last.last_error:
                 text += f" ({inert(last.last_error, 150)})"
@@ -261,25 +279,34 @@ def status_reply(
 def preview_reply(pages: Sequence[Page], channel_id: int | None) -> Reply:
     """/digest preview: the messages the next digest would post, as pages of one ephemeral answer."""
     where = f" in <#{channel_id}>" if channel_id else ""
-    note = (f"Preview: the next digest{where} would post this now "
-            f"({count_phrase(len(pages), 'message')}).") if channel_id else (
-        "Preview: no digest is set up yet; this is what one covering the last 24 hours would post.")
+    note = (
+        (f"Preview: the next digest{where} would post this now ({count_phrase(len(pages), 'message')}).")
+        if channel_id
+        else ("Preview: no digest is set up yet; this is what one covering the last 24 hours would post.")
+    )
     out = [Page(list(p.embeds), p.content) for p in pages]
     out[0].content = note
     return Reply(out, ephemeral=True)
 
 
-def sent_reply(channel_id: int, messages: int, item_count: int, change_count: int, pending: bool = False) -> Reply:
+def sent_reply(
+    channel_id: int, messages: int, item_count: int, change_count: int, pending: bool = False
+) -> Reply:
     """/digest send-now: what was posted."""
     if pending:
-        text = (f"Discord did not accept the digest for <#{channel_id}> just now; it will be retried shortly "
-                "(see `/digest status`).")
+        text = (
+            f"Discord did not accept the digest for <#{channel_id}> just now; it will be retried shortly "
+            "(see `/digest status`)."
+        )
     else:
-        text = (f"Posted the digest in <#{channel_id}> ({count_phrase(messages, 'message')}: "
-                f"{count_phrase(item_count, 'news item')}, {count_phrase(change_count, 'list change')}). "
-                "The next scheduled digest covers what comes after it.")
-    return Reply.embed(make_embed("Digest sent" if not pending else "Digest queued", text, colour=COLOUR),
-                       ephemeral=True)
+        text = (
+            f"Posted the digest in <#{channel_id}> ({count_phrase(messages, 'message')}: "
+            f"{count_phrase(item_count, 'news item')}, {count_phrase(change_count, 'list change')}). "
+            "The next scheduled digest covers what comes after it."
+        )
+    return Reply.embed(
+        make_embed("Digest sent" if not pending else "Digest queued", text, colour=COLOUR), ephemeral=True
+    )
 
 
 def feeds_reply(feeds: Sequence[GuildFeed], poll_minutes: int) -> Reply:
@@ -288,7 +315,9 @@ def feeds_reply(feeds: Sequence[GuildFeed], poll_minutes: int) -> Reply:
     lines = []
     for number, gf in enumerate(feeds, start=1):
         link = safe_link(gf.feed.url)
-        lines.append(f"**{number}. {inert(gf.name, 100)}**\n{link or inert(gf.feed.url, 200)}\n{health_line(gf, tz)}")
+        lines.append(
+            f"**{number}. {inert(gf.name, 100)}**\n{link or inert(gf.feed.url, 200)}\n{health_line(gf, tz)}"
+        )
     if not lines:
         lines = ["This server follows no feeds. Add one with `/feeds add`."]
     footer = f"Each feed is read every {poll_minutes} minutes (less often while it fails). Times in UTC."
@@ -299,7 +328,8 @@ def feed_added_reply(gf: GuildFeed, items: int, warning: str | None) -> Reply:
     """/feeds add: confirmation, with the back catalogue counted as seen."""
     lines = [
         f"Now following **{inert(gf.name, 100)}** ({gf.feed.kind or 'feed'}).",
-        f"Its {count_phrase(items, 'current item')} count as already seen: digests show what it publishes next.",
+        f"Its {count_phrase(items, 'current item')} count as already seen: "
+        "digests show what it publishes next.",
     ]
     if warning:
         lines.append(f"Note: {inert(warning, 200)}.")
@@ -308,8 +338,10 @@ def feed_added_reply(gf: GuildFeed, items: int, warning: str | None) -> Reply:
 
 def feed_removed_reply(gf: GuildFeed) -> Reply:
     """/feeds remove: confirmation."""
-    return Reply.embed(make_embed("Feed removed", f"No longer following **{inert(gf.name, 100)}**.", colour=COLOUR),
-                       ephemeral=True)
+    return Reply.embed(
+        make_embed("Feed removed", f"No longer following **{inert(gf.name, 100)}**.", colour=COLOUR),
+        ephemeral=True,
+    )
 
 
 def keywords_reply(words: Sequence[str], *, title: str = "Keywords", note: str | None = None) -> Reply:
@@ -319,8 +351,10 @@ def keywords_reply(words: Sequence[str], *, title: str = "Keywords", note: str |
         lines.append(note)
     if words:
         lines.append(", ".join(inert(w, 60) for w in words))
-        lines.append("An item is in a digest when its title or summary contains one of these as a whole word "
-                     "(any case; plural and possessive forms count).")
+        lines.append(
+            "An item is in a digest when its title or summary contains one of these as a whole word "
+            "(any case; plural and possessive forms count)."
+        )
     else:
         lines.append("No keywords: every item of the server's feeds goes into its digests.")
     return Reply.embed(make_embed(title, "\n".join(lines), colour=COLOUR), ephemeral=True)

@@ -106,8 +106,10 @@ def _when(item: StoredItem) -> dt.datetime:
     return min(published, seen) if published else seen
 
 
-def group_items(items: Sequence[StoredItem], order: Sequence[GuildFeed], per_feed: int = ITEMS_PER_FEED) -> list[FeedSection]:
-    """Items grouped by feed (in the server's feed order), newest first, cut to `per_feed` with a count of the rest."""
+def group_items(
+    items: Sequence[StoredItem], order: Sequence[GuildFeed], per_feed: int = ITEMS_PER_FEED
+) -> list[FeedSection]:
+    """Items by feed (in the server's order), newest first, cut to `per_feed` with a count of the rest."""
     by_feed: dict[int, list[StoredItem]] = {}
     for item in items:
         by_feed.setdefault(item.feed_id, []).append(item)
@@ -155,7 +157,7 @@ class DigestComposer:
         now: dt.datetime,
         since: dt.datetime | None = None,
     ) -> Digest:
-        """The digest of a server covering items after `after_item_id` and versions after `after_version_id`."""
+        """A server's digest of the items after `after_item_id` and the versions after `after_version_id`."""
         started = time.perf_counter()
         through_item = await feed_store.max_item_id(self._db)
         guild_feeds = await self._feeds.guild_feeds(guild_id)
@@ -167,7 +169,8 @@ class DigestComposer:
         sections = group_items(matching, guild_feeds)
         problems = tuple(
             FeedProblem(gf.name, gf.feed.last_error or "unknown error", parse_stamp(gf.feed.last_success_at))
-            for gf in guild_feeds if gf.feed.failing
+            for gf in guild_feeds
+            if gf.feed.failing
         )
         all_versions = await list_store.list_versions(self._db)
         latest = all_versions[-1] if all_versions else None
@@ -177,9 +180,14 @@ class DigestComposer:
         if latest is not None and through_version > after_version_id:
             # The first version ever imported "adds" the whole list: that is a starting point, not news.
             baseline = all_versions[0].id
-            changes = [c for c in await list_store.changes_after(self._db, max(after_version_id, baseline))
-                       if c.version_id <= through_version]
-            versions = tuple(v for v in all_versions if max(after_version_id, baseline) < v.id <= through_version)
+            changes = [
+                c
+                for c in await list_store.changes_after(self._db, max(after_version_id, baseline))
+                if c.version_id <= through_version
+            ]
+            versions = tuple(
+                v for v in all_versions if max(after_version_id, baseline) < v.id <= through_version
+            )
         focus = None
         if latest is not None:
             counts = await list_store.version_counts(self._db, latest.id)
@@ -198,15 +206,20 @@ class DigestComposer:
             through_version_id=through_version,
             keywords=matcher.keywords,
         )
-        log.debug("digest composed guild=%s candidates=%d items=%d changes=%d ms=%.1f", guild_id, len(candidates),
-                  digest.item_count, digest.change_count, (time.perf_counter() - started) * 1000)
+        log.debug(
+            "digest composed guild=%s candidates=%d items=%d changes=%d ms=%.1f",
+            guild_id,
+            len(candidates),
+            digest.item_count,
+            digest.change_count,
+            (time.perf_counter() - started) * 1000,
+        )
         return digest
 
     async def lookback_cursors(self, now: dt.datetime, days: int = 1) -> tuple[int, int]:
-        """(item id, version id) cursors that make a digest cover the last `days` days (previews of no subscription)."""
+        """(item id, version id) cursors covering the last `days` days (previews without a subscription)."""
         cutoff = now - dt.timedelta(days=days)
         item = await feed_store.max_item_id_seen_before(self._db, cutoff)
         versions = await list_store.list_versions(self._db)
         older = [v.id for v in versions if (parse_stamp(v.imported_at) or now) <= cutoff]
         return item, max(older, default=versions[-1].id if versions else 0)
-

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 import re
 import time
@@ -35,12 +36,22 @@ log = logging.getLogger(__name__)
 
 DEFAULT_FEEDS: tuple[tuple[str, str], ...] = (
     ("https://press.un.org/en/rss.xml", "UN Press — meetings coverage and press releases"),
-    ("https://news.un.org/feed/subscribe/en/news/topic/peace-and-security/feed/rss.xml",
-     "UN News — Peace and Security"),
-    ("https://www.securitycouncilreport.org/rss/whats-in-blue.xml", "Security Council Report — What's in Blue"),
+    (
+        "https://news.un.org/feed/subscribe/en/news/topic/peace-and-security/feed/rss.xml",
+        "UN News — Peace and Security",
+    ),
+    (
+        "https://www.securitycouncilreport.org/rss/whats-in-blue.xml",
+        "Security Council Report — What's in Blue",
+    ),
 )
 DEFAULT_KEYWORDS: tuple[str, ...] = (
-    "sanction", "1718", "DPRK", "North Korea", "Democratic People's Republic of Korea", "Panel of Experts",
+    "sanction",
+    "1718",
+    "DPRK",
+    "North Korea",
+    "Democratic People's Republic of Korea",
+    "Panel of Experts",
 )
 MAX_FEEDS_PER_GUILD = 20
 MAX_KEYWORDS = 25
@@ -69,7 +80,9 @@ class KeywordMatcher:
             tokens = word.translate(_APOSTROPHES).split()
             # Spaces and hyphens between the words of a phrase are interchangeable ("North-Korea").
             alternatives.append(r"[\s\-]+".join(re.escape(t) for t in tokens))
-        self._pattern = re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?:'s|s|es)?(?!\w)", re.IGNORECASE)
+        self._pattern = re.compile(
+            r"(?<!\w)(?:" + "|".join(alternatives) + r")(?:'s|s|es)?(?!\w)", re.IGNORECASE
+        )
 
     def matches(self, *texts: str) -> bool:
         """True if any keyword occurs as a whole word in any text; with no keywords, everything matches."""
@@ -176,7 +189,9 @@ class FeedService:
         if await store.set_up_guild(
             self._db, guild_id, feeds=feeds, keywords=self.default_keywords, now=self._clock.now()
         ):
-            log.info("feeds set up guild=%s feeds=%d keywords=%d", guild_id, len(feeds), len(self.default_keywords))
+            log.info(
+                "feeds set up guild=%s feeds=%d keywords=%d", guild_id, len(feeds), len(self.default_keywords)
+            )
 
     async def guild_feeds(self, guild_id: int) -> list[GuildFeed]:
         """The feeds a server follows (defaults added on first use)."""
@@ -191,16 +206,25 @@ class FeedService:
         current = await store.guild_feeds(self._db, guild_id)
         self._refuse_duplicate(current, clean_url)
         if len(current) >= MAX_FEEDS_PER_GUILD:
-            raise InvalidOption("url", f"this server already follows {MAX_FEEDS_PER_GUILD} feeds, the most allowed; "
-                                "remove one with `/feeds remove` first.")
+            raise InvalidOption(
+                "url",
+                f"this server already follows {MAX_FEEDS_PER_GUILD} feeds, the most allowed; "
+                "remove one with `/feeds remove` first.",
+            )
         known = await store.feed_by_url(self._db, clean_url)
         warning = None
         if known is not None and known.last_success_at is not None:
             title = known.title
         else:
             result = await fetch(
-                self.session, clean_url, max_bytes=MAX_FEED_BYTES, timeout=ADD_TIMEOUT, attempts=1,
-                max_redirects=MAX_REDIRECTS, too_large=FeedTooLarge, sleep=self._sleep,
+                self.session,
+                clean_url,
+                max_bytes=MAX_FEED_BYTES,
+                timeout=ADD_TIMEOUT,
+                attempts=1,
+                max_redirects=MAX_REDIRECTS,
+                too_large=FeedTooLarge,
+                sleep=self._sleep,
             )
             parsed = await asyncio.to_thread(parse_feed, result.body, result.url, result.content_type)
             final = check_feed_url(result.url)
@@ -209,8 +233,15 @@ class FeedService:
             now = self._clock.now()
             feed = await store.ensure_feed(self._db, clean_url, now)
             await store.save_poll(
-                self._db, feed.id, parsed.items, at=now, next_poll_at=self._next_poll(now, 0),
-                title=parsed.title, kind=parsed.kind, etag=result.etag, last_modified=result.last_modified,
+                self._db,
+                feed.id,
+                parsed.items,
+                at=now,
+                next_poll_at=self._next_poll(now, 0),
+                title=parsed.title,
+                kind=parsed.kind,
+                etag=result.etag,
+                last_modified=result.last_modified,
                 warning=parsed.warning,
             )
             title, warning = parsed.title, parsed.warning
@@ -251,8 +282,9 @@ class FeedService:
             pass
         if wanted.isdigit() and 1 <= int(wanted) <= len(feeds):
             return feeds[int(wanted) - 1]
-        close = process.extract(wanted, {i: gf.name for i, gf in enumerate(feeds)}, scorer=fuzz.WRatio,
-                                limit=3, score_cutoff=60)
+        close = process.extract(
+            wanted, {i: gf.name for i, gf in enumerate(feeds)}, scorer=fuzz.WRatio, limit=3, score_cutoff=60
+        )
         hint = " Did you mean " + ", ".join(quote(name, 100) for name, _s, _k in close) + "?" if close else ""
         raise UnknownFeed(f"This server follows no feed called {quote(wanted, 100)}.{hint}")
 
@@ -284,8 +316,9 @@ class FeedService:
         have = {w.casefold() for w in current}
         new = [w for w in words if w.casefold() not in have]
         if len(current) + len(new) > MAX_KEYWORDS:
-            raise InvalidOption("keywords", f"a server can have at most {MAX_KEYWORDS} keywords "
-                                f"(it has {len(current)}).")
+            raise InvalidOption(
+                "keywords", f"a server can have at most {MAX_KEYWORDS} keywords (it has {len(current)})."
+            )
         return await store.add_keywords(self._db, guild_id, new)
 
     async def remove_keywords(self, guild_id: int, raw: str) -> list[str]:
@@ -305,7 +338,7 @@ class FeedService:
     # --- Polling --------------------------------------------------------------------------------------------
 
     def backoff_minutes(self, failures: int) -> int:
-        """Minutes until the next poll after `failures` failures in a row: the interval, then doubling, capped."""
+        """Minutes to the next poll after `failures` failures in a row: the interval, doubling, capped."""
         if failures <= 0:
             return self.poll_minutes
         return min(MAX_BACKOFF_MINUTES, self.poll_minutes * 2 ** min(failures - 1, 16))
@@ -314,7 +347,7 @@ class FeedService:
         return now + dt.timedelta(minutes=self.backoff_minutes(failures))
 
     async def poll_due(self, limit: int = 100) -> list[PollOutcome]:
-        """Poll every followed feed whose time has come (a few at once); never raises for one feed's failure."""
+        """Poll every followed feed whose time has come (a few at once); one feed's failure raises nothing."""
         async with self._poll_lock:
             due = await store.due_feeds(self._db, self._clock.now(), limit)
             if not due:
@@ -327,45 +360,80 @@ class FeedService:
 
             return list(await asyncio.gather(*(one(f) for f in due)))
 
-    async def poll(self, feed: Feed, *, timeout: aiohttp.ClientTimeout = POLL_TIMEOUT, attempts: int = 2) -> PollOutcome:
+    async def poll(
+        self, feed: Feed, *, client_timeout: aiohttp.ClientTimeout = POLL_TIMEOUT, attempts: int = 2
+    ) -> PollOutcome:
         """Fetch and store one feed (one poll per feed at a time); record success or failure in its health."""
         task = self._in_flight.get(feed.id)
         if task is None:
-            task = asyncio.ensure_future(self._poll(feed, timeout, attempts))
+            task = asyncio.ensure_future(self._poll(feed, client_timeout, attempts))
             self._in_flight[feed.id] = task
-            task.add_done_callback(lambda _t, key=feed.id: self._in_flight.pop(key, None))
-        # Shielded: a caller giving up (a preview's short wait) does not cancel a poll half-way through a write.
+            task.add_done_callback(functools.partial(self._finished, feed.id))
+        # Shielded: a caller giving up (a preview's short wait) does not cancel a poll half-way through.
         return await asyncio.shield(task)
 
-    async def _poll(self, feed: Feed, timeout: aiohttp.ClientTimeout, attempts: int) -> PollOutcome:
+    def _finished(self, feed_id: int, _task: asyncio.Future[PollOutcome]) -> None:
+        self._in_flight.pop(feed_id, None)
+
+    async def _poll(self, feed: Feed, client_timeout: aiohttp.ClientTimeout, attempts: int) -> PollOutcome:
         started = time.perf_counter()
         try:
             result = await fetch(
-                self.session, feed.url, max_bytes=MAX_FEED_BYTES, etag=feed.etag, last_modified=feed.last_modified,
-                timeout=timeout, attempts=attempts, backoff=2.0, max_redirects=MAX_REDIRECTS, too_large=FeedTooLarge,
+                self.session,
+                feed.url,
+                max_bytes=MAX_FEED_BYTES,
+                etag=feed.etag,
+                last_modified=feed.last_modified,
+                timeout=client_timeout,
+                attempts=attempts,
+                backoff=2.0,
+                max_redirects=MAX_REDIRECTS,
+                too_large=FeedTooLarge,
                 sleep=self._sleep,
             )
             now = self._clock.now()
             if result.not_modified:
                 await store.save_not_modified(self._db, feed.id, at=now, next_poll_at=self._next_poll(now, 0))
-                log.info("feed polled feed=%d status=304 ms=%.0f", feed.id, (time.perf_counter() - started) * 1000)
+                log.info(
+                    "feed polled feed=%d status=304 ms=%.0f", feed.id, (time.perf_counter() - started) * 1000
+                )
                 return PollOutcome(feed.id, feed.url, True, not_modified=True)
-            parsed: ParsedFeed = await asyncio.to_thread(parse_feed, result.body, result.url, result.content_type)
+            parsed: ParsedFeed = await asyncio.to_thread(
+                parse_feed, result.body, result.url, result.content_type
+            )
             added = await store.save_poll(
-                self._db, feed.id, parsed.items, at=now, next_poll_at=self._next_poll(now, 0), title=parsed.title,
-                kind=parsed.kind, etag=result.etag, last_modified=result.last_modified, warning=parsed.warning,
+                self._db,
+                feed.id,
+                parsed.items,
+                at=now,
+                next_poll_at=self._next_poll(now, 0),
+                title=parsed.title,
+                kind=parsed.kind,
+                etag=result.etag,
+                last_modified=result.last_modified,
+                warning=parsed.warning,
             )
         except (FetchFailed, NotAFeed, FeedRefused) as exc:
             now = self._clock.now()
             error = _short_error(exc.message, feed.url)
             failures = await store.save_failure(
-                self._db, feed.id, at=now, error=error,
+                self._db,
+                feed.id,
+                at=now,
+                error=error,
                 next_poll_at=self._next_poll(now, feed.consecutive_failures + 1),
             )
-            log.warning("feed poll failed feed=%d url=%s failures=%d error=%s", feed.id, feed.url, failures, error)
+            log.warning(
+                "feed poll failed feed=%d url=%s failures=%d error=%s", feed.id, feed.url, failures, error
+            )
             return PollOutcome(feed.id, feed.url, False, error=error)
-        log.info("feed polled feed=%d items=%d new=%d ms=%.0f", feed.id, len(parsed.items), added,
-                 (time.perf_counter() - started) * 1000)
+        log.info(
+            "feed polled feed=%d items=%d new=%d ms=%.0f",
+            feed.id,
+            len(parsed.items),
+            added,
+            (time.perf_counter() - started) * 1000,
+        )
         return PollOutcome(feed.id, feed.url, True, new_items=added)
 
     async def refresh_guild(self, guild_id: int, *, seconds: float = REFRESH_SECONDS) -> list[PollOutcome]:
@@ -374,7 +442,7 @@ class FeedService:
         if not feeds:
             return []
         timeout = aiohttp.ClientTimeout(total=seconds, sock_connect=seconds, sock_read=seconds)
-        tasks = [asyncio.ensure_future(self.poll(f, timeout=timeout, attempts=1)) for f in feeds]
+        tasks = [asyncio.ensure_future(self.poll(f, client_timeout=timeout, attempts=1)) for f in feeds]
         # A poll already running with the longer loop timeout is not waited for beyond the short one.
         done, pending = await asyncio.wait(tasks, timeout=seconds + 1)
         for task in pending:
@@ -385,4 +453,4 @@ class FeedService:
 def _short_error(message: str, url: str) -> str:
     """An error without the feed's own URL in front (the health line already names the feed)."""
     prefix = f"{url}: "
-    return message[len(prefix):] if message.startswith(prefix) else message
+    return message[len(prefix) :] if message.startswith(prefix) else message

@@ -29,7 +29,7 @@ MAX_URL_LENGTH = 2048
 
 
 def public_only(address: IPAddress) -> bool:
-    """True for globally routable unicast addresses (not private, loopback, link-local, reserved, multicast, …)."""
+    """True for globally routable unicast addresses (not private, loopback, link-local, reserved, …)."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     return address.is_global and not address.is_multicast
@@ -41,7 +41,7 @@ def allow_all(_address: IPAddress) -> bool:
 
 
 def check_feed_url(raw: str) -> str:
-    """A feed URL cleaned for storing (scheme and host lower-cased, fragment dropped); FeedRefused if unusable."""
+    """A feed URL cleaned for storing (scheme and host lower-cased, no fragment); FeedRefused if unusable."""
     text = raw.strip()
     if not text:
         raise FeedRefused("Give the address of an RSS or Atom feed, e.g. `https://press.un.org/en/rss.xml`.")
@@ -92,7 +92,9 @@ class GuardedResolver(AbstractResolver):
         self._policy = policy
         self._inner = inner or DefaultResolver()
 
-    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         """Resolve through the inner resolver, then check every address."""
         results = await self._inner.resolve(host, port, family)
         for result in results:
@@ -132,7 +134,9 @@ def _check_url(url: URL, policy: AddressPolicy) -> None:
         raise _refuse(url.host or "", address)
 
 
-def guarded_session(policy: AddressPolicy, *, resolver: AbstractResolver | None = None) -> aiohttp.ClientSession:
+def guarded_session(
+    policy: AddressPolicy, *, resolver: AbstractResolver | None = None
+) -> aiohttp.ClientSession:
     """An HTTP session whose every connection obeys the address policy."""
     connector = aiohttp.TCPConnector(resolver=GuardedResolver(policy, resolver), limit=20, ttl_dns_cache=300)
     return aiohttp.ClientSession(connector=connector, trace_configs=[guard_trace(policy)])

@@ -1,4 +1,4 @@
-"""Digest subscriptions and their schedule: which digests are due, and delivering each exactly once per period.
+"""Digest subscriptions and their schedule: which digests are due; each delivered exactly once per period.
 
 Exactly once, across crashes and restarts:
 1. For a due subscription the digest is composed and a delivery record (subscription, period) holding the
@@ -78,8 +78,12 @@ def parse_time(text: str) -> tuple[int, int]:
     match = _TIME.match(raw)
     if match is None:
         if re.search(r"[ap]\.?m\.?$", raw, re.I):
-            raise InvalidOption("time", f"{quote(raw)}: use the 24-hour clock as HH:MM, e.g. `19:00` for 7 pm.")
-        raise InvalidOption("time", f"{quote(raw)} is not a time; use HH:MM on the 24-hour clock, e.g. `08:00`.")
+            raise InvalidOption(
+                "time", f"{quote(raw)}: use the 24-hour clock as HH:MM, e.g. `19:00` for 7 pm."
+            )
+        raise InvalidOption(
+            "time", f"{quote(raw)} is not a time; use HH:MM on the 24-hour clock, e.g. `08:00`."
+        )
     hour, minute = int(match.group(1)), int(match.group(2))
     if hour > 23:
         raise InvalidOption("time", f"{quote(raw)}: hours run from 00 to 23.")
@@ -125,7 +129,9 @@ def complete_timezone(current: str, limit: int = 25) -> list[str]:
     key = current.strip().replace(" ", "_").casefold()
     names = _zone_names()
     if not key:
-        return ["UTC", "Europe/Berlin", "Europe/London", "America/New_York", "Asia/Seoul", "Asia/Tokyo"][:limit]
+        return ["UTC", "Europe/Berlin", "Europe/London", "America/New_York", "Asia/Seoul", "Asia/Tokyo"][
+            :limit
+        ]
     starts = [n for n in names if n.casefold().startswith(key) or n.casefold().split("/")[-1].startswith(key)]
     contains = [n for n in names if key in n.casefold() and n not in starts]
     return (starts + contains)[:limit]
@@ -202,7 +208,7 @@ class Schedule:
         return None
 
 
-# --- Results ---------------------------------------------------------------------------------------------------
+# --- Results ------------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -255,7 +261,7 @@ class Preview:
         return self.digest.empty and self.subscription is not None and not self.subscription.post_empty
 
 
-# --- The scheduler -------------------------------------------------------------------------------------------
+# --- The scheduler ------------------------------------------------------------------------------------------
 
 
 class DigestScheduler:
@@ -285,7 +291,7 @@ class DigestScheduler:
     def _lock(self, subscription_id: int) -> asyncio.Lock:
         return self._sub_locks.setdefault(subscription_id, asyncio.Lock())
 
-    # --- Subscriptions ----------------------------------------------------------------------------------------
+    # --- Subscriptions --------------------------------------------------------------------------------------
 
     async def subscribe(
         self,
@@ -304,7 +310,9 @@ class DigestScheduler:
         kind = parse_cadence(cadence)
         day = parse_weekday(weekday)
         if kind == "daily" and day is not None:
-            raise InvalidOption("weekday", "a weekday only applies to weekly digests (set cadence to weekly).")
+            raise InvalidOption(
+                "weekday", "a weekday only applies to weekly digests (set cadence to weekly)."
+            )
         if kind == "weekly" and day is None:
             day = 0
         schedule = Schedule(kind, hour, minute, ZoneInfo(zone), day)
@@ -312,17 +320,36 @@ class DigestScheduler:
         _day, next_at = schedule.next_after(now)
         existing = await store.guild_subscriptions(self._db, guild_id)
         if len(existing) >= MAX_SUBSCRIPTIONS_PER_GUILD and all(s.channel_id != channel_id for s in existing):
-            raise InvalidOption("channel", f"a server can have at most {MAX_SUBSCRIPTIONS_PER_GUILD} digests; "
-                                "stop one with `/digest unsubscribe` first.")
+            raise InvalidOption(
+                "channel",
+                f"a server can have at most {MAX_SUBSCRIPTIONS_PER_GUILD} digests; "
+                "stop one with `/digest unsubscribe` first.",
+            )
         await self._feeds.ensure_guild(guild_id)
         latest = await list_store.latest_version(self._db)
         sub, created = await store.upsert_subscription(
-            self._db, guild_id=guild_id, channel_id=channel_id, cadence=kind, local_time=f"{hour:02d}:{minute:02d}",
-            timezone=zone, weekday=day, post_empty=post_empty, now=now, next_run_at=next_at,
-            through_item_id=await feed_store.max_item_id(self._db), through_version_id=latest.id if latest else 0,
+            self._db,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            cadence=kind,
+            local_time=f"{hour:02d}:{minute:02d}",
+            timezone=zone,
+            weekday=day,
+            post_empty=post_empty,
+            now=now,
+            next_run_at=next_at,
+            through_item_id=await feed_store.max_item_id(self._db),
+            through_version_id=latest.id if latest else 0,
         )
-        log.info("digest subscribed guild=%s channel=%s schedule=%s/%s/%s created=%s", guild_id, channel_id, kind,
-                 sub.local_time, zone, created)
+        log.info(
+            "digest subscribed guild=%s channel=%s schedule=%s/%s/%s created=%s",
+            guild_id,
+            channel_id,
+            kind,
+            sub.local_time,
+            zone,
+            created,
+        )
         feeds = await self._feeds.guild_feeds(guild_id)
         words = await self._feeds.keywords(guild_id)
         return SubscribeResult(sub, created, len(feeds), len(words))
@@ -341,10 +368,12 @@ class DigestScheduler:
     async def _subscription(self, guild_id: int, channel_id: int) -> Subscription:
         sub = await store.subscription_for_channel(self._db, guild_id, channel_id)
         if sub is None:
-            raise NoSubscription(f"There is no digest in <#{channel_id}>; set one up with `/digest subscribe`.")
+            raise NoSubscription(
+                f"There is no digest in <#{channel_id}>; set one up with `/digest subscribe`."
+            )
         return sub
 
-    # --- Composition -------------------------------------------------------------------------------------------
+    # --- Composition ----------------------------------------------------------------------------------------
 
     async def _compose(self, sub: Subscription, now: dt.datetime) -> Digest:
         return await self._composer.compose(
@@ -356,7 +385,7 @@ class DigestScheduler:
         )
 
     async def preview(self, guild_id: int, channel_id: int | None = None, *, refresh: bool = True) -> Preview:
-        """What the next digest of a channel (or the server's next one) would post now; feeds refreshed first."""
+        """What the next digest of a channel (or the server's next one) would post now (feeds refreshed)."""
         if channel_id is not None:
             sub: Subscription | None = await self._subscription(guild_id, channel_id)
         else:
@@ -370,20 +399,33 @@ class DigestScheduler:
             tz = ZoneInfo(sub.timezone)
         else:
             after_item, after_version = await self._composer.lookback_cursors(now)
-            digest = await self._composer.compose(guild_id, after_item_id=after_item, after_version_id=after_version,
-                                                  now=now, since=now - dt.timedelta(days=1))
+            digest = await self._composer.compose(
+                guild_id,
+                after_item_id=after_item,
+                after_version_id=after_version,
+                now=now,
+                since=now - dt.timedelta(days=1),
+            )
             tz = ZoneInfo("UTC")
         return Preview(digest, digest_pages(digest, tz), sub)
 
-    # --- The loop's work ---------------------------------------------------------------------------------------
+    # --- The loop's work ------------------------------------------------------------------------------------
 
     async def run_due(self, *, limit: int = 500) -> RunReport:
-        """One pass: resume deliveries left pending (crash, retry), start the due digests, send them."""
+        """One pass: resume deliveries left pending (crash, retry), start the due digests, send them.
+
+        Sending starts as soon as a digest is recorded (a few at a time), while the next ones are composed.
+        """
         report = RunReport()
         async with self._run_lock:
             started = time.perf_counter()
             now = self._clock.now()
-            to_send = await store.pending_deliveries(self._db, now, limit)
+            gate = asyncio.Semaphore(self._concurrency)
+            sending = [
+                asyncio.ensure_future(self._send_one(d, gate, report))
+                for d in await store.pending_deliveries(self._db, now, limit)
+            ]
+            resumed = len(sending)
             for sub in await store.due_subscriptions(self._db, now, limit):
                 try:
                     delivery = await self._start(sub, now, report)
@@ -392,16 +434,33 @@ class DigestScheduler:
                     report.errors.append(f"subscription {sub.id}: {exc.__class__.__name__}")
                     continue
                 if delivery is not None and delivery.status == "pending":
-                    to_send.append(delivery)
-            if to_send:
-                await self._send_all(to_send, report)
-            if report.started or to_send:
+                    sending.append(asyncio.ensure_future(self._send_one(delivery, gate, report)))
+            if sending:
+                await asyncio.gather(*sending)
+            if report.started or resumed:
                 log.info(
-                    "digests run started=%d sent=%d skipped=%d retrying=%d failed=%d paused=%d ms=%.0f",
-                    report.started, report.sent, report.skipped, report.retrying, report.failed, report.paused,
+                    "digests run started=%d resumed=%d sent=%d skipped=%d retrying=%d failed=%d paused=%d"
+                    " ms=%.0f",
+                    report.started,
+                    resumed,
+                    report.sent,
+                    report.skipped,
+                    report.retrying,
+                    report.failed,
+                    report.paused,
                     (time.perf_counter() - started) * 1000,
                 )
         return report
+
+    async def _send_one(self, delivery: Delivery, gate: asyncio.Semaphore, report: RunReport) -> None:
+        async with gate:
+            try:
+                await self.deliver(delivery, report)
+            except DeliveryUnavailable:
+                report.retrying += 1  # no Discord connection: stays pending for the next pass
+            except Exception as exc:  # logged with its traceback; the record stays pending for the next pass
+                log.exception("digest delivery crashed delivery=%d", delivery.id)
+                report.errors.append(f"delivery {delivery.id}: {exc.__class__.__name__}")
 
     async def _start(self, sub: Subscription, now: dt.datetime, report: RunReport) -> Delivery | None:
         """Compose the due digest and write its delivery record (and the next run time) before any send."""
@@ -417,9 +476,17 @@ class DigestScheduler:
             skip = digest.empty and not sub.post_empty
             payload = [] if skip else [page_payload(p) for p in digest_pages(digest, schedule.tz)]
             delivery = await store.create_delivery(
-                self._db, subscription=sub, period=period, payload=payload, nonce_seed=secrets.token_hex(16),
-                through_item_id=digest.through_item_id, through_version_id=digest.through_version_id,
-                item_count=digest.item_count, change_count=digest.change_count, now=now, next_run_at=next_at,
+                self._db,
+                subscription=sub,
+                period=period,
+                payload=payload,
+                nonce_seed=secrets.token_hex(16),
+                through_item_id=digest.through_item_id,
+                through_version_id=digest.through_version_id,
+                item_count=digest.item_count,
+                change_count=digest.change_count,
+                now=now,
+                next_run_at=next_at,
                 skip=skip,
             )
         if delivery is None:
@@ -432,37 +499,29 @@ class DigestScheduler:
             log.info("digest skipped (nothing new) subscription=%d period=%s", sub.id, period)
         return delivery
 
-    async def _send_all(self, deliveries: list[Delivery], report: RunReport) -> None:
-        gate = asyncio.Semaphore(self._concurrency)
-
-        async def one(delivery: Delivery) -> None:
-            async with gate:
-                try:
-                    await self.deliver(delivery, report)
-                except DeliveryUnavailable:
-                    report.retrying += 1  # no Discord connection: stays pending for the next pass
-                except Exception as exc:
-                    log.exception("digest delivery crashed delivery=%d", delivery.id)
-                    report.errors.append(f"delivery {delivery.id}: {exc.__class__.__name__}")
-
-        await asyncio.gather(*(one(d) for d in deliveries))
-
     async def deliver(self, delivery: Delivery, report: RunReport | None = None) -> str:
         """Post a delivery's messages from where it stopped; return sent, retrying, failed or paused."""
         report = report if report is not None else RunReport()
         deliverer = self.deliverer
         if deliverer is None:
-            raise DeliveryUnavailable("The bot is not connected to Discord, so nothing can be posted from here.")
+            raise DeliveryUnavailable(
+                "The bot is not connected to Discord, so nothing can be posted from here."
+            )
         for part in range(delivery.parts_sent, len(delivery.payload)):
             message = OutgoingMessage.from_payload(delivery.payload[part])
             nonce = make_nonce(delivery.nonce_seed, part)
             try:
                 message_id = await self._send_with_retries(deliverer, delivery.channel_id, message, nonce)
             except ChannelUnavailable as exc:
-                await store.fail_delivery(self._db, delivery, now=self._clock.now(), error=exc.reason,
-                                          pause_reason=exc.reason)
-                log.warning("digest paused subscription=%d channel=%d reason=%s", delivery.subscription_id,
-                            delivery.channel_id, exc.reason)
+                await store.fail_delivery(
+                    self._db, delivery, now=self._clock.now(), error=exc.reason, pause_reason=exc.reason
+                )
+                log.warning(
+                    "digest paused subscription=%d channel=%d reason=%s",
+                    delivery.subscription_id,
+                    delivery.channel_id,
+                    exc.reason,
+                )
                 report.paused += 1
                 return "paused"
             except RejectedMessage as exc:
@@ -476,19 +535,28 @@ class DigestScheduler:
             report.messages += 1
         await store.complete_delivery(self._db, delivery, self._clock.now())
         report.sent += 1
-        log.info("digest sent subscription=%d period=%s messages=%d items=%d changes=%d", delivery.subscription_id,
-                 delivery.period, len(delivery.payload), delivery.item_count, delivery.change_count)
+        log.info(
+            "digest sent subscription=%d period=%s messages=%d items=%d changes=%d",
+            delivery.subscription_id,
+            delivery.period,
+            len(delivery.payload),
+            delivery.item_count,
+            delivery.change_count,
+        )
         return "sent"
 
-    async def _send_with_retries(self, deliverer: Deliverer, channel_id: int, message: OutgoingMessage,
-                                 nonce: str) -> int:
+    async def _send_with_retries(
+        self, deliverer: Deliverer, channel_id: int, message: OutgoingMessage, nonce: str
+    ) -> int:
         for attempt in range(1, SEND_ATTEMPTS + 1):
             try:
                 return await deliverer.send(channel_id, message, nonce)
             except TransientDeliveryError as exc:
                 if attempt == SEND_ATTEMPTS:
                     raise
-                log.warning("digest send retry channel=%d attempt=%d reason=%s", channel_id, attempt, exc.reason)
+                log.warning(
+                    "digest send retry channel=%d attempt=%d reason=%s", channel_id, attempt, exc.reason
+                )
                 await self._sleep(2.0 ** (attempt - 1))
         raise AssertionError("unreachable")
 
@@ -500,11 +568,20 @@ class DigestScheduler:
             log.error("digest gave up delivery=%d after %s reason=%s", delivery.id, now - created, exc.reason)
             report.failed += 1
             return "failed"
-        minutes = min(MAX_RETRY_MINUTES, 2 ** delivery.attempts)
-        await store.retry_delivery_later(self._db, delivery.id, now=now, error=exc.reason,
-                                         next_attempt_at=now + dt.timedelta(minutes=minutes))
-        log.warning("digest delivery will be retried delivery=%d in_minutes=%d reason=%s", delivery.id, minutes,
-                    exc.reason)
+        minutes = min(MAX_RETRY_MINUTES, 2**delivery.attempts)
+        await store.retry_delivery_later(
+            self._db,
+            delivery.id,
+            now=now,
+            error=exc.reason,
+            next_attempt_at=now + dt.timedelta(minutes=minutes),
+        )
+        log.warning(
+            "digest delivery will be retried delivery=%d in_minutes=%d reason=%s",
+            delivery.id,
+            minutes,
+            exc.reason,
+        )
         report.retrying += 1
         return "retrying"
 
@@ -515,13 +592,15 @@ class DigestScheduler:
         text = f"{feeds} feed(s) followed, {failing} failing · {subs} digest(s), {paused} paused"
         return [("News digests", text)]
 
-    # --- /digest send-now ------------------------------------------------------------------------------------
+    # --- /digest send-now -----------------------------------------------------------------------------------
 
     async def send_now(self, guild_id: int, channel_id: int) -> SendResult:
-        """Post a channel's digest now (feeds refreshed first); its next scheduled digest covers what follows."""
+        """Post a channel's digest now (feeds refreshed first); the next scheduled one covers what follows."""
         sub = await self._subscription(guild_id, channel_id)
         if self.deliverer is None:
-            raise DeliveryUnavailable("The bot is not connected to Discord, so nothing can be posted from here.")
+            raise DeliveryUnavailable(
+                "The bot is not connected to Discord, so nothing can be posted from here."
+            )
         last = await store.last_delivery(self._db, sub.id)
         if last is not None and last.status == "pending":
             raise UserError(f"A digest for <#{channel_id}> is still being delivered; see `/digest status`.")
@@ -533,10 +612,17 @@ class DigestScheduler:
             tz = ZoneInfo(sub.timezone)
             payload = [page_payload(p) for p in digest_pages(digest, tz)]
             delivery = await store.create_delivery(
-                self._db, subscription=sub, period=f"manual:{feed_store.stamp(now)}", payload=payload,
-                nonce_seed=secrets.token_hex(16), through_item_id=digest.through_item_id,
-                through_version_id=digest.through_version_id, item_count=digest.item_count,
-                change_count=digest.change_count, now=now, next_run_at=None,
+                self._db,
+                subscription=sub,
+                period=f"manual:{feed_store.stamp(now)}",
+                payload=payload,
+                nonce_seed=secrets.token_hex(16),
+                through_item_id=digest.through_item_id,
+                through_version_id=digest.through_version_id,
+                item_count=digest.item_count,
+                change_count=digest.change_count,
+                now=now,
+                next_run_at=None,
             )
         if delivery is None:
             raise UserError("A digest was just sent to that channel; try again in a second.")
@@ -545,7 +631,8 @@ class DigestScheduler:
             refreshed = await store.delivery_by_id(self._db, delivery.id)
             reason = refreshed.last_error if refreshed else "Discord refused"
             raise ChannelNotPostable(
-                f"I cannot post in <#{channel_id}>: {reason}. The digest there is paused until this is fixed and "
+                f"I cannot post in <#{channel_id}>: {reason}. The digest there is paused until this is "
+                "fixed and "
                 "`/digest subscribe` is run for the channel again."
             )
         if outcome == "failed":
@@ -553,4 +640,6 @@ class DigestScheduler:
         if outcome == "sent" and sub.paused:
             _day, next_at = Schedule.of(sub).next_after(self._clock.now())
             await store.resume_subscription(self._db, sub.id, next_run_at=next_at)
-        return SendResult(channel_id, len(payload), digest.item_count, digest.change_count, outcome == "retrying")
+        return SendResult(
+            channel_id, len(payload), digest.item_count, digest.change_count, outcome == "retrying"
+        )

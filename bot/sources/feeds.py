@@ -29,11 +29,40 @@ GUID_MAX = 500
 UNTITLED = "(untitled)"
 
 # Block-level tags: their boundaries separate words ("<p>a</p><p>b</p>" is "a b", not "ab").
-_BLOCK_TAGS = frozenset({
-    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption", "figure", "footer",
-    "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "ol", "p", "pre", "section", "table", "td", "th",
-    "tr", "ul",
-})
+_BLOCK_TAGS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "td",
+        "th",
+        "tr",
+        "ul",
+    }
+)
 _SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "iframe", "object"})
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 _ROUTINE_BOZO = frozenset({"CharacterEncodingOverride", "CharacterEncodingUnknown", "NonXMLContentType"})
@@ -115,7 +144,7 @@ def _cut(text: str, limit: int) -> str:
 
 
 def web_link(url: str | None, base: str = "") -> str | None:
-    """An absolute http(s) URL (resolved against base), or None for anything else (javascript:, mailto:, …)."""
+    """An absolute http(s) URL (resolved against base), or None for anything else (javascript:, …)."""
     if not url:
         return None
     url = fold(url)
@@ -138,12 +167,15 @@ def normalise_link(url: str) -> str:
     scheme = parts.scheme.lower()
     try:
         host = (parts.hostname or "").lower()
-        port = parts.port if parts.port and (scheme, parts.port) not in (("http", 80), ("https", 443)) else None
+        port = (
+            parts.port if parts.port and (scheme, parts.port) not in (("http", 80), ("https", 443)) else None
+        )
         netloc = f"{host}:{port}" if port else host
     except ValueError:  # a malformed port: keep the authority as written, lower-cased
         netloc = parts.netloc.lower()
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                       if not _TRACKING_PARAM.match(k)])
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAM.match(k)]
+    )
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
 
 
@@ -181,11 +213,17 @@ def _item(entry: feedparser.FeedParserDict, base: str) -> FeedItem | None:
     summary = _cut(_text_of(entry, "summary"), SUMMARY_MAX)
     if not summary and entry.get("content"):
         first = entry["content"][0]
-        summary = _cut(html_to_text(first.get("value", "")) if first.get("type") != "text/plain"
-                       else fold(first.get("value", "")), SUMMARY_MAX)
+        summary = _cut(
+            html_to_text(first.get("value", ""))
+            if first.get("type") != "text/plain"
+            else fold(first.get("value", "")),
+            SUMMARY_MAX,
+        )
     link = web_link(entry.get("link"), base)
     guid = fold(entry.get("id") or "")[:GUID_MAX] or None
-    published = _utc(entry.get("published_parsed") or entry.get("updated_parsed") or entry.get("created_parsed"))
+    published = _utc(
+        entry.get("published_parsed") or entry.get("updated_parsed") or entry.get("created_parsed")
+    )
     if not (title or link or guid or summary):
         return None
     if not title:
@@ -203,14 +241,17 @@ def feed_links_in_html(data: bytes, base: str = "") -> list[str]:
                 return
             values = {k.lower(): (v or "") for k, v in attrs}
             kinds = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
-            if "alternate" in values.get("rel", "").lower().split() and values.get("type", "").lower() in kinds:
+            if (
+                "alternate" in values.get("rel", "").lower().split()
+                and values.get("type", "").lower() in kinds
+            ):
                 link = web_link(values.get("href"), base)
                 if link and link not in found:
                     found.append(link)
 
     try:
         parser = _Links()
-        parser.feed(data[:512 * 1024].decode("utf-8", errors="replace"))
+        parser.feed(data[: 512 * 1024].decode("utf-8", errors="replace"))
     except Exception:  # a broken page simply advertises nothing
         return found
     return found

@@ -1,4 +1,4 @@
-"""Digest subscriptions and their delivery records (one per subscription and period, written before sending)."""
+"""Digest subscriptions and delivery records: one per subscription and period, written before sending."""
 
 from __future__ import annotations
 
@@ -121,11 +121,23 @@ async def upsert_subscription(
             existing = None
         if existing is None:
             await conn.execute(
-                "INSERT INTO digest_subscriptions (guild_id, channel_id, cadence, local_time, timezone, weekday,"
+                "INSERT INTO digest_subscriptions (guild_id, channel_id, cadence, local_time, timezone,"
+                " weekday,"
                 " post_empty, created_at, next_run_at, through_item_id, through_version_id)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (guild_id, channel_id, cadence, local_time, timezone, weekday, int(post_empty), stamp(now),
-                 stamp(next_run_at), through_item_id, through_version_id),
+                (
+                    guild_id,
+                    channel_id,
+                    cadence,
+                    local_time,
+                    timezone,
+                    weekday,
+                    int(post_empty),
+                    stamp(now),
+                    stamp(next_run_at),
+                    through_item_id,
+                    through_version_id,
+                ),
             )
         else:
             await conn.execute(
@@ -141,7 +153,7 @@ async def upsert_subscription(
 async def subscription_for_channel(db: Database, guild_id: int, channel_id: int) -> Subscription | None:
     """A server's subscription in one channel, if any."""
     row = await db.fetchone(
-        f"SELECT {_SUB_COLUMNS} FROM digest_subscriptions WHERE guild_id = ? AND channel_id = ?",
+        f"SELECT {_SUB_COLUMNS} FROM digest_subscriptions WHERE guild_id = ? AND channel_id = ?",  # noqa: S608
         (guild_id, channel_id),
     )
     return _subscription(row) if row else None
@@ -149,14 +161,17 @@ async def subscription_for_channel(db: Database, guild_id: int, channel_id: int)
 
 async def subscription_by_id(db: Database, subscription_id: int) -> Subscription | None:
     """A subscription by id."""
-    row = await db.fetchone(f"SELECT {_SUB_COLUMNS} FROM digest_subscriptions WHERE id = ?", (subscription_id,))
+    row = await db.fetchone(
+        f"SELECT {_SUB_COLUMNS} FROM digest_subscriptions WHERE id = ?",  # noqa: S608
+        (subscription_id,),
+    )
     return _subscription(row) if row else None
 
 
 async def guild_subscriptions(db: Database, guild_id: int) -> list[Subscription]:
     """A server's subscriptions, the next to run first."""
     rows = await db.fetchall(
-        f"SELECT {_SUB_COLUMNS} FROM digest_subscriptions WHERE guild_id = ? ORDER BY next_run_at, id",
+        f"SELECT {_SUB_COLUMNS} FROM digest_subscriptions WHERE guild_id = ? ORDER BY next_run_at, id",  # noqa: S608
         (guild_id,),
     )
     return [_subscription(r) for r in rows]
@@ -174,8 +189,9 @@ async def delete_subscription(db: Database, guild_id: int, channel_id: int) -> b
 async def due_subscriptions(db: Database, now: dt.datetime, limit: int = 500) -> list[Subscription]:
     """Unpaused subscriptions whose run time has come and that have no delivery still in flight."""
     rows = await db.fetchall(
-        f"SELECT {_SUB_COLUMNS} FROM digest_subscriptions s WHERE s.next_run_at <= ? AND s.paused_at IS NULL"
-        " AND NOT EXISTS (SELECT 1 FROM digest_deliveries d WHERE d.subscription_id = s.id AND d.status = 'pending')"
+        f"SELECT {_SUB_COLUMNS} FROM digest_subscriptions s WHERE s.next_run_at <= ? AND s.paused_at IS NULL"  # noqa: S608
+        " AND NOT EXISTS (SELECT 1 FROM digest_deliveries d"
+        " WHERE d.subscription_id = s.id AND d.status = 'pending')"
         " ORDER BY s.next_run_at, s.id LIMIT ?",
         (stamp(now), limit),
     )
@@ -205,18 +221,31 @@ async def create_delivery(
     at = stamp(now)
     async with db.transaction() as conn:
         cursor = await conn.execute(
-            "INSERT OR IGNORE INTO digest_deliveries (subscription_id, period, status, channel_id, nonce_seed,"
+            "INSERT OR IGNORE INTO digest_deliveries (subscription_id, period, status, channel_id,"
+            " nonce_seed,"
             " payload, through_item_id, through_version_id, item_count, change_count, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (subscription.id, period, "skipped" if skip else "pending", subscription.channel_id, nonce_seed,
-             json.dumps(payload, ensure_ascii=False, separators=(",", ":")), through_item_id, through_version_id,
-             item_count, change_count, at, at),
+            (
+                subscription.id,
+                period,
+                "skipped" if skip else "pending",
+                subscription.channel_id,
+                nonce_seed,
+                json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+                through_item_id,
+                through_version_id,
+                item_count,
+                change_count,
+                at,
+                at,
+            ),
         )
         inserted = cursor.rowcount > 0
         delivery_id = cursor.lastrowid
         if next_run_at is not None:
             await conn.execute(
-                "UPDATE digest_subscriptions SET next_run_at = ? WHERE id = ?", (stamp(next_run_at), subscription.id)
+                "UPDATE digest_subscriptions SET next_run_at = ? WHERE id = ?",
+                (stamp(next_run_at), subscription.id),
             )
         if inserted and skip:
             await conn.execute(
@@ -226,30 +255,34 @@ async def create_delivery(
             )
     if not inserted:
         return None
-    row = await db.fetchone(f"SELECT {_DELIVERY_COLUMNS} FROM digest_deliveries WHERE id = ?", (delivery_id,))
+    row = await db.fetchone(f"SELECT {_DELIVERY_COLUMNS} FROM digest_deliveries WHERE id = ?", (delivery_id,))  # noqa: S608
     return _delivery(row) if row else None
 
 
 async def delivery_by_id(db: Database, delivery_id: int) -> Delivery | None:
     """One delivery record."""
-    row = await db.fetchone(f"SELECT {_DELIVERY_COLUMNS} FROM digest_deliveries WHERE id = ?", (delivery_id,))
+    row = await db.fetchone(f"SELECT {_DELIVERY_COLUMNS} FROM digest_deliveries WHERE id = ?", (delivery_id,))  # noqa: S608
     return _delivery(row) if row else None
 
 
 async def pending_deliveries(db: Database, now: dt.datetime, limit: int = 500) -> list[Delivery]:
     """Deliveries not yet fully sent whose (re)try time has come, oldest first."""
     rows = await db.fetchall(
-        f"SELECT {_DELIVERY_COLUMNS} FROM digest_deliveries WHERE status = 'pending'"
+        f"SELECT {_DELIVERY_COLUMNS} FROM digest_deliveries WHERE status = 'pending'"  # noqa: S608
         " AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?",
         (stamp(now), limit),
     )
     return [_delivery(r) for r in rows]
 
 
-async def mark_part_sent(db: Database, delivery_id: int, part: int, message_id: int, now: dt.datetime) -> None:
+async def mark_part_sent(
+    db: Database, delivery_id: int, part: int, message_id: int, now: dt.datetime
+) -> None:
     """Record that one message of a delivery is on Discord (so a resend starts after it)."""
     async with db.transaction() as conn:
-        async with conn.execute("SELECT message_ids FROM digest_deliveries WHERE id = ?", (delivery_id,)) as cur:
+        async with conn.execute(
+            "SELECT message_ids FROM digest_deliveries WHERE id = ?", (delivery_id,)
+        ) as cur:
             row = await cur.fetchone()
         ids = json.loads(row[0]) if row else []
         ids.append(str(message_id))
@@ -266,14 +299,20 @@ async def complete_delivery(db: Database, delivery: Delivery, now: dt.datetime) 
     """
     async with db.transaction() as conn:
         await conn.execute(
-            "UPDATE digest_deliveries SET status = 'sent', updated_at = ?, next_attempt_at = NULL, last_error = NULL"
+            "UPDATE digest_deliveries SET status = 'sent', updated_at = ?, next_attempt_at = NULL,"
+            " last_error = NULL"
             " WHERE id = ?",
             (stamp(now), delivery.id),
         )
         await conn.execute(
             "UPDATE digest_subscriptions SET through_item_id = MAX(through_item_id, ?),"
             " through_version_id = MAX(through_version_id, ?), last_delivery_at = ? WHERE id = ?",
-            (delivery.through_item_id, delivery.through_version_id, delivery.created_at, delivery.subscription_id),
+            (
+                delivery.through_item_id,
+                delivery.through_version_id,
+                delivery.created_at,
+                delivery.subscription_id,
+            ),
         )
 
 
@@ -281,7 +320,8 @@ async def reschedule(db: Database, subscription_id: int, next_run_at: dt.datetim
     """Move a subscription's next run."""
     async with db.transaction() as conn:
         await conn.execute(
-            "UPDATE digest_subscriptions SET next_run_at = ? WHERE id = ?", (stamp(next_run_at), subscription_id)
+            "UPDATE digest_subscriptions SET next_run_at = ? WHERE id = ?",
+            (stamp(next_run_at), subscription_id),
         )
 
 
@@ -289,7 +329,8 @@ async def resume_subscription(db: Database, subscription_id: int, *, next_run_at
     """Clear a pause and set the next run."""
     async with db.transaction() as conn:
         await conn.execute(
-            "UPDATE digest_subscriptions SET paused_at = NULL, paused_reason = NULL, next_run_at = ? WHERE id = ?",
+            "UPDATE digest_subscriptions SET paused_at = NULL, paused_reason = NULL, next_run_at = ?"
+            " WHERE id = ?",
             (stamp(next_run_at), subscription_id),
         )
 
@@ -300,7 +341,8 @@ async def retry_delivery_later(
     """Record a transient failure (5xx, timeout) and when to try again."""
     async with db.transaction() as conn:
         await conn.execute(
-            "UPDATE digest_deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ?"
+            "UPDATE digest_deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,"
+            " updated_at = ?"
             " WHERE id = ?",
             (error[:300], stamp(next_attempt_at), stamp(now), delivery_id),
         )
@@ -326,7 +368,8 @@ async def fail_delivery(
 async def last_delivery(db: Database, subscription_id: int) -> Delivery | None:
     """The newest delivery record of a subscription."""
     row = await db.fetchone(
-        f"SELECT {_DELIVERY_COLUMNS} FROM digest_deliveries WHERE subscription_id = ? ORDER BY id DESC LIMIT 1",
+        f"SELECT {_DELIVERY_COLUMNS} FROM digest_deliveries WHERE subscription_id = ?"  # noqa: S608
+        " ORDER BY id DESC LIMIT 1",
         (subscription_id,),
     )
     return _delivery(row) if row else None
@@ -335,7 +378,7 @@ async def last_delivery(db: Database, subscription_id: int) -> Delivery | None:
 async def deliveries_of(db: Database, subscription_id: int) -> list[Delivery]:
     """Every delivery record of a subscription, oldest first."""
     rows = await db.fetchall(
-        f"SELECT {_DELIVERY_COLUMNS} FROM digest_deliveries WHERE subscription_id = ? ORDER BY id",
+        f"SELECT {_DELIVERY_COLUMNS} FROM digest_deliveries WHERE subscription_id = ? ORDER BY id",  # noqa: S608
         (subscription_id,),
     )
     return [_delivery(r) for r in rows]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -83,13 +84,13 @@ def _feed(row: sqlite3.Row | Sequence[object]) -> Feed:
 
 async def feed_by_url(db: Database, url: str) -> Feed | None:
     """The feed with this URL, if stored."""
-    row = await db.fetchone(f"SELECT {_FEED_COLUMNS} FROM feeds WHERE url = ?", (url,))
+    row = await db.fetchone(f"SELECT {_FEED_COLUMNS} FROM feeds WHERE url = ?", (url,))  # noqa: S608
     return _feed(row) if row else None
 
 
 async def feed_by_id(db: Database, feed_id: int) -> Feed | None:
     """The feed with this id, if stored."""
-    row = await db.fetchone(f"SELECT {_FEED_COLUMNS} FROM feeds WHERE id = ?", (feed_id,))
+    row = await db.fetchone(f"SELECT {_FEED_COLUMNS} FROM feeds WHERE id = ?", (feed_id,))  # noqa: S608
     return _feed(row) if row else None
 
 
@@ -108,11 +109,14 @@ async def ensure_feed(db: Database, url: str, now: dt.datetime) -> Feed:
 async def due_feeds(db: Database, now: dt.datetime, limit: int = 100) -> list[Feed]:
     """Feeds some server follows whose next poll time has come, most overdue first."""
     rows = await db.fetchall(
-        f"SELECT {_FEED_COLUMNS} FROM feeds WHERE next_poll_at <= ?"
+        f"SELECT {_FEED_COLUMNS} FROM feeds WHERE next_poll_at <= ?"  # noqa: S608
         " AND EXISTS (SELECT 1 FROM guild_feeds g WHERE g.feed_id = feeds.id) ORDER BY next_poll_at LIMIT ?",
         (stamp(now), limit),
     )
     return [_feed(r) for r in rows]
+
+
+ITEM_RETENTION = dt.timedelta(days=120)
 
 
 async def save_poll(
@@ -128,39 +132,59 @@ async def save_poll(
     last_modified: str | None,
     warning: str | None,
 ) -> int:
-    """Record a successful poll: new items stored (known ones ignored), health reset; return how many were new.
+    """Record a good poll: new items stored (known ones ignored), health reset; return how many are new.
 
     Servers that added the feed before its first successful fetch get their baseline here: everything the
-    feed holds now counts as already seen for them.
+    feed holds now counts as already seen for them. Items first seen over ITEM_RETENTION ago are deleted once
+    the feed no longer lists them (while it does, deleting them would make them "new" again).
     """
     seen_at = stamp(at)
     rows = [
-        (feed_id, i.dedup_key, i.guid, i.link, i.title, i.summary, stamp(i.published) if i.published else None, seen_at)
+        (
+            feed_id,
+            i.dedup_key,
+            i.guid,
+            i.link,
+            i.title,
+            i.summary,
+            stamp(i.published) if i.published else None,
+            seen_at,
+        )
         for i in reversed(items)  # feeds list newest first; storing oldest first keeps ids in arrival order
     ]
     async with db.transaction() as conn:
         before = conn.total_changes
         await conn.executemany(
-            "INSERT OR IGNORE INTO feed_items (feed_id, dedup_key, guid, link, title, summary, published_at, seen_at)"
+            "INSERT OR IGNORE INTO feed_items"
+            " (feed_id, dedup_key, guid, link, title, summary, published_at, seen_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         added = conn.total_changes - before
         await conn.execute(
             "UPDATE feeds SET title = ?, kind = ?, etag = ?, last_modified = ?, last_attempt_at = ?,"
-            " last_success_at = ?, last_error = NULL, last_warning = ?, consecutive_failures = 0, next_poll_at = ?"
+            " last_success_at = ?, last_error = NULL, last_warning = ?, consecutive_failures = 0,"
+            " next_poll_at = ?"
             " WHERE id = ?",
             (title, kind, etag, last_modified, seen_at, seen_at, warning, stamp(next_poll_at), feed_id),
         )
         await conn.execute(
-            "UPDATE guild_feeds SET seen_through = (SELECT COALESCE(MAX(id), 0) FROM feed_items WHERE feed_id = ?)"
+            "UPDATE guild_feeds SET seen_through ="
+            " (SELECT COALESCE(MAX(id), 0) FROM feed_items WHERE feed_id = ?)"
             " WHERE feed_id = ? AND seen_through IS NULL",
             (feed_id, feed_id),
+        )
+        await conn.execute(
+            "DELETE FROM feed_items WHERE feed_id = ? AND seen_at < ?"
+            " AND dedup_key NOT IN (SELECT value FROM json_each(?))",
+            (feed_id, stamp(at - ITEM_RETENTION), json.dumps([i.dedup_key for i in items])),
         )
     return added
 
 
-async def save_not_modified(db: Database, feed_id: int, *, at: dt.datetime, next_poll_at: dt.datetime) -> None:
+async def save_not_modified(
+    db: Database, feed_id: int, *, at: dt.datetime, next_poll_at: dt.datetime
+) -> None:
     """Record a 304 answer: a success with nothing new."""
     async with db.transaction() as conn:
         await conn.execute(
@@ -169,7 +193,8 @@ async def save_not_modified(db: Database, feed_id: int, *, at: dt.datetime, next
             (stamp(at), stamp(at), stamp(next_poll_at), feed_id),
         )
         await conn.execute(
-            "UPDATE guild_feeds SET seen_through = (SELECT COALESCE(MAX(id), 0) FROM feed_items WHERE feed_id = ?)"
+            "UPDATE guild_feeds SET seen_through ="
+            " (SELECT COALESCE(MAX(id), 0) FROM feed_items WHERE feed_id = ?)"
             " WHERE feed_id = ? AND seen_through IS NULL",
             (feed_id, feed_id),
         )
@@ -181,7 +206,8 @@ async def save_failure(
     """Record a failed poll; return the number of failures in a row."""
     async with db.transaction() as conn:
         await conn.execute(
-            "UPDATE feeds SET last_attempt_at = ?, last_error = ?, consecutive_failures = consecutive_failures + 1,"
+            "UPDATE feeds SET last_attempt_at = ?, last_error = ?,"
+            " consecutive_failures = consecutive_failures + 1,"
             " next_poll_at = ? WHERE id = ?",
             (stamp(at), error[:500], stamp(next_poll_at), feed_id),
         )
@@ -282,7 +308,7 @@ async def remove_guild_feed(db: Database, guild_id: int, feed_id: int) -> bool:
 async def guild_feeds(db: Database, guild_id: int) -> list[GuildFeed]:
     """The feeds a server follows, in the order it added them."""
     rows = await db.fetchall(
-        f"SELECT g.guild_id, g.name, g.added_at, g.seen_through, {_FEED_COLUMNS_F}"
+        f"SELECT g.guild_id, g.name, g.added_at, g.seen_through, {_FEED_COLUMNS_F}"  # noqa: S608
         " FROM guild_feeds g JOIN feeds f ON f.id = g.feed_id WHERE g.guild_id = ? ORDER BY g.added_at, f.id",
         (guild_id,),
     )
@@ -296,7 +322,8 @@ async def candidate_items(
     rows = await db.fetchall(
         "SELECT i.id, i.feed_id, g.name, i.title, i.link, i.summary, i.published_at, i.seen_at"
         " FROM guild_feeds g JOIN feed_items i ON i.feed_id = g.feed_id"
-        " WHERE g.guild_id = ? AND g.seen_through IS NOT NULL AND i.id > g.seen_through AND i.id > ? AND i.id <= ?"
+        " WHERE g.guild_id = ? AND g.seen_through IS NOT NULL AND i.id > g.seen_through"
+        " AND i.id > ? AND i.id <= ?"
         " ORDER BY i.id DESC LIMIT ?",
         (guild_id, after_id, through_id, limit),
     )
@@ -316,7 +343,8 @@ async def replace_keywords(db: Database, guild_id: int, words: Sequence[str]) ->
     async with db.transaction() as conn:
         await conn.execute("DELETE FROM guild_keywords WHERE guild_id = ?", (guild_id,))
         await conn.executemany(
-            "INSERT OR IGNORE INTO guild_keywords (guild_id, keyword) VALUES (?, ?)", [(guild_id, w) for w in words]
+            "INSERT OR IGNORE INTO guild_keywords (guild_id, keyword) VALUES (?, ?)",
+            [(guild_id, w) for w in words],
         )
 
 

@@ -15,12 +15,19 @@ from bot.cli_ask import as_json, ask, readable
 from bot.core import Core
 from bot.errors import NotPermitted
 from bot.store import digests as store
-from tests.fixtures.digest import CHANNEL, GUILD, FakeDeliverer, FakeDiscord, feed_server, isolate  # noqa: F401
-from tests.fixtures.feed_server import FeedServer
+from tests.fixtures.digest import GUILD, FakeDeliverer, FakeDiscord, isolate
+from tests.fixtures.feed_server import FeedServer, run_feed_server
 
 
 @pytest.fixture
-async def acore(loaded_core: Core, feed_server: FeedServer) -> AsyncIterator[Core]:  # noqa: F811
+async def feed_server() -> AsyncIterator[FeedServer]:
+    """The local feed server (127.0.0.1)."""
+    async with run_feed_server() as server:
+        yield server
+
+
+@pytest.fixture
+async def acore(loaded_core: Core, feed_server: FeedServer) -> AsyncIterator[Core]:
     yield isolate(loaded_core, feed_server)
 
 
@@ -30,8 +37,10 @@ async def run(core: Core, *words: str, guild: int | None = GUILD) -> tuple[int, 
     return outcome.exit_code, readable(outcome.reply)
 
 
-@pytest.mark.parametrize("time, words", [("7pm", "24-hour clock"), ("25:00", "hours run from 00 to 23"),
-                                         ("12:75", "minutes run from 00 to 59")])
+@pytest.mark.parametrize(
+    "time, words",
+    [("7pm", "24-hour clock"), ("25:00", "hours run from 00 to 23"), ("12:75", "minutes run from 00 to 59")],
+)
 async def test_invalid_times(acore: Core, time: str, words: str) -> None:
     code, text = await run(acore, "digest", "subscribe", "channel:222", f"time:{time}", "timezone:UTC")
     assert code == 2 and words in text
@@ -43,13 +52,24 @@ async def test_unknown_time_zone_suggests(acore: Core) -> None:
 
 
 async def test_weekday_needs_weekly(acore: Core) -> None:
-    code, text = await run(acore, "digest", "subscribe", "channel:222", "time:08:00", "timezone:UTC", "weekday:Friday")
+    code, text = await run(
+        acore, "digest", "subscribe", "channel:222", "time:08:00", "timezone:UTC", "weekday:Friday"
+    )
     assert code == 2 and "only applies to weekly" in text
 
 
 async def test_subscribe_status_unsubscribe(acore: Core) -> None:
-    code, text = await run(acore, "digest", "subscribe", "channel:222", "time:08:00", "timezone:Asia/Seoul",
-                           "cadence:weekly", "weekday:Friday", "post_empty:true")
+    code, text = await run(
+        acore,
+        "digest",
+        "subscribe",
+        "channel:222",
+        "time:08:00",
+        "timezone:Asia/Seoul",
+        "cadence:weekly",
+        "weekday:Friday",
+        "post_empty:true",
+    )
     assert code == 0
     assert "New digest in <#222>: weekly on Friday at 08:00 (Asia/Seoul)." in text
     assert "Next: **Fri 27 Nov 2026 08:00 KST**" in text
@@ -65,12 +85,27 @@ async def test_subscribe_status_unsubscribe(acore: Core) -> None:
 async def test_status_shows_a_pause_and_its_reason(acore: Core) -> None:
     await run(acore, "digest", "subscribe", "channel:222", "time:08:00", "timezone:UTC")
     sub = (await store.guild_subscriptions(acore.db, GUILD))[0]
-    delivery = await store.create_delivery(acore.db, subscription=sub, period="2026-11-27", payload=[], nonce_seed="x",
-                                           through_item_id=0, through_version_id=0, item_count=0, change_count=0,
-                                           now=acore.clock.now(), next_run_at=None)
+    delivery = await store.create_delivery(
+        acore.db,
+        subscription=sub,
+        period="2026-11-27",
+        payload=[],
+        nonce_seed="x",
+        through_item_id=0,
+        through_version_id=0,
+        item_count=0,
+        change_count=0,
+        now=acore.clock.now(),
+        next_run_at=None,
+    )
     assert delivery is not None
-    await store.fail_delivery(acore.db, delivery, now=acore.clock.now(), error="the channel no longer exists",
-                              pause_reason="the channel no longer exists")
+    await store.fail_delivery(
+        acore.db,
+        delivery,
+        now=acore.clock.now(),
+        error="the channel no longer exists",
+        pause_reason="the channel no longer exists",
+    )
     _code, text = await run(acore, "digest", "status")
     assert "⏸ **Paused**: the channel no longer exists." in text and "/digest subscribe" in text
 
@@ -82,16 +117,25 @@ async def test_commands_need_a_server(acore: Core) -> None:
 
 async def test_commands_need_manage_server(acore: Core) -> None:
     ctx = AnswerContext(core=acore, user_id=5, guild_id=GUILD, can_manage_guild=False)
-    for call in (digest_answers.status(ctx), feed_answers.list_(ctx), feed_answers.keywords_list(ctx),
-                 digest_answers.subscribe(ctx, 222, "08:00", "UTC"), feed_answers.add(ctx, "https://x.example/")):
+    for call in (
+        digest_answers.status(ctx),
+        feed_answers.list_(ctx),
+        feed_answers.keywords_list(ctx),
+        digest_answers.subscribe(ctx, 222, "08:00", "UTC"),
+        feed_answers.add(ctx, "https://x.example/"),
+    ):
         with pytest.raises(NotPermitted, match="Manage Server"):
             await call
 
 
-async def test_feeds_add_list_remove(acore: Core, feed_server: FeedServer) -> None:  # noqa: F811
+async def test_feeds_add_list_remove(acore: Core, feed_server: FeedServer) -> None:
     url = feed_server.serve("/extra.xml", feed_server.bodies["/atom.xml"][0], "application/atom+xml")
     code, text = await run(acore, "feeds", "add", f"url:{url}", "name:Extra news")
-    assert code == 0 and "Now following **Extra news** (atom10)" in text and "3 current items count as already seen" in text
+    assert (
+        code == 0
+        and "Now following **Extra news** (atom10)" in text
+        and "3 current items count as already seen" in text
+    )
     code, text = await run(acore, "feeds", "add", f"url:{url}")
     assert code == 2 and "already follows that feed (as `Extra news`)" in text
     code, text = await run(acore, "feeds", "list")
@@ -100,7 +144,7 @@ async def test_feeds_add_list_remove(acore: Core, feed_server: FeedServer) -> No
     assert code == 0 and "No longer following **Extra news**" in text
 
 
-async def test_feeds_add_refuses_pages_and_odd_urls(acore: Core, feed_server: FeedServer) -> None:  # noqa: F811
+async def test_feeds_add_refuses_pages_and_odd_urls(acore: Core, feed_server: FeedServer) -> None:
     code, text = await run(acore, "feeds", "add", f"url:{feed_server.url('/page.html')}")
     assert code == 2 and "not an RSS or Atom feed (it is an HTML page)" in text and "/rss20.xml" in text
     code, text = await run(acore, "feeds", "add", "url:ftp://example.org/rss")

@@ -1,4 +1,4 @@
-"""The /digest and /feeds extensions: they load, need Manage Server (default permissions), work in servers only,
+"""The /digest and /feeds extensions: they load, need Manage Server (default permissions), work in servers,
 take text/announcement channels, and refuse channels the cache shows the bot cannot post in."""
 
 from __future__ import annotations
@@ -32,16 +32,29 @@ async def test_groups_need_manage_server_and_a_server(bot: SanctionsBot) -> None
     subscribe = next(o for o in payloads["digest"]["options"] if o["name"] == "subscribe")
     channel = next(o for o in subscribe["options"] if o["name"] == "channel")
     assert channel["type"] == discord.AppCommandOptionType.channel.value
-    assert sorted(channel["channel_types"]) == sorted([discord.ChannelType.text.value, discord.ChannelType.news.value])
+    assert sorted(channel["channel_types"]) == sorted(
+        [discord.ChannelType.text.value, discord.ChannelType.news.value]
+    )
     keywords = next(o for o in payloads["feeds"]["options"] if o["name"] == "keywords")
     assert sorted(o["name"] for o in keywords["options"]) == ["add", "list", "remove", "set"]
 
 
 async def test_every_command_declares_an_answer_and_a_short_description(bot: SanctionsBot) -> None:
     paths = [c.path for c in bot.core.command_index]
-    for path in ["digest subscribe", "digest unsubscribe", "digest status", "digest preview", "digest send-now",
-                 "feeds add", "feeds remove", "feeds list", "feeds keywords set", "feeds keywords add",
-                 "feeds keywords remove", "feeds keywords list"]:
+    for path in [
+        "digest subscribe",
+        "digest unsubscribe",
+        "digest status",
+        "digest preview",
+        "digest send-now",
+        "feeds add",
+        "feeds remove",
+        "feeds list",
+        "feeds keywords set",
+        "feeds keywords add",
+        "feeds keywords remove",
+        "feeds keywords list",
+    ]:
         assert path in paths
     for info in bot.core.command_index:
         assert 1 <= len(info.description) <= 100

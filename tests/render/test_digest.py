@@ -20,22 +20,38 @@ from tests.fixtures.feeds import LONG_TITLE
 
 NOW = dt.datetime(2026, 11, 26, 7, 0, tzinfo=dt.UTC)
 BERLIN = ZoneInfo("Europe/Berlin")
-VERSION = ListVersion(5, "2024-09-26T17:00:05.547Z", "x" * 64, "un.xml", "2026-11-26T12:00:00+00:00", 1000, 0, 0, 0)
+VERSION = ListVersion(
+    5, "2024-09-26T17:00:05.547Z", "x" * 64, "un.xml", "2026-11-26T12:00:00+00:00", 1000, 0, 0, 0
+)
 MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>")
 
 
-def make_digest(sections: list[FeedSection], changes: list[Change] = (), problems: tuple[FeedProblem, ...] = ()
-                ) -> Digest:
+def make_digest(
+    sections: list[FeedSection], changes: list[Change] = (), problems: tuple[FeedProblem, ...] = ()
+) -> Digest:
     return Digest(
-        guild_id=1, generated_at=NOW, since=NOW - dt.timedelta(days=1), sections=tuple(sections),
-        problems=problems, changes=tuple(group_changes(list(changes))), versions=(VERSION,) if changes else (),
-        version=VERSION, focus=RegimeCount("DPRK", 80, 75), through_item_id=99, through_version_id=5,
+        guild_id=1,
+        generated_at=NOW,
+        since=NOW - dt.timedelta(days=1),
+        sections=tuple(sections),
+        problems=problems,
+        changes=tuple(group_changes(list(changes))),
+        versions=(VERSION,) if changes else (),
+        version=VERSION,
+        focus=RegimeCount("DPRK", 80, 75),
+        through_item_id=99,
+        through_version_id=5,
     )
 
 
-def section(name: str, titles: list[str], links: list[str | None] | None = None, more: int = 0) -> FeedSection:
+def section(
+    name: str, titles: list[str], links: list[str | None] | None = None, more: int = 0
+) -> FeedSection:
     links = links or [f"https://news.example/{i}" for i in range(len(titles))]
-    items = tuple(DigestItem(i, t, link, NOW - dt.timedelta(hours=i)) for i, (t, link) in enumerate(zip(titles, links, strict=True)))
+    items = tuple(
+        DigestItem(i, t, link, NOW - dt.timedelta(hours=i))
+        for i, (t, link) in enumerate(zip(titles, links, strict=True))
+    )
     return FeedSection(1, name, items, more)
 
 
@@ -64,8 +80,10 @@ def assert_within_limits(pages: list[Page]) -> None:
 def test_a_typical_digest_reads_well() -> None:
     digest = make_digest(
         [section("UN Press", ["Council extends DPRK sanctions panel", "Briefing on 1718 Committee"])],
-        [Change(5, "KPi.081", "added", "individual", "DPRK", "KIM Su Il"),
-         Change(5, "QDi.001", "amended", "individual", "Al-Qaida", "Someone", ("addresses", "aliases"))],
+        [
+            Change(5, "KPi.081", "added", "individual", "DPRK", "KIM Su Il"),
+            Change(5, "QDi.001", "amended", "individual", "Al-Qaida", "Someone", ("addresses", "aliases")),
+        ],
     )
     pages = digest_pages(digest, BERLIN)
     assert_within_limits(pages)
@@ -80,16 +98,20 @@ def test_a_typical_digest_reads_well() -> None:
 
 
 def test_and_n_more_and_problem_notes() -> None:
-    digest = make_digest([section("Press", ["DPRK a"], more=7)],
-                         problems=(FeedProblem("Broken <@123> feed", "HTTP 500", None),))
+    digest = make_digest(
+        [section("Press", ["DPRK a"], more=7)],
+        problems=(FeedProblem("Broken <@123> feed", "HTTP 500", None),),
+    )
     text = all_text(digest_pages(digest, BERLIN))
     assert "…and 7 more from this feed." in text
     assert "⚠ Broken <@\u200b123> feed: could not be read (HTTP 500); not read yet." in text
 
 
 def test_hostile_titles_are_inert() -> None:
-    titles = ["@everyone free coins <@123456789012345678> <@&42> <#99> **bold** __u__ ||s|| `c` [x](https://evil.example)",
-              LONG_TITLE]
+    titles = [
+        "@everyone free coins <@123456789012345678> <@&42> <#99> **bold** __u__ ||s|| `c` [x](https://evil.example)",
+        LONG_TITLE,
+    ]
     digest = make_digest([section("@here <@&1> feed **name**", titles)])
     pages = digest_pages(digest, BERLIN)
     assert_within_limits(pages)
@@ -111,12 +133,35 @@ def test_links_with_markdown_breaking_characters_stay_one_link() -> None:
 
 
 def test_a_huge_list_change_digest_is_split_within_limits() -> None:
-    changes = [Change(5, f"QDi.{i:03d}", kind, "individual", regime, f"Name {i} " + "x" * 60, ("aliases",))
-               for i, (kind, regime) in enumerate(
-                   (k, r) for r in ["DPRK", "Al-Qaida", "Taliban", "Iraq", "Libya", "DRC", "Sudan", "Yemen",
-                                    "CAR", "Mali", "Haiti", "Somalia", "SouthSudan", "GB", "Iran"]
-                   for k in ("added", "removed", "amended") for _ in range(30))]
-    sections = [section(f"Feed {n}", [f"DPRK story {n}.{i} " + "y" * 150 for i in range(10)], more=3) for n in range(20)]
+    changes = [
+        Change(5, f"QDi.{i:03d}", kind, "individual", regime, f"Name {i} " + "x" * 60, ("aliases",))
+        for i, (kind, regime) in enumerate(
+            (k, r)
+            for r in [
+                "DPRK",
+                "Al-Qaida",
+                "Taliban",
+                "Iraq",
+                "Libya",
+                "DRC",
+                "Sudan",
+                "Yemen",
+                "CAR",
+                "Mali",
+                "Haiti",
+                "Somalia",
+                "SouthSudan",
+                "GB",
+                "Iran",
+            ]
+            for k in ("added", "removed", "amended")
+            for _ in range(30)
+        )
+    ]
+    sections = [
+        section(f"Feed {n}", [f"DPRK story {n}.{i} " + "y" * 150 for i in range(10)], more=3)
+        for n in range(20)
+    ]
     pages = digest_pages(make_digest(sections, changes), BERLIN)
     assert_within_limits(pages)
     assert len(pages) > 1
@@ -136,16 +181,32 @@ def test_payload_round_trips_through_json() -> None:
 
 
 _title = st.text(st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=400)
-_link = st.one_of(st.none(), st.from_regex(r"https://[a-z]{1,12}\.example/[\w()\[\]<> %*_~|.-]{0,120}", fullmatch=True),
-                  st.text(max_size=50))
+_link = st.one_of(
+    st.none(),
+    st.from_regex(r"https://[a-z]{1,12}\.example/[\w()\[\]<> %*_~|.-]{0,120}", fullmatch=True),
+    st.text(max_size=50),
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.text(max_size=120), st.lists(st.tuples(_title, _link), min_size=1, max_size=10),
-                          st.integers(0, 50)), min_size=0, max_size=14))
-def test_any_digest_fits_discord_and_keeps_links_whole(feeds: list[tuple[str, list[tuple[str, str | None]], int]]) -> None:
-    sections = [section(name, [t for t, _l in items], [link for _t, link in items], more)
-                for name, items, more in feeds]
+@given(
+    st.lists(
+        st.tuples(
+            st.text(max_size=120),
+            st.lists(st.tuples(_title, _link), min_size=1, max_size=10),
+            st.integers(0, 50),
+        ),
+        min_size=0,
+        max_size=14,
+    )
+)
+def test_any_digest_fits_discord_and_keeps_links_whole(
+    feeds: list[tuple[str, list[tuple[str, str | None]], int]],
+) -> None:
+    sections = [
+        section(name, [t for t, _l in items], [link for _t, link in items], more)
+        for name, items, more in feeds
+    ]
     pages = digest_pages(make_digest(sections), BERLIN)
     assert_within_limits(pages)
     descriptions = [e.description or "" for p in pages for e in p.embeds]

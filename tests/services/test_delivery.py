@@ -1,5 +1,6 @@
-"""DiscordDeliverer over discord.py's real HTTP client against a local stand-in for POST /channels/{id}/messages:
-the body carries the nonce, enforce_nonce and no mentions; 403/404 and other refusals map to the right errors."""
+"""DiscordDeliverer over discord.py's real HTTP client against a local stand-in for POST
+/channels/{id}/messages: the body carries the nonce, enforce_nonce and no mentions; 403/404 and other
+refusals map to the right errors."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ from bot.services.delivery import (
     make_nonce,
 )
 
-MESSAGE = OutgoingMessage(None, [{"title": "Sanctions digest", "description": "@everyone [x](https://x.example)",
-                                  "type": "rich"}])
+MESSAGE = OutgoingMessage(
+    None, [{"title": "Sanctions digest", "description": "@everyone [x](https://x.example)", "type": "rich"}]
+)
 
 
 class Channels:
@@ -38,7 +40,9 @@ class Channels:
 
 def reply(data: dict[str, Any], status: int = 200) -> web.Response:
     # Exactly "application/json", as Discord sends it: discord.py parses nothing else as JSON.
-    return web.Response(body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"})
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
+    )
 
 
 @pytest.fixture
@@ -82,7 +86,9 @@ async def client(api: tuple[str, Channels]) -> AsyncIterator[discord.Client]:
         discord.http.Route.BASE = original
 
 
-async def test_posts_with_nonce_enforce_nonce_and_no_mentions(client: discord.Client, api: tuple[str, Channels]) -> None:
+async def test_posts_with_nonce_enforce_nonce_and_no_mentions(
+    client: discord.Client, api: tuple[str, Channels]
+) -> None:
     nonce = make_nonce("seed", 0)
     message_id = await DiscordDeliverer(client).send(42, MESSAGE, nonce)
     assert message_id == 555
@@ -94,11 +100,14 @@ async def test_posts_with_nonce_enforce_nonce_and_no_mentions(client: discord.Cl
     json.dumps(body)
 
 
-@pytest.mark.parametrize("channel, kind, words", [
-    (403, ChannelUnavailable, "lacks permission"),
-    (404, ChannelUnavailable, "no longer exists"),
-    (400, RejectedMessage, "refused the message"),
-])
+@pytest.mark.parametrize(
+    "channel, kind, words",
+    [
+        (403, ChannelUnavailable, "lacks permission"),
+        (404, ChannelUnavailable, "no longer exists"),
+        (400, RejectedMessage, "refused the message"),
+    ],
+)
 async def test_refusals_map_to_errors(client: discord.Client, channel: int, kind: type, words: str) -> None:
     with pytest.raises(kind, match=words) as info:
         await DiscordDeliverer(client).send(channel, MESSAGE, make_nonce("s", 1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -18,10 +19,17 @@ from bot.services.feeds import MAX_KEYWORDS, FeedService, KeywordMatcher, split_
 from bot.services.netguard import check_feed_url, public_only
 from bot.store import feeds as store
 from tests.fixtures import feeds as docs
-from tests.fixtures.digest import GUILD, feed_server, isolate  # noqa: F401 - fixture
-from tests.fixtures.feed_server import FeedServer
+from tests.fixtures.digest import GUILD, isolate
+from tests.fixtures.feed_server import FeedServer, run_feed_server
 
 SHORT = aiohttp.ClientTimeout(total=0.5, sock_connect=0.5, sock_read=0.5)
+
+
+@pytest.fixture
+async def feed_server() -> AsyncIterator[FeedServer]:
+    """The local feed server (127.0.0.1)."""
+    async with run_feed_server() as server:
+        yield server
 
 
 async def no_sleep(_seconds: float) -> None:
@@ -29,7 +37,7 @@ async def no_sleep(_seconds: float) -> None:
 
 
 @pytest.fixture
-def fcore(core: Core, feed_server: FeedServer) -> Core:  # noqa: F811
+def fcore(core: Core, feed_server: FeedServer) -> Core:
     core.feeds._sleep = no_sleep
     return isolate(core, feed_server)
 
@@ -61,7 +69,9 @@ async def test_added_feed_counts_its_back_catalogue_as_seen(fcore: Core, feed_se
     assert sorted(await digestible(fcore)) == sorted(s.title for s in new)
 
 
-@pytest.mark.parametrize("path, kind", [("/rss10.xml", "rss10"), ("/atom.xml", "atom10"), ("/gzip.xml", "rss20")])
+@pytest.mark.parametrize(
+    "path, kind", [("/rss10.xml", "rss10"), ("/atom.xml", "atom10"), ("/gzip.xml", "rss20")]
+)
 async def test_every_format_can_be_added(fcore: Core, feed_server: FeedServer, path: str, kind: str) -> None:
     fcore.feeds.default_feeds = ()
     added = await fcore.feeds.add(GUILD, feed_server.url(path))
@@ -92,14 +102,24 @@ async def test_duplicates_are_refused_also_behind_a_redirect(fcore: Core, feed_s
         await fcore.feeds.add(GUILD, feed_server.url("/redirect"))
 
 
-@pytest.mark.parametrize("url", ["ftp://example.org/feed", "javascript:alert(1)", "file:///etc/passwd", "not a url",
-                                 "http://user:pw@example.org/rss", "https://", ""])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://example.org/feed",
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "not a url",
+        "http://user:pw@example.org/rss",
+        "https://",
+        "",
+    ],
+)
 def test_unusable_urls_are_refused(url: str) -> None:
     with pytest.raises(FeedRefused):
         check_feed_url(url)
 
 
-async def test_private_addresses_are_refused_in_production(core: Core, feed_server: FeedServer) -> None:  # noqa: F811
+async def test_private_addresses_are_refused_in_production(core: Core, feed_server: FeedServer) -> None:
     feeds = FeedService(core.db, core.clock, allow_private=False, default_feeds=())
     try:
         with pytest.raises(FeedRefused, match="private, loopback or link-local"):
@@ -112,10 +132,11 @@ async def test_private_addresses_are_refused_in_production(core: Core, feed_serv
         await feeds.close()
 
 
-async def test_a_redirect_to_a_forbidden_address_is_refused(core: Core, feed_server: FeedServer) -> None:  # noqa: F811
+async def test_a_redirect_to_a_forbidden_address_is_refused(core: Core, feed_server: FeedServer) -> None:
     # Allow exactly 127.0.0.1; a redirect to 127.0.0.2 (a literal IP: no resolver involved) must be refused.
-    feeds = FeedService(core.db, core.clock, default_feeds=(),
-                        policy=lambda a: a == ipaddress.ip_address("127.0.0.1"))
+    feeds = FeedService(
+        core.db, core.clock, default_feeds=(), policy=lambda a: a == ipaddress.ip_address("127.0.0.1")
+    )
     port = feed_server.base.rsplit(":", 1)[1]
     try:
         assert (await feeds.add(GUILD, feed_server.url("/atom.xml"))).items == 3  # allowed
@@ -128,8 +149,20 @@ async def test_a_redirect_to_a_forbidden_address_is_refused(core: Core, feed_ser
 
 
 def test_public_only_policy() -> None:
-    for bad in ["127.0.0.1", "10.1.2.3", "192.168.0.1", "172.16.5.4", "169.254.169.254", "::1", "fe80::1", "fc00::1",
-                "0.0.0.0", "100.64.0.1", "224.0.0.1", "::ffff:127.0.0.1"]:
+    for bad in [
+        "127.0.0.1",
+        "10.1.2.3",
+        "192.168.0.1",
+        "172.16.5.4",
+        "169.254.169.254",
+        "::1",
+        "fe80::1",
+        "fc00::1",
+        "0.0.0.0",
+        "100.64.0.1",
+        "224.0.0.1",
+        "::ffff:127.0.0.1",
+    ]:
         assert not public_only(ipaddress.ip_address(bad)), bad
     for good in ["8.8.8.8", "157.150.185.49", "2001:4860:4860::8888"]:
         assert public_only(ipaddress.ip_address(good)), good
@@ -148,8 +181,9 @@ async def test_conditional_get_answers_304_and_keeps_health(fcore: Core, feed_se
     assert feed.consecutive_failures == 0 and feed.last_error is None
 
 
-async def test_failures_are_counted_backed_off_and_cleared(fcore: Core, feed_server: FeedServer,
-                                                           clock: ManualClock) -> None:
+async def test_failures_are_counted_backed_off_and_cleared(
+    fcore: Core, feed_server: FeedServer, clock: ManualClock
+) -> None:
     url = feed_server.serve("/flaky.xml", docs.rss10(docs.stories(2)))
     await fcore.feeds.add(GUILD, url)
     feed_server.fail("/flaky.xml", 500)
@@ -183,20 +217,24 @@ async def test_failures_are_counted_backed_off_and_cleared(fcore: Core, feed_ser
         ("/missing.xml", "404"),
     ],
 )
-async def test_broken_feeds_record_a_clear_error(fcore: Core, feed_server: FeedServer, path: str, words: str) -> None:
+async def test_broken_feeds_record_a_clear_error(
+    fcore: Core, feed_server: FeedServer, path: str, words: str
+) -> None:
     # Follow a good feed, then make the URL serve the broken thing (a feed going bad after it was added).
     url = feed_server.url(path)
     now = fcore.clock.now()
     feed = await store.ensure_feed(fcore.db, check_feed_url(url), now)
     await store.set_up_guild(fcore.db, GUILD, feeds=[(feed.url, "Broken")], keywords=[], now=now)
-    outcome = await fcore.feeds.poll(feed, timeout=SHORT, attempts=1)
+    outcome = await fcore.feeds.poll(feed, client_timeout=SHORT, attempts=1)
     assert not outcome.ok
     assert outcome.error is not None and words in outcome.error
     stored = await feed_of(fcore, url)
     assert stored.consecutive_failures == 1 and stored.last_error == outcome.error
 
 
-async def test_poll_due_polls_only_due_followed_feeds(fcore: Core, feed_server: FeedServer, clock: ManualClock) -> None:
+async def test_poll_due_polls_only_due_followed_feeds(
+    fcore: Core, feed_server: FeedServer, clock: ManualClock
+) -> None:
     await fcore.feeds.ensure_guild(GUILD)  # three local defaults, never fetched: due now
     outcomes = await fcore.feeds.poll_due()
     assert sorted(o.url for o in outcomes) == sorted(check_feed_url(u) for u, _n in fcore.feeds.default_feeds)
@@ -210,8 +248,10 @@ async def test_default_feeds_get_their_baseline_at_first_fetch(fcore: Core, feed
     await fcore.feeds.ensure_guild(GUILD)
     await fcore.feeds.poll_due()
     assert await digestible(fcore) == []  # everything there at first fetch counts as seen
-    feed_server.serve("/rss20.xml", docs.rss20(docs.stories(1, slug="fresh", keyword="DPRK")
-                                               + docs.stories(5, slug="press")))
+    feed_server.serve(
+        "/rss20.xml",
+        docs.rss20(docs.stories(1, slug="fresh", keyword="DPRK") + docs.stories(5, slug="press")),
+    )
     await fcore.feeds.poll(await feed_of(fcore, feed_server.url("/rss20.xml")))
     assert await digestible(fcore) == ["Security Council extends DPRK regime — item 0"]
 
@@ -220,7 +260,14 @@ async def test_defaults_are_given_once(fcore: Core, feed_server: FeedServer) -> 
     feeds = await fcore.feeds.guild_feeds(GUILD)
     assert [gf.name for gf in feeds] == ["UN Press", "UN News", "What's in Blue"]
     assert await fcore.feeds.keywords(GUILD) == sorted(
-        ["sanction", "1718", "DPRK", "North Korea", "Democratic People's Republic of Korea", "Panel of Experts"],
+        [
+            "sanction",
+            "1718",
+            "DPRK",
+            "North Korea",
+            "Democratic People's Republic of Korea",
+            "Panel of Experts",
+        ],
         key=str.casefold,
     )
     removed = await fcore.feeds.remove(GUILD, "un press")
@@ -228,8 +275,9 @@ async def test_defaults_are_given_once(fcore: Core, feed_server: FeedServer) -> 
     assert [gf.name for gf in await fcore.feeds.guild_feeds(GUILD)] == ["UN News", "What's in Blue"]
 
 
-async def test_feeds_are_shared_between_servers_and_deleted_when_nobody_follows(fcore: Core,
-                                                                               feed_server: FeedServer) -> None:
+async def test_feeds_are_shared_between_servers_and_deleted_when_nobody_follows(
+    fcore: Core, feed_server: FeedServer
+) -> None:
     url = feed_server.url("/atom.xml")
     await fcore.feeds.ensure_guild(GUILD)
     await fcore.feeds.ensure_guild(GUILD + 1)
@@ -248,8 +296,13 @@ async def test_unknown_feed_suggests_close_names(fcore: Core) -> None:
 async def test_refresh_guild_gives_up_on_a_hanging_feed_quickly(fcore: Core, feed_server: FeedServer) -> None:
     now = fcore.clock.now()
     hang = await store.ensure_feed(fcore.db, check_feed_url(feed_server.url("/hang")), now)
-    await store.set_up_guild(fcore.db, GUILD, feeds=[(hang.url, "Hangs"), (check_feed_url(feed_server.url("/atom.xml")),
-                                                                            "Atom")], keywords=[], now=now)
+    await store.set_up_guild(
+        fcore.db,
+        GUILD,
+        feeds=[(hang.url, "Hangs"), (check_feed_url(feed_server.url("/atom.xml")), "Atom")],
+        keywords=[],
+        now=now,
+    )
     outcomes = await fcore.feeds.refresh_guild(GUILD, seconds=0.3)
     by_url = {o.url: o for o in outcomes}
     assert by_url[check_feed_url(feed_server.url("/atom.xml"))].ok
@@ -260,8 +313,16 @@ async def test_refresh_guild_gives_up_on_a_hanging_feed_quickly(fcore: Core, fee
 
 
 def test_keywords_match_whole_words_any_case_with_plurals() -> None:
-    m = KeywordMatcher(["sanction", "1718", "DPRK", "North Korea", "Democratic People's Republic of Korea",
-                        "Panel of Experts"])
+    m = KeywordMatcher(
+        [
+            "sanction",
+            "1718",
+            "DPRK",
+            "North Korea",
+            "Democratic People's Republic of Korea",
+            "Panel of Experts",
+        ]
+    )
     assert m.matches("New SANCTIONS on shipping")
     assert m.matches("The sanction's scope")
     assert m.matches("Resolution 1718 (2006)")
@@ -302,3 +363,32 @@ async def test_keyword_commands(fcore: Core) -> None:
         await fcore.feeds.remove_keywords(GUILD, "uranium")
     with pytest.raises(InvalidOption, match="at most"):
         await fcore.feeds.add_keywords(GUILD, ", ".join(f"word{i}" for i in range(MAX_KEYWORDS)))
+
+
+async def test_old_items_are_forgotten_only_once_the_feed_drops_them(fcore: Core, clock: ManualClock) -> None:
+    from bot.sources.feeds import FeedItem
+
+    feed = await store.ensure_feed(fcore.db, "https://a.example/rss", clock.now())
+
+    def item(key: str) -> FeedItem:
+        return FeedItem(f"g:{key}", key, None, key, "", None)
+
+    async def poll(*keys: str) -> int:
+        return await store.save_poll(
+            fcore.db,
+            feed.id,
+            [item(k) for k in keys],
+            at=clock.now(),
+            next_poll_at=clock.now(),
+            title="",
+            kind="rss20",
+            etag=None,
+            last_modified=None,
+            warning=None,
+        )
+
+    assert await poll("a", "b") == 2
+    clock.advance(days=200)
+    assert await poll("b", "c") == 1  # "a" is old and gone: deleted; "b" is old but still listed: kept
+    assert await store.feed_item_count(fcore.db, feed.id) == 2
+    assert await poll("b", "c") == 0  # "b" was never re-added as new

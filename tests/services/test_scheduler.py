@@ -4,9 +4,11 @@ exactly one message per period across crashes and restarts, pauses on 403/404, r
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections import Counter
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -55,26 +57,57 @@ async def dcore(loaded_settings: Settings, clock: ManualClock, discord: FakeDisc
 async def add_feed(core: Core, guild: int = GUILD, url: str = "https://news.example/rss") -> feed_store.Feed:
     """A feed the server follows, fetched once (so later items are news), keywords DPRK/sanction."""
     now = core.clock.now()
-    await feed_store.set_up_guild(core.db, guild, feeds=[(url, "News")], keywords=["DPRK", "sanction"], now=now)
+    await feed_store.set_up_guild(
+        core.db, guild, feeds=[(url, "News")], keywords=["DPRK", "sanction"], now=now
+    )
     feed = await feed_store.feed_by_url(core.db, url)
     assert feed is not None
-    await feed_store.save_poll(core.db, feed.id, [], at=now, next_poll_at=now, title="News", kind="rss20", etag=None,
-                               last_modified=None, warning=None)
+    await feed_store.save_poll(
+        core.db,
+        feed.id,
+        [],
+        at=now,
+        next_poll_at=now,
+        title="News",
+        kind="rss20",
+        etag=None,
+        last_modified=None,
+        warning=None,
+    )
     return feed
 
 
 async def publish(core: Core, feed: feed_store.Feed, *titles: str) -> None:
     now = core.clock.now()
     items = [FeedItem(f"g:{t}", t, f"https://news.example/{abs(hash(t))}", t, "", now) for t in titles]
-    await feed_store.save_poll(core.db, feed.id, items, at=now, next_poll_at=now, title="News", kind="rss20",
-                               etag=None, last_modified=None, warning=None)
+    await feed_store.save_poll(
+        core.db,
+        feed.id,
+        items,
+        at=now,
+        next_poll_at=now,
+        title="News",
+        kind="rss20",
+        etag=None,
+        last_modified=None,
+        warning=None,
+    )
 
 
-async def subscribe(core: Core, *, time: str = "08:00", tz: str = "Europe/Berlin", cadence: str = "daily",
-                    weekday: str | None = None, post_empty: bool = True, channel: int = CHANNEL,
-                    guild: int = GUILD) -> store.Subscription:
-    result = await core.digests.subscribe(guild, channel, time_text=time, timezone=tz, cadence=cadence,
-                                          weekday=weekday, post_empty=post_empty)
+async def subscribe(
+    core: Core,
+    *,
+    time: str = "08:00",
+    tz: str = "Europe/Berlin",
+    cadence: str = "daily",
+    weekday: str | None = None,
+    post_empty: bool = True,
+    channel: int = CHANNEL,
+    guild: int = GUILD,
+) -> store.Subscription:
+    result = await core.digests.subscribe(
+        guild, channel, time_text=time, timezone=tz, cadence=cadence, weekday=weekday, post_empty=post_empty
+    )
     return result.subscription
 
 
@@ -84,13 +117,22 @@ async def run_every(core: Core, clock: ManualClock, until: dt.datetime, minutes:
         await core.digests.run_due()
 
 
-# --- schedule arithmetic --------------------------------------------------------------------------------------
+# --- schedule arithmetic ------------------------------------------------------------------------------------
 
 
 def test_parse_time_refuses_what_is_not_hh_mm() -> None:
-    assert parse_time("08:00") == (8, 0) and parse_time("7:05") == (7, 5) and parse_time(" 23:59 ") == (23, 59)
-    for bad, words in [("7pm", "24-hour clock"), ("25:00", "00 to 23"), ("12:60", "00 to 59"), ("8.30", "HH:MM"),
-                       ("", "HH:MM"), ("08:00:00", "HH:MM"), ("٠٨:٠٠", "HH:MM")]:
+    assert (
+        parse_time("08:00") == (8, 0) and parse_time("7:05") == (7, 5) and parse_time(" 23:59 ") == (23, 59)
+    )
+    for bad, words in [
+        ("7pm", "24-hour clock"),
+        ("25:00", "00 to 23"),
+        ("12:60", "00 to 59"),
+        ("8.30", "HH:MM"),
+        ("", "HH:MM"),
+        ("08:00:00", "HH:MM"),
+        ("٠٨:٠٠", "HH:MM"),
+    ]:
         with pytest.raises(InvalidOption, match=words):
             parse_time(bad)
 
@@ -131,16 +173,35 @@ def test_weekly_schedule() -> None:
     s = Schedule("weekly", 9, 0, NEW_YORK, weekday=4)  # Fridays
     day, at = s.next_after(utc(2026, 11, 26, 12, 0))  # a Thursday
     assert day == dt.date(2026, 11, 27) and at == utc(2026, 11, 27, 14, 0)
-    assert s.latest_at_or_before(utc(2026, 11, 26, 12, 0)) == (dt.date(2026, 11, 20), utc(2026, 11, 20, 14, 0))
+    assert s.latest_at_or_before(utc(2026, 11, 26, 12, 0)) == (
+        dt.date(2026, 11, 20),
+        utc(2026, 11, 20, 14, 0),
+    )
 
 
-_ZONES = st.sampled_from(["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC",
-                          "America/Santiago", "Pacific/Chatham", "Europe/London"])
+_ZONES = st.sampled_from(
+    [
+        "Europe/Berlin",
+        "America/New_York",
+        "Australia/Lord_Howe",
+        "Asia/Kolkata",
+        "UTC",
+        "America/Santiago",
+        "Pacific/Chatham",
+        "Europe/London",
+    ]
+)
 
 
-@given(_ZONES, st.integers(0, 23), st.sampled_from([0, 15, 30, 45, 59]),
-       st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2028, 1, 1)))
-def test_daily_runs_once_per_local_date_in_any_zone(zone: str, hour: int, minute: int, start: dt.datetime) -> None:
+@given(
+    _ZONES,
+    st.integers(0, 23),
+    st.sampled_from([0, 15, 30, 45, 59]),
+    st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2028, 1, 1)),
+)
+def test_daily_runs_once_per_local_date_in_any_zone(
+    zone: str, hour: int, minute: int, start: dt.datetime
+) -> None:
     s = Schedule("daily", hour, minute, ZoneInfo(zone))
     at = start.replace(tzinfo=dt.UTC)
     days = []
@@ -149,16 +210,17 @@ def test_daily_runs_once_per_local_date_in_any_zone(zone: str, hour: int, minute
         assert nxt > at
         days.append(day)
         at = nxt
-    assert all((b - a).days == 1 for a, b in zip(days, days[1:], strict=False))
+    assert all((b - a).days == 1 for a, b in itertools.pairwise(days))
     latest = s.latest_at_or_before(at)
     assert latest is not None and latest[0] == days[-1]
 
 
-# --- runs on the clock ----------------------------------------------------------------------------------------
+# --- runs on the clock --------------------------------------------------------------------------------------
 
 
-async def test_daily_digest_runs_once_a_day_across_spring_forward(dcore: Core, clock: ManualClock,
-                                                                   discord: FakeDiscord) -> None:
+async def test_daily_digest_runs_once_a_day_across_spring_forward(
+    dcore: Core, clock: ManualClock, discord: FakeDiscord
+) -> None:
     clock.set(utc(2026, 3, 26, 12, 0))
     await subscribe(dcore, time="02:30")
     await run_every(dcore, clock, utc(2026, 4, 1, 12, 0))
@@ -171,8 +233,9 @@ async def test_daily_digest_runs_once_a_day_across_spring_forward(dcore: Core, c
     assert utc(2026, 3, 29, 1, 30) <= dt.datetime.fromisoformat(on_29.created_at) <= utc(2026, 3, 29, 1, 40)
 
 
-async def test_daily_digest_runs_once_a_day_across_fall_back(dcore: Core, clock: ManualClock,
-                                                              discord: FakeDiscord) -> None:
+async def test_daily_digest_runs_once_a_day_across_fall_back(
+    dcore: Core, clock: ManualClock, discord: FakeDiscord
+) -> None:
     clock.set(utc(2026, 10, 22, 12, 0))
     await subscribe(dcore, time="02:30")
     await run_every(dcore, clock, utc(2026, 10, 28, 12, 0))
@@ -181,7 +244,9 @@ async def test_daily_digest_runs_once_a_day_across_fall_back(dcore: Core, clock:
     assert len(discord.in_channel(CHANNEL)) == 6
 
 
-async def test_new_york_dst_and_a_weekly_digest(dcore: Core, clock: ManualClock, discord: FakeDiscord) -> None:
+async def test_new_york_dst_and_a_weekly_digest(
+    dcore: Core, clock: ManualClock, discord: FakeDiscord
+) -> None:
     clock.set(utc(2026, 3, 1, 12, 0))
     await subscribe(dcore, time="09:00", tz="America/New_York", cadence="weekly", weekday="monday")
     await run_every(dcore, clock, utc(2026, 3, 24, 0, 0), minutes=30)
@@ -192,8 +257,9 @@ async def test_new_york_dst_and_a_weekly_digest(dcore: Core, clock: ManualClock,
     assert [c.astimezone(NEW_YORK).hour for c in created] == [9, 9, 9, 9]
 
 
-async def test_after_downtime_one_catch_up_digest_covers_the_missed_days(dcore: Core, clock: ManualClock,
-                                                                         discord: FakeDiscord) -> None:
+async def test_after_downtime_one_catch_up_digest_covers_the_missed_days(
+    dcore: Core, clock: ManualClock, discord: FakeDiscord
+) -> None:
     feed = await add_feed(dcore)
     await subscribe(dcore, time="08:00", post_empty=False)
     for day in range(5):  # the bot is down; news keeps arriving (another process polls)
@@ -211,7 +277,9 @@ async def test_after_downtime_one_catch_up_digest_covers_the_missed_days(dcore: 
     assert sub.next_run_at == "2026-12-02T07:00:00+00:00"
 
 
-async def test_nothing_new_is_skipped_unless_post_empty(dcore: Core, clock: ManualClock, discord: FakeDiscord) -> None:
+async def test_nothing_new_is_skipped_unless_post_empty(
+    dcore: Core, clock: ManualClock, discord: FakeDiscord
+) -> None:
     await add_feed(dcore)
     await subscribe(dcore, channel=1, post_empty=False)
     await subscribe(dcore, channel=2, post_empty=True)
@@ -222,7 +290,9 @@ async def test_nothing_new_is_skipped_unless_post_empty(dcore: Core, clock: Manu
     assert "Nothing new" in json.dumps(discord.in_channel(2)[0].message.embeds)
 
 
-async def test_items_go_out_once_then_never_again(dcore: Core, clock: ManualClock, discord: FakeDiscord) -> None:
+async def test_items_go_out_once_then_never_again(
+    dcore: Core, clock: ManualClock, discord: FakeDiscord
+) -> None:
     feed = await add_feed(dcore)
     await subscribe(dcore, post_empty=False)
     await publish(dcore, feed, "DPRK first", "weather")
@@ -236,9 +306,10 @@ async def test_items_go_out_once_then_never_again(dcore: Core, clock: ManualCloc
     assert "New sanctions" in second and "DPRK first" not in second
 
 
-# --- exactly once ---------------------------------------------------------------------------------------------
+# --- exactly once -------------------------------------------------------------------------------------------
 
 
+@asynccontextmanager
 async def reopen(settings: Settings, clock: ManualClock, discord: FakeDiscord) -> AsyncIterator[Core]:
     async with open_core(settings, clock=clock) as core:
         prepare(core, discord)
@@ -249,7 +320,7 @@ async def reopen(settings: Settings, clock: ManualClock, discord: FakeDiscord) -
 async def test_crash_between_record_and_send_then_restart_posts_exactly_once(
     loaded_settings: Settings, clock: ManualClock, discord: FakeDiscord, crash: str
 ) -> None:
-    async for core in reopen(loaded_settings, clock, discord):
+    async with reopen(loaded_settings, clock, discord) as core:
         feed = await add_feed(core)
         await subscribe(core, post_empty=False)
         await publish(core, feed, "DPRK news")
@@ -262,7 +333,7 @@ async def test_crash_between_record_and_send_then_restart_posts_exactly_once(
             deliverer.crash_after_post = 1
         with pytest.raises(Crash):
             await core.digests.run_due()
-    async for core in reopen(loaded_settings, clock, discord):  # the restart, minutes later
+    async with reopen(loaded_settings, clock, discord) as core:  # the restart, minutes later
         (pending,) = await store.deliveries_of(core.db, 1)
         assert pending.status == "pending" and pending.parts_sent == 0
         clock.advance(minutes=1)
@@ -280,7 +351,7 @@ async def test_crash_between_record_and_send_then_restart_posts_exactly_once(
 async def test_a_multi_message_digest_resumes_after_the_last_message_sent(
     loaded_settings: Settings, clock: ManualClock, discord: FakeDiscord
 ) -> None:
-    async for core in reopen(loaded_settings, clock, discord):
+    async with reopen(loaded_settings, clock, discord) as core:
         feed = await add_feed(core)
         await subscribe(core, post_empty=False)
         # Twenty feeds' worth of long DPRK titles: more than one message.
@@ -288,8 +359,18 @@ async def test_a_multi_message_digest_resumes_after_the_last_message_sent(
         for n in range(12):
             extra = await feed_store.ensure_feed(core.db, f"https://more.example/{n}", core.clock.now())
             await feed_store.add_guild_feed(core.db, GUILD, extra.url, f"Feed {n}", core.clock.now())
-            await feed_store.save_poll(core.db, extra.id, [], at=core.clock.now(), next_poll_at=core.clock.now(),
-                                       title="", kind="rss20", etag=None, last_modified=None, warning=None)
+            await feed_store.save_poll(
+                core.db,
+                extra.id,
+                [],
+                at=core.clock.now(),
+                next_poll_at=core.clock.now(),
+                title="",
+                kind="rss20",
+                etag=None,
+                last_modified=None,
+                warning=None,
+            )
             await publish(core, extra, *[f"DPRK {n}/{i} " + "y" * 200 for i in range(10)])
         clock.advance(days=1)
         deliverer = core.digests.deliverer
@@ -307,7 +388,7 @@ async def test_a_multi_message_digest_resumes_after_the_last_message_sent(
         deliverer.send = crash_on_third  # type: ignore[method-assign]
         with pytest.raises(Crash):
             await core.digests.run_due()
-    async for core in reopen(loaded_settings, clock, discord):
+    async with reopen(loaded_settings, clock, discord) as core:
         (pending,) = await store.deliveries_of(core.db, 1)
         assert pending.parts_sent == 2 and len(pending.payload) >= 3
         await core.digests.run_due()
@@ -317,7 +398,9 @@ async def test_a_multi_message_digest_resumes_after_the_last_message_sent(
         assert [m.id for m in discord.in_channel(CHANNEL)] == done.message_ids
 
 
-async def test_the_same_period_is_never_recorded_twice(dcore: Core, clock: ManualClock, discord: FakeDiscord) -> None:
+async def test_the_same_period_is_never_recorded_twice(
+    dcore: Core, clock: ManualClock, discord: FakeDiscord
+) -> None:
     sub = await subscribe(dcore, time="08:00")
     clock.advance(days=1)
     await dcore.digests.run_due()
@@ -331,7 +414,9 @@ async def test_the_same_period_is_never_recorded_twice(dcore: Core, clock: Manua
     assert len(discord.in_channel(CHANNEL)) == 1
 
 
-async def test_many_due_subscriptions_post_once_each(dcore: Core, clock: ManualClock, discord: FakeDiscord) -> None:
+async def test_many_due_subscriptions_post_once_each(
+    dcore: Core, clock: ManualClock, discord: FakeDiscord
+) -> None:
     for n in range(60):
         await subscribe(dcore, channel=1000 + n, guild=GUILD + n % 6, time=f"{7 + n % 3:02d}:{n % 60:02d}")
     clock.advance(days=1)
@@ -342,13 +427,13 @@ async def test_many_due_subscriptions_post_once_each(dcore: Core, clock: ManualC
     assert (await dcore.digests.run_due()).started == 0
 
 
-# --- faults ---------------------------------------------------------------------------------------------------
+# --- faults -------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("fault, reason", [("forbidden", "permission"), ("deleted", "no longer exists")])
-async def test_403_and_404_pause_the_subscription_with_the_reason(dcore: Core, clock: ManualClock,
-                                                                  discord: FakeDiscord, fault: str,
-                                                                  reason: str) -> None:
+async def test_403_and_404_pause_the_subscription_with_the_reason(
+    dcore: Core, clock: ManualClock, discord: FakeDiscord, fault: str, reason: str
+) -> None:
     await subscribe(dcore)
     getattr(discord, fault).add(CHANNEL)
     clock.advance(days=1)
@@ -365,8 +450,9 @@ async def test_403_and_404_pause_the_subscription_with_the_reason(dcore: Core, c
     assert (await dcore.digests.run_due()).sent == 1
 
 
-async def test_5xx_is_retried_with_backoff_until_it_goes_through(dcore: Core, clock: ManualClock,
-                                                                 discord: FakeDiscord) -> None:
+async def test_5xx_is_retried_with_backoff_until_it_goes_through(
+    dcore: Core, clock: ManualClock, discord: FakeDiscord
+) -> None:
     await subscribe(dcore)
     deliverer = dcore.digests.deliverer
     assert isinstance(deliverer, FakeDeliverer)
@@ -386,7 +472,9 @@ async def test_5xx_is_retried_with_backoff_until_it_goes_through(dcore: Core, cl
     assert len(discord.in_channel(CHANNEL)) == 2
 
 
-async def test_a_failing_feed_never_blocks_the_digest(dcore: Core, clock: ManualClock, discord: FakeDiscord) -> None:
+async def test_a_failing_feed_never_blocks_the_digest(
+    dcore: Core, clock: ManualClock, discord: FakeDiscord
+) -> None:
     feed = await add_feed(dcore)
     now = dcore.clock.now()
     broken = await feed_store.ensure_feed(dcore.db, "https://broken.example/rss", now)
@@ -401,7 +489,9 @@ async def test_a_failing_feed_never_blocks_the_digest(dcore: Core, clock: Manual
     assert "DPRK launch" in text and "Broken feed: could not be read (HTTP 500)" in text
 
 
-async def test_without_a_connection_deliveries_wait(dcore: Core, clock: ManualClock, discord: FakeDiscord) -> None:
+async def test_without_a_connection_deliveries_wait(
+    dcore: Core, clock: ManualClock, discord: FakeDiscord
+) -> None:
     await subscribe(dcore)
     dcore.digests.deliverer = None
     clock.advance(days=1)
@@ -415,10 +505,12 @@ async def test_without_a_connection_deliveries_wait(dcore: Core, clock: ManualCl
     assert len(discord.messages) == 1
 
 
-# --- send-now and preview -------------------------------------------------------------------------------------
+# --- send-now and preview -----------------------------------------------------------------------------------
 
 
-async def test_send_now_posts_and_moves_the_cursor(dcore: Core, clock: ManualClock, discord: FakeDiscord) -> None:
+async def test_send_now_posts_and_moves_the_cursor(
+    dcore: Core, clock: ManualClock, discord: FakeDiscord
+) -> None:
     feed = await add_feed(dcore)
     await subscribe(dcore, post_empty=False)
     await publish(dcore, feed, "DPRK now")
@@ -439,8 +531,9 @@ async def test_send_now_to_a_forbidden_channel_says_why(dcore: Core, discord: Fa
         await dcore.digests.send_now(GUILD, 999)
 
 
-async def test_preview_is_what_the_next_digest_would_post(dcore: Core, clock: ManualClock,
-                                                          discord: FakeDiscord) -> None:
+async def test_preview_is_what_the_next_digest_would_post(
+    dcore: Core, clock: ManualClock, discord: FakeDiscord
+) -> None:
     feed = await add_feed(dcore)
     await subscribe(dcore, post_empty=False)
     await publish(dcore, feed, "DPRK preview")
@@ -452,4 +545,3 @@ async def test_preview_is_what_the_next_digest_would_post(dcore: Core, clock: Ma
     # Identical but for the date in the title (the preview was made a day earlier).
     assert [e["description"] for e in shown] == [e["description"] for e in post.message.embeds]
     assert discord.requests == 1
-
