@@ -464,10 +464,21 @@ class DigestScheduler:
 
     async def _start(self, sub: Subscription, now: dt.datetime, report: RunReport) -> Delivery | None:
         """Compose the due digest and write its delivery record (and the next run time) before any send."""
-        schedule = Schedule.of(sub)
-        _next_day, next_at = schedule.next_after(now)
-        latest = schedule.latest_at_or_before(now)
         async with self._lock(sub.id):
+            # Re-read under the lock: a /digest send-now may have moved the cursors or be in flight.
+            fresh = await store.subscription_by_id(self._db, sub.id)
+            if fresh is None or fresh.paused or await store.has_pending_delivery(self._db, sub.id):
+                return None
+            sub = fresh
+            try:
+                schedule = Schedule.of(sub)
+            except (InvalidOption, ZoneInfoNotFoundError, ValueError) as exc:  # e.g. a zone tzdata dropped
+                reason = f"its schedule is no longer valid ({sub.local_time} {sub.timezone}: {exc})"
+                await store.pause_subscription(self._db, sub.id, reason=reason, now=now)
+                report.paused += 1
+                return None
+            _next_day, next_at = schedule.next_after(now)
+            latest = schedule.latest_at_or_before(now)
             if latest is None:  # cannot happen for a due subscription; reschedule rather than loop on it
                 await store.reschedule(self._db, sub.id, next_at)
                 return None
@@ -601,13 +612,15 @@ class DigestScheduler:
             raise DeliveryUnavailable(
                 "The bot is not connected to Discord, so nothing can be posted from here."
             )
-        last = await store.last_delivery(self._db, sub.id)
-        if last is not None and last.status == "pending":
-            raise UserError(f"A digest for <#{channel_id}> is still being delivered; see `/digest status`.")
+        busy = UserError(f"A digest for <#{channel_id}> is still being delivered; see `/digest status`.")
+        if await store.has_pending_delivery(self._db, sub.id):
+            raise busy
         await self._feeds.refresh_guild(guild_id)
         async with self._lock(sub.id):
             now = self._clock.now()
             sub = await self._subscription(guild_id, channel_id)
+            if await store.has_pending_delivery(self._db, sub.id):  # a scheduled one started meanwhile
+                raise busy
             digest = await self._compose(sub, now)
             tz = ZoneInfo(sub.timezone)
             payload = [page_payload(p) for p in digest_pages(digest, tz)]

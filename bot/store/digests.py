@@ -335,6 +335,24 @@ async def resume_subscription(db: Database, subscription_id: int, *, next_run_at
         )
 
 
+async def pause_subscription(db: Database, subscription_id: int, *, reason: str, now: dt.datetime) -> None:
+    """Stop a subscription's digests until it is subscribed again, saying why."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE digest_subscriptions SET paused_at = ?, paused_reason = ? WHERE id = ?",
+            (stamp(now), reason[:300], subscription_id),
+        )
+
+
+async def has_pending_delivery(db: Database, subscription_id: int) -> bool:
+    """True while a delivery of the subscription is recorded but not fully sent."""
+    row = await db.fetchone(
+        "SELECT 1 FROM digest_deliveries WHERE subscription_id = ? AND status = 'pending' LIMIT 1",
+        (subscription_id,),
+    )
+    return row is not None
+
+
 async def retry_delivery_later(
     db: Database, delivery_id: int, *, now: dt.datetime, error: str, next_attempt_at: dt.datetime
 ) -> None:

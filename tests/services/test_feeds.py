@@ -392,3 +392,25 @@ async def test_old_items_are_forgotten_only_once_the_feed_drops_them(fcore: Core
     assert await poll("b", "c") == 1  # "a" is old and gone: deleted; "b" is old but still listed: kept
     assert await store.feed_item_count(fcore.db, feed.id) == 2
     assert await poll("b", "c") == 0  # "b" was never re-added as new
+
+
+@given(st.text(max_size=80))
+def test_any_keyword_text_is_cleaned_or_refused_clearly(text: str) -> None:
+    try:
+        words = split_keywords(text)
+    except InvalidOption as exc:
+        assert exc.option in ("keyword", "keywords")
+    else:
+        assert words and all(1 <= len(w) <= 60 and w == w.strip() for w in words)
+        assert len({w.casefold() for w in words}) == len(words)
+        KeywordMatcher(words).matches(text)  # any accepted keyword compiles into the matcher
+
+
+@given(st.text(max_size=100) | st.from_regex(r"(https?|HTTP|ftp|javascript)://[^\s]{0,60}", fullmatch=True))
+def test_any_url_text_is_accepted_as_http_or_refused_clearly(text: str) -> None:
+    try:
+        url = check_feed_url(text)
+    except FeedRefused:
+        return
+    assert url.startswith(("http://", "https://")) and "#" not in url
+    assert check_feed_url(url) == url

@@ -17,7 +17,14 @@ from hypothesis import strategies as st
 
 from bot.clock import ManualClock
 from bot.core import Core, open_core
-from bot.errors import ChannelNotPostable, DeliveryUnavailable, InvalidOption, NoSubscription, UnknownTimezone
+from bot.errors import (
+    ChannelNotPostable,
+    DeliveryUnavailable,
+    InvalidOption,
+    NoSubscription,
+    UnknownTimezone,
+    UserError,
+)
 from bot.services.scheduler import Schedule, parse_time, resolve_timezone
 from bot.settings import Settings
 from bot.sources.feeds import FeedItem
@@ -545,3 +552,76 @@ async def test_preview_is_what_the_next_digest_would_post(
     # Identical but for the date in the title (the preview was made a day earlier).
     assert [e["description"] for e in shown] == [e["description"] for e in post.message.embeds]
     assert discord.requests == 1
+
+
+async def test_send_now_and_the_schedule_never_overlap(
+    dcore: Core, clock: ManualClock, discord: FakeDiscord
+) -> None:
+    feed = await add_feed(dcore)
+    sub = await subscribe(dcore, post_empty=False)
+    await publish(dcore, feed, "DPRK once")
+    deliverer = dcore.digests.deliverer
+    assert isinstance(deliverer, FakeDeliverer)
+    deliverer.transient_failures = 1000  # Discord keeps failing: the manual digest stays pending
+    assert (await dcore.digests.send_now(GUILD, CHANNEL)).pending
+    with pytest.raises(UserError, match="still being delivered"):
+        await dcore.digests.send_now(GUILD, CHANNEL)
+    clock.advance(days=1)  # the scheduled run comes while the manual one is still pending: it waits
+    report = await dcore.digests.run_due()
+    assert report.started == 0 and report.retrying == 1
+    deliverer.transient_failures = 0
+    clock.advance(minutes=5)
+    await dcore.digests.run_due()  # the manual digest goes out (and, once it has, the scheduled one starts)
+    await dcore.digests.run_due()
+    posts = discord.in_channel(CHANNEL)
+    assert len(posts) == 1 and "DPRK once" in json.dumps(posts[0].message.embeds)
+    assert [d.status for d in await store.deliveries_of(dcore.db, sub.id)] == ["sent", "skipped"]
+
+
+async def test_a_schedule_that_became_invalid_pauses_with_the_reason(dcore: Core, clock: ManualClock) -> None:
+    sub = await subscribe(dcore)
+    async with dcore.db.transaction() as conn:
+        await conn.execute(
+            "UPDATE digest_subscriptions SET timezone = 'Nowhere/Gone' WHERE id = ?", (sub.id,)
+        )
+    clock.advance(days=1)
+    assert (await dcore.digests.run_due()).paused == 1
+    (paused,) = await store.guild_subscriptions(dcore.db, GUILD)
+    assert paused.paused and "Nowhere/Gone" in (paused.paused_reason or "")
+
+
+async def test_a_server_has_at_most_ten_digests(dcore: Core) -> None:
+    for n in range(10):
+        await subscribe(dcore, channel=500 + n)
+    await subscribe(dcore, channel=505, time="09:00")  # changing one is fine
+    with pytest.raises(InvalidOption, match="at most 10"):
+        await subscribe(dcore, channel=600)
+
+
+# --- option handling, by property ---------------------------------------------------------------------------
+
+
+@given(st.integers(0, 23), st.integers(0, 59), st.booleans())
+def test_every_valid_time_parses(hour: int, minute: int, pad: bool) -> None:
+    text = f"{hour:02d}:{minute:02d}" if pad else f"{hour}:{minute:02d}"
+    assert parse_time(text) == (hour, minute)
+
+
+@given(st.text(max_size=12))
+def test_any_time_text_parses_or_is_refused_clearly(text: str) -> None:
+    try:
+        hour, minute = parse_time(text)
+    except InvalidOption as exc:
+        assert exc.option == "time"
+    else:
+        assert 0 <= hour <= 23 and 0 <= minute <= 59
+
+
+@given(st.text(max_size=40))
+def test_any_zone_text_resolves_or_is_refused_clearly(text: str) -> None:
+    try:
+        name = resolve_timezone(text)
+    except UnknownTimezone as exc:
+        assert all(ZoneInfo(s) for s in exc.suggestions)
+    else:
+        assert ZoneInfo(name).key == name
