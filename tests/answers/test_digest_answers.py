@@ -195,3 +195,22 @@ async def test_timezone_autocomplete(acore: Core) -> None:
     names = [v for _n, v in await digest_answers.complete_timezone(ctx, "berl")]
     assert names[0] == "Europe/Berlin"
     assert len(await digest_answers.complete_timezone(ctx, "a")) == 25
+
+
+async def test_a_hostile_feed_reaches_the_digest_inert(acore: Core, feed_server: FeedServer) -> None:
+    await run(acore, "digest", "subscribe", "channel:222", "time:08:00", "timezone:UTC")
+    await acore.feeds.poll_due()  # the defaults get their baseline
+    feed_server.serve("/atom.xml", feed_server.bodies["/hostile.xml"][0])  # a default feed turns hostile
+    outcome = await ask(acore, ["digest", "preview"], guild_id=GUILD, user_id=5)
+    payload = json.loads(as_json(outcome.reply))
+    text = json.dumps(payload["data"]["embeds"], ensure_ascii=False)
+    assert "free coins" in text
+    assert "@everyone" not in text and "<@123456789012345678>" not in text and "<@&" not in text
+    assert payload["data"]["allowed_mentions"] == {"parse": []}
+    assert "javascript:" not in text
+
+
+async def test_about_has_a_digest_line(acore: Core) -> None:
+    await run(acore, "digest", "subscribe", "channel:222", "time:08:00", "timezone:UTC")
+    outcome = await ask(acore, ["about"], guild_id=GUILD)
+    assert "News digests: 3 feed(s) followed, 0 failing · 1 digest(s), 0 paused" in readable(outcome.reply)

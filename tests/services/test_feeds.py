@@ -414,3 +414,21 @@ def test_any_url_text_is_accepted_as_http_or_refused_clearly(text: str) -> None:
         return
     assert url.startswith(("http://", "https://")) and "#" not in url
     assert check_feed_url(url) == url
+
+
+async def test_malformed_undated_and_hostile_feeds_are_stored_safely(
+    fcore: Core, feed_server: FeedServer
+) -> None:
+    fcore.feeds.default_feeds = ()
+    malformed = await fcore.feeds.add(GUILD, feed_server.url("/malformed.xml"))
+    assert malformed.items == 2 and malformed.warning is not None and "not well-formed" in malformed.warning
+    assert (await feed_of(fcore, feed_server.url("/malformed.xml"))).last_warning == malformed.warning
+    undated = await fcore.feeds.add(GUILD, feed_server.url("/nodates.xml"))
+    assert undated.items == 4
+    hostile = await fcore.feeds.add(GUILD, feed_server.url("/hostile.xml"))
+    assert hostile.items == 2
+    # Polling the same content again adds nothing: every item is recognised, with or without guid and date.
+    for path in ("/malformed.xml", "/nodates.xml", "/hostile.xml"):
+        feed_server.serve(path, feed_server.bodies[path][0] + b"\n")  # new ETag, same items
+        outcome = await fcore.feeds.poll(await feed_of(fcore, feed_server.url(path)))
+        assert outcome.ok and outcome.new_items == 0, path
