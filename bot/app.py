@@ -33,6 +33,8 @@ EXTENSIONS = (
     "cogs.committee",
     "cogs.statement",
     "cogs.admin",
+    "cogs.feeds",
+    "cogs.digest",
 )
 
 
@@ -67,8 +69,48 @@ def command_index(tree: app_commands.CommandTree) -> list[CommandInfo]:
     return sorted(out, key=lambda c: c.path)
 
 
+_SNOWFLAKE_OPTION_TYPES = {6, 7, 8, 9, 11}  # user, channel, role, mentionable, attachment
+
+
+def malformed_options(data: Any) -> str | None:
+    """What is structurally wrong with an interaction's options, if anything (Discord never sends such payloads;
+    a forged one must get an answer, not crash discord.py's option parsing)."""
+    if not isinstance(data, dict):
+        return "the interaction carries no command data"
+    stack = [data.get("options") or []]
+    while stack:
+        options = stack.pop()
+        if not isinstance(options, list):
+            return "the command's options are malformed"
+        for option in options:
+            if not isinstance(option, dict) or not isinstance(option.get("name"), str):
+                return "an option is malformed"
+            kind = option.get("type")
+            if kind in (1, 2):
+                stack.append(option.get("options") or [])
+            elif kind in _SNOWFLAKE_OPTION_TYPES and not option.get("focused"):
+                value = option.get("value")
+                # Snowflakes are 64-bit with the top bit clear: larger numbers are no Discord id (nor fit SQLite).
+                if not (isinstance(value, int | str) and str(value).isascii() and str(value).isdigit()
+                        and len(str(value)) <= 20 and int(value) < 2**63):
+                    return f"option `{option['name'][:32]}` must be a Discord id"
+    return None
+
+
 class SanctionsTree(app_commands.CommandTree["SanctionsBot"]):
     """The command tree, with the one error handler every command shares."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Refuse forged payloads that would crash discord.py's own option parsing, with a clear answer."""
+        problem = malformed_options(interaction.data)
+        if problem is None:
+            return True
+        log.info("interaction refused guild=%s reason=%s", interaction.guild_id, problem)
+        if interaction.type is discord.InteractionType.autocomplete:
+            await interaction.response.autocomplete([])
+        else:
+            await send_reply(interaction, error_reply(f"That did not arrive intact: {problem}."))
+        return False
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """User mistakes get their own message; anything unexpected gets a reference and a logged traceback."""

@@ -15,9 +15,12 @@ import aiohttp
 
 from bot.clock import Clock, SystemClock
 from bot.models import CommandInfo
+from bot.services.digest import DigestComposer
+from bot.services.feeds import FeedService
 from bot.services.importer import ListImporter
 from bot.services.knowledge import KnowledgeService
 from bot.services.lists import ListService
+from bot.services.scheduler import DigestScheduler
 from bot.services.sync import ListSync
 from bot.settings import Settings
 from bot.store.db import Database
@@ -37,6 +40,8 @@ class Core:
     importer: ListImporter
     sync: ListSync
     knowledge: KnowledgeService
+    feeds: FeedService
+    digests: DigestScheduler
     command_index: list[CommandInfo] = field(default_factory=list)
     # Each service may add lines to /about: async callables returning (field name, text) pairs.
     about_sections: list[Callable[[], Awaitable[list[tuple[str, str]]]]] = field(default_factory=list)
@@ -69,6 +74,9 @@ async def open_core(
             raise
     own_session = session is None
     http = session or aiohttp.ClientSession()
+    feeds = FeedService(
+        db, clock, poll_minutes=settings.feed_poll_minutes, allow_private=settings.feeds_allow_private
+    )
     try:
         importer = ListImporter(db, clock)
         lists = ListService(db)
@@ -83,13 +91,17 @@ async def open_core(
                 db, importer, http, clock, url=settings.un_list_url, interval_minutes=settings.sync_interval_minutes
             ),
             knowledge=KnowledgeService(db, lists, clock),
+            feeds=feeds,
+            digests=DigestScheduler(db, clock, DigestComposer(db, feeds), feeds),
         )
+        core.about_sections.append(core.digests.about)
         await core.lists.refresh()
         # Idempotent: writes only if a knowledge file changed; a broken file is logged and shown in /about.
         await core.knowledge.load_at_startup()
         core.about_sections.append(core.knowledge.about_lines)
         yield core
     finally:
+        await feeds.close()
         if own_session:
             await http.close()
         await db.close()

@@ -202,3 +202,56 @@ class UnknownStatement(UserError):
             text += " Known statements: " + ", ".join(quote(k) for k in self.known[:10]) + "."
         text += " `/statement list` shows them all."
         super().__init__(text)
+# --- News feeds and digests -------------------------------------------------------------------------------
+
+
+class NotAFeed(UserError):
+    """Content that is not an RSS or Atom feed (an HTML page, JSON, garbage); names feeds a page links to."""
+
+    def __init__(self, what: str, suggestions: Sequence[str] = ()) -> None:
+        self.what = what
+        self.suggestions = list(suggestions)
+        text = f"That is not an RSS or Atom feed ({what})."
+        if self.suggestions:
+            text += " The page links to " + ", ".join(quote(s, 200) for s in self.suggestions[:3]) + "."
+        super().__init__(text)
+
+
+class FeedRefused(UserError):
+    """A feed URL we will not fetch: not http(s), malformed, or on a private, loopback or link-local host."""
+
+
+class DuplicateFeed(UserError):
+    """The server already follows this feed."""
+
+
+class UnknownFeed(UserError):
+    """No feed of this server matches what the user typed."""
+
+
+class FeedTooLarge(FetchFailed):
+    """A feed download over the size cap."""
+
+
+class UnknownTimezone(UserError):
+    """A time zone name that is not in the IANA database."""
+
+    def __init__(self, name: str, suggestions: Sequence[str] = ()) -> None:
+        self.name = name
+        self.suggestions = list(suggestions)
+        super().__init__(
+            f"{quote(name)} is not a time zone I know (use an IANA name such as `Europe/Berlin`)."
+            + _did_you_mean(self.suggestions)
+        )
+
+
+class ChannelNotPostable(UserError):
+    """The bot cannot post in a channel (deleted, not a text channel, or missing permissions)."""
+
+
+class NoSubscription(UserError):
+    """The server has no digest subscription for a channel."""
+
+
+class DeliveryUnavailable(SanctionsBotError):
+    """Messages cannot be sent right now (the bot is not connected to Discord)."""

@@ -279,6 +279,8 @@ class FakeDiscord:
 
         self.violations: list[Violation] = []
         self.requests: list[LoggedRequest] = []
+        # Every message body the bot sent (callback data, follow-ups, edits, channel posts): (method, path, body).
+        self.message_bodies: list[tuple[str, str, dict[str, Any]]] = []
         self.heartbeats: list[Heartbeat] = []
         self.identifies: list[dict[str, Any]] = []
         self.gateway_queries: list[dict[str, str]] = []
@@ -1508,7 +1510,10 @@ class FakeDiscord:
                 and (body is not None or method == "PUT")
             ):
                 problems.extend(self.contract.validate(method, path, body, multipart=multipart))
-        problems.extend(message_limit_problems(self._message_body(handler, body)))
+        message_body = self._message_body(handler, body)
+        if isinstance(message_body, dict):
+            self.message_bodies.append((method, path, message_body))
+        problems.extend(message_limit_problems(message_body))
         if multipart and len(files) > 10:
             problems.append(f"{len(files)} files, over Discord's 10 per message")
         if files and sum(len(b) for _, b in files) > ATTACHMENT_SIZE_LIMIT:

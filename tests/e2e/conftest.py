@@ -12,6 +12,8 @@ from bot.core import Core
 from tests.conftest import OWNER_ID
 from tests.discord_fake import FakeDiscord
 from tests.discord_fake.harness import BotRun, running_bot
+from tests.fixtures.digest import isolate
+from tests.fixtures.feed_server import FeedServer
 from tests.shared_files import openapi_path
 
 GUILD = 1_150_000_000_000_000_000
@@ -52,8 +54,14 @@ def new_fake() -> FakeDiscord:
     return fake
 
 
-async def start_e2e(core: Core, *, run_background: bool = True) -> AsyncIterator[E2E]:
-    """Start fake + bot; on the way out, fail the test on any contract violation or logged discord.py error."""
+async def start_e2e(
+    core: Core, *, run_background: bool = True, feed_server: FeedServer | None = None
+) -> AsyncIterator[E2E]:
+    """Start fake + bot; on the way out, fail the test on any contract violation or logged discord.py error.
+
+    Feeds can only reach 127.0.0.1 (the default feeds are the feed server's, or none): tests never go online.
+    """
+    isolate(core, feed_server)
     fake = new_fake()
     await fake.start()
     try:

@@ -22,6 +22,7 @@ from bot.core import Core, open_core
 from tests.conftest import NOW, make_settings
 from tests.discord_fake import FakeDiscord
 from tests.discord_fake.harness import running_bot
+from tests.fixtures.digest import isolate
 from tests.e2e.conftest import CHANNEL, GUILD, MOD_ROLE, OTHER_CHANNEL, new_fake
 
 T = TypeVar("T")
@@ -162,7 +163,7 @@ class ThreadedBot:
 
     async def _start(self) -> None:
         settings = make_settings(self.db_path.parent, database_path=self.db_path)
-        self.core = await self.stack.enter_async_context(open_core(settings, clock=ManualClock(NOW)))
+        self.core = isolate(await self.stack.enter_async_context(open_core(settings, clock=ManualClock(NOW))))
         self.fake = new_fake()
         await self.fake.start()
         self.stack.push_async_callback(self.fake.stop)
@@ -173,10 +174,19 @@ class ThreadedBot:
         """Run a coroutine on the bot's loop and wait for its result."""
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)  # type: ignore[arg-type]
 
+    async def _cancel_leftovers(self) -> None:
+        """Cancel what is still pending (e.g. pager view timeouts) so the loop closes quietly."""
+        current = asyncio.current_task()
+        leftovers = [t for t in asyncio.all_tasks() if t is not current]
+        for task in leftovers:
+            task.cancel()
+        await asyncio.gather(*leftovers, return_exceptions=True)
+
     def close(self) -> None:
         """Stop the bot, the fake and the loop."""
         try:
             self.call(self.stack.aclose(), timeout=30)
+            self.call(self._cancel_leftovers(), timeout=10)
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(timeout=10)

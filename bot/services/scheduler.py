@@ -1,0 +1,658 @@
+"""Digest subscriptions and their schedule: which digests are due; each delivered exactly once per period.
+
+Exactly once, across crashes and restarts:
+1. For a due subscription the digest is composed and a delivery record (subscription, period) holding the
+   composed messages and a random nonce seed is written, in the same transaction that moves the
+   subscription's next run. The UNIQUE (subscription, period) constraint means a period gets one record, ever.
+2. Each message is then posted with a nonce derived from the seed and its position, and `enforce_nonce`; after
+   each one the record notes how many are out. A restart resumes pending records from there, with the same
+   nonces and the same stored messages, so a message Discord already accepted is not posted again.
+After downtime, a subscription whose run time passed gets ONE catch-up digest (for the latest missed period),
+covering everything since its previous digest. Periods are local calendar dates, so a daily digest runs once
+a day even when its local time is skipped or repeated by a daylight-saving change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import re
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from rapidfuzz import fuzz, process
+
+from bot.clock import Clock
+from bot.errors import (
+    ChannelNotPostable,
+    DeliveryUnavailable,
+    InvalidOption,
+    NoSubscription,
+    UnknownTimezone,
+    UserError,
+    quote,
+)
+from bot.render.digest import digest_pages, page_payload
+from bot.render.reply import Page
+from bot.services.delivery import (
+    ChannelUnavailable,
+    Deliverer,
+    DeliveryError,
+    OutgoingMessage,
+    RejectedMessage,
+    TransientDeliveryError,
+    make_nonce,
+)
+from bot.services.digest import Digest, DigestComposer
+from bot.services.feeds import FeedService
+from bot.store import digests as store
+from bot.store import feeds as feed_store
+from bot.store import lists as list_store
+from bot.store.db import Database
+from bot.store.digests import Cadence, Delivery, Subscription
+from bot.store.feeds import parse_stamp
+
+log = logging.getLogger(__name__)
+
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+CADENCES: tuple[Cadence, ...] = ("daily", "weekly")
+MAX_SUBSCRIPTIONS_PER_GUILD = 10
+SEND_ATTEMPTS = 3  # per message, with short backoff, before the delivery is retried on a later tick
+RETRY_WINDOW = dt.timedelta(hours=24)  # after this a transient failure gives up; the next digest covers it
+MAX_RETRY_MINUTES = 60
+SEND_CONCURRENCY = 8
+_TIME = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")  # ASCII digits only (\d would take "٠٨:٠٠")
+
+
+# --- Schedules ---------------------------------------------------------------------------------------------
+
+
+def parse_time(text: str) -> tuple[int, int]:
+    """'08:30' → (8, 30); InvalidOption with a specific hint for 7pm, 25:00, 8.30, …"""
+    raw = text.strip()
+    match = _TIME.match(raw)
+    if match is None:
+        if re.search(r"[ap]\.?m\.?$", raw, re.I):
+            raise InvalidOption(
+                "time", f"{quote(raw)}: use the 24-hour clock as HH:MM, e.g. `19:00` for 7 pm."
+            )
+        raise InvalidOption(
+            "time", f"{quote(raw)} is not a time; use HH:MM on the 24-hour clock, e.g. `08:00`."
+        )
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23:
+        raise InvalidOption("time", f"{quote(raw)}: hours run from 00 to 23.")
+    if minute > 59:
+        raise InvalidOption("time", f"{quote(raw)}: minutes run from 00 to 59.")
+    return hour, minute
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> tuple[str, ...]:
+    return tuple(sorted(n for n in available_timezones() if "/" in n or n in ("UTC",)))
+
+
+def resolve_timezone(text: str) -> str:
+    """An IANA zone name as the database spells it (any case accepted); UnknownTimezone with suggestions."""
+    raw = text.strip()
+    if raw.upper() in ("UTC", "GMT", "Z"):
+        return "UTC"
+    names = _zone_names()
+    by_key = {n.casefold(): n for n in names}
+    key = raw.replace(" ", "_").casefold()
+    name = by_key.get(key)
+    if name is not None:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+        else:
+            return name
+    # Suggest on the whole name and on the city part ("berlin" → Europe/Berlin).
+    cities = {n: n.rsplit("/", 1)[-1].replace("_", " ") for n in names}
+    close = process.extract(raw.replace("_", " "), cities, scorer=fuzz.WRatio, limit=3, score_cutoff=80)
+    whole = process.extract(raw, {n: n for n in names}, scorer=fuzz.WRatio, limit=3, score_cutoff=80)
+    suggestions: list[str] = []
+    for _text, _score, candidate in [*close, *whole]:
+        if candidate not in suggestions:
+            suggestions.append(candidate)
+    raise UnknownTimezone(raw, suggestions[:3])
+
+
+def complete_timezone(current: str, limit: int = 25) -> list[str]:
+    """Zone names for autocomplete: those containing what was typed (case-insensitive), shortest first."""
+    key = current.strip().replace(" ", "_").casefold()
+    names = _zone_names()
+    if not key:
+        return ["UTC", "Europe/Berlin", "Europe/London", "America/New_York", "Asia/Seoul", "Asia/Tokyo"][
+            :limit
+        ]
+    starts = [n for n in names if n.casefold().startswith(key) or n.casefold().split("/")[-1].startswith(key)]
+    contains = [n for n in names if key in n.casefold() and n not in starts]
+    return (starts + contains)[:limit]
+
+
+def parse_cadence(text: str | None) -> Cadence:
+    """'daily' (the default) or 'weekly'."""
+    value = (text or "daily").strip().lower()
+    if value not in CADENCES:
+        raise InvalidOption("cadence", "choose daily or weekly.")
+    return value  # type: ignore[return-value]
+
+
+def parse_weekday(text: str | None) -> int | None:
+    """Monday = 0 … Sunday = 6 from a name or its first three letters; None when not given."""
+    if text is None or not text.strip():
+        return None
+    value = text.strip().lower()
+    for number, name in enumerate(WEEKDAY_NAMES):
+        if value in (name, name[:3]):
+            return number
+    raise InvalidOption("weekday", f"{quote(text)} is not a day of the week.")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a subscription runs: a local time in a zone, every day or on one weekday."""
+
+    cadence: Cadence
+    hour: int
+    minute: int
+    tz: ZoneInfo
+    weekday: int | None = None
+
+    @classmethod
+    def of(cls, sub: Subscription) -> Schedule:
+        """The schedule of a stored subscription."""
+        hour, minute = parse_time(sub.local_time)
+        return cls(sub.cadence, hour, minute, ZoneInfo(sub.timezone), sub.weekday)
+
+    def occurs_on(self, day: dt.date) -> bool:
+        """True on the local dates the digest runs."""
+        return self.cadence == "daily" or day.weekday() == (self.weekday or 0)
+
+    def run_at(self, day: dt.date) -> dt.datetime:
+        """The UTC instant of the run on a local date.
+
+        fold=0 takes the first of a repeated local time, and a skipped one (e.g. 02:30 when clocks jump from
+        02:00 to 03:00) lands just after the jump (03:30): either way one instant per local date.
+        """
+        local = dt.datetime(day.year, day.month, day.day, self.hour, self.minute, tzinfo=self.tz, fold=0)
+        return local.astimezone(dt.UTC)
+
+    def next_after(self, when: dt.datetime) -> tuple[dt.date, dt.datetime]:
+        """The first run strictly after an instant: (local date = period, UTC time)."""
+        day = when.astimezone(self.tz).date() - dt.timedelta(days=1)
+        for _ in range(16):
+            if self.occurs_on(day):
+                at = self.run_at(day)
+                if at > when:
+                    return day, at
+            day += dt.timedelta(days=1)
+        raise AssertionError("no run within 16 days")  # a weekly schedule always has one within 8
+
+    def latest_at_or_before(self, when: dt.datetime) -> tuple[dt.date, dt.datetime] | None:
+        """The last run at or before an instant (the period a catch-up digest stands for)."""
+        day = when.astimezone(self.tz).date() + dt.timedelta(days=1)
+        for _ in range(16):
+            if self.occurs_on(day):
+                at = self.run_at(day)
+                if at <= when:
+                    return day, at
+            day -= dt.timedelta(days=1)
+        return None
+
+
+# --- Results ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RunReport:
+    """What one pass of the scheduler did."""
+
+    started: int = 0
+    sent: int = 0
+    messages: int = 0
+    skipped: int = 0
+    retrying: int = 0
+    failed: int = 0
+    paused: int = 0
+    already_done: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SubscribeResult:
+    """A subscription after /digest subscribe, whether it is new, and what it covers."""
+
+    subscription: Subscription
+    created: bool
+    feeds: int
+    keywords: int
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What /digest send-now posted (or queued for a retry)."""
+
+    channel_id: int
+    messages: int
+    item_count: int
+    change_count: int
+    pending: bool
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The messages the next digest would post, and for which subscription (None: a 24-hour look-back)."""
+
+    digest: Digest
+    pages: list[Page]
+    subscription: Subscription | None
+
+    @property
+    def would_skip(self) -> bool:
+        """True when the digest has nothing new and its subscription does not post empty digests."""
+        return self.digest.empty and self.subscription is not None and not self.subscription.post_empty
+
+
+# --- The scheduler ------------------------------------------------------------------------------------------
+
+
+class DigestScheduler:
+    """Subscriptions, due digests, and their delivery through a Deliverer."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        composer: DigestComposer,
+        feeds: FeedService,
+        *,
+        deliverer: Deliverer | None = None,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        concurrency: int = SEND_CONCURRENCY,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._composer = composer
+        self._feeds = feeds
+        self.deliverer = deliverer
+        self._sleep = sleep
+        self._concurrency = concurrency
+        self._run_lock = asyncio.Lock()
+        self._sub_locks: dict[int, asyncio.Lock] = {}
+
+    def _lock(self, subscription_id: int) -> asyncio.Lock:
+        return self._sub_locks.setdefault(subscription_id, asyncio.Lock())
+
+    # --- Subscriptions --------------------------------------------------------------------------------------
+
+    async def subscribe(
+        self,
+        guild_id: int,
+        channel_id: int,
+        *,
+        time_text: str,
+        timezone: str,
+        cadence: str | None = None,
+        weekday: str | None = None,
+        post_empty: bool = False,
+    ) -> SubscribeResult:
+        """Create or change a channel's digest; validation errors name the option and what is wrong."""
+        hour, minute = parse_time(time_text)
+        zone = resolve_timezone(timezone)
+        kind = parse_cadence(cadence)
+        day = parse_weekday(weekday)
+        if kind == "daily" and day is not None:
+            raise InvalidOption(
+                "weekday", "a weekday only applies to weekly digests (set cadence to weekly)."
+            )
+        if kind == "weekly" and day is None:
+            day = 0
+        schedule = Schedule(kind, hour, minute, ZoneInfo(zone), day)
+        now = self._clock.now()
+        _day, next_at = schedule.next_after(now)
+        existing = await store.guild_subscriptions(self._db, guild_id)
+        if len(existing) >= MAX_SUBSCRIPTIONS_PER_GUILD and all(s.channel_id != channel_id for s in existing):
+            raise InvalidOption(
+                "channel",
+                f"a server can have at most {MAX_SUBSCRIPTIONS_PER_GUILD} digests; "
+                "stop one with `/digest unsubscribe` first.",
+            )
+        await self._feeds.ensure_guild(guild_id)
+        latest = await list_store.latest_version(self._db)
+        sub, created = await store.upsert_subscription(
+            self._db,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            cadence=kind,
+            local_time=f"{hour:02d}:{minute:02d}",
+            timezone=zone,
+            weekday=day,
+            post_empty=post_empty,
+            now=now,
+            next_run_at=next_at,
+            through_item_id=await feed_store.max_item_id(self._db),
+            through_version_id=latest.id if latest else 0,
+        )
+        log.info(
+            "digest subscribed guild=%s channel=%s schedule=%s/%s/%s created=%s",
+            guild_id,
+            channel_id,
+            kind,
+            sub.local_time,
+            zone,
+            created,
+        )
+        feeds = await self._feeds.guild_feeds(guild_id)
+        words = await self._feeds.keywords(guild_id)
+        return SubscribeResult(sub, created, len(feeds), len(words))
+
+    async def unsubscribe(self, guild_id: int, channel_id: int) -> None:
+        """Stop a channel's digest; NoSubscription if it had none."""
+        if not await store.delete_subscription(self._db, guild_id, channel_id):
+            raise NoSubscription(f"There is no digest in <#{channel_id}>.")
+        log.info("digest unsubscribed guild=%s channel=%s", guild_id, channel_id)
+
+    async def status(self, guild_id: int) -> list[tuple[Subscription, Delivery | None]]:
+        """A server's subscriptions with their latest delivery record."""
+        subs = await store.guild_subscriptions(self._db, guild_id)
+        return [(s, await store.last_delivery(self._db, s.id)) for s in subs]
+
+    async def _subscription(self, guild_id: int, channel_id: int) -> Subscription:
+        sub = await store.subscription_for_channel(self._db, guild_id, channel_id)
+        if sub is None:
+            raise NoSubscription(
+                f"There is no digest in <#{channel_id}>; set one up with `/digest subscribe`."
+            )
+        return sub
+
+    # --- Composition ----------------------------------------------------------------------------------------
+
+    async def _compose(self, sub: Subscription, now: dt.datetime) -> Digest:
+        return await self._composer.compose(
+            sub.guild_id,
+            after_item_id=sub.through_item_id,
+            after_version_id=sub.through_version_id,
+            now=now,
+            since=parse_stamp(sub.last_delivery_at) or parse_stamp(sub.created_at),
+        )
+
+    async def preview(self, guild_id: int, channel_id: int | None = None, *, refresh: bool = True) -> Preview:
+        """What the next digest of a channel (or the server's next one) would post now (feeds refreshed)."""
+        if channel_id is not None:
+            sub: Subscription | None = await self._subscription(guild_id, channel_id)
+        else:
+            subs = await store.guild_subscriptions(self._db, guild_id)
+            sub = next((s for s in subs if not s.paused), subs[0] if subs else None)
+        if refresh:
+            await self._feeds.refresh_guild(guild_id)
+        now = self._clock.now()
+        if sub is not None:
+            digest = await self._compose(sub, now)
+            tz = ZoneInfo(sub.timezone)
+        else:
+            after_item, after_version = await self._composer.lookback_cursors(now)
+            digest = await self._composer.compose(
+                guild_id,
+                after_item_id=after_item,
+                after_version_id=after_version,
+                now=now,
+                since=now - dt.timedelta(days=1),
+            )
+            tz = ZoneInfo("UTC")
+        return Preview(digest, digest_pages(digest, tz), sub)
+
+    # --- The loop's work ------------------------------------------------------------------------------------
+
+    async def run_due(self, *, limit: int = 500) -> RunReport:
+        """One pass: resume deliveries left pending (crash, retry), start the due digests, send them.
+
+        Sending starts as soon as a digest is recorded (a few at a time), while the next ones are composed.
+        """
+        report = RunReport()
+        async with self._run_lock:
+            started = time.perf_counter()
+            now = self._clock.now()
+            gate = asyncio.Semaphore(self._concurrency)
+            sending = [
+                asyncio.ensure_future(self._send_one(d, gate, report))
+                for d in await store.pending_deliveries(self._db, now, limit)
+            ]
+            resumed = len(sending)
+            for sub in await store.due_subscriptions(self._db, now, limit):
+                try:
+                    delivery = await self._start(sub, now, report)
+                except Exception as exc:  # one broken subscription must not stop the others
+                    log.exception("digest could not start subscription=%d", sub.id)
+                    report.errors.append(f"subscription {sub.id}: {exc.__class__.__name__}")
+                    continue
+                if delivery is not None and delivery.status == "pending":
+                    sending.append(asyncio.ensure_future(self._send_one(delivery, gate, report)))
+            if sending:
+                await asyncio.gather(*sending)
+            if report.started or resumed:
+                log.info(
+                    "digests run started=%d resumed=%d sent=%d skipped=%d retrying=%d failed=%d paused=%d"
+                    " ms=%.0f",
+                    report.started,
+                    resumed,
+                    report.sent,
+                    report.skipped,
+                    report.retrying,
+                    report.failed,
+                    report.paused,
+                    (time.perf_counter() - started) * 1000,
+                )
+        return report
+
+    async def _send_one(self, delivery: Delivery, gate: asyncio.Semaphore, report: RunReport) -> None:
+        async with gate:
+            try:
+                await self.deliver(delivery, report)
+            except DeliveryUnavailable:
+                report.retrying += 1  # no Discord connection: stays pending for the next pass
+            except Exception as exc:  # logged with its traceback; the record stays pending for the next pass
+                log.exception("digest delivery crashed delivery=%d", delivery.id)
+                report.errors.append(f"delivery {delivery.id}: {exc.__class__.__name__}")
+
+    async def _start(self, sub: Subscription, now: dt.datetime, report: RunReport) -> Delivery | None:
+        """Compose the due digest and write its delivery record (and the next run time) before any send."""
+        async with self._lock(sub.id):
+            # Re-read under the lock: a /digest send-now may have moved the cursors or be in flight.
+            fresh = await store.subscription_by_id(self._db, sub.id)
+            if fresh is None or fresh.paused or await store.has_pending_delivery(self._db, sub.id):
+                return None
+            sub = fresh
+            try:
+                schedule = Schedule.of(sub)
+            except (InvalidOption, ZoneInfoNotFoundError, ValueError) as exc:  # e.g. a zone tzdata dropped
+                reason = f"its schedule is no longer valid ({sub.local_time} {sub.timezone}: {exc})"
+                await store.pause_subscription(self._db, sub.id, reason=reason, now=now)
+                report.paused += 1
+                return None
+            _next_day, next_at = schedule.next_after(now)
+            latest = schedule.latest_at_or_before(now)
+            if latest is None:  # cannot happen for a due subscription; reschedule rather than loop on it
+                await store.reschedule(self._db, sub.id, next_at)
+                return None
+            period = latest[0].isoformat()
+            digest = await self._compose(sub, now)
+            skip = digest.empty and not sub.post_empty
+            payload = [] if skip else [page_payload(p) for p in digest_pages(digest, schedule.tz)]
+            delivery = await store.create_delivery(
+                self._db,
+                subscription=sub,
+                period=period,
+                payload=payload,
+                nonce_seed=secrets.token_hex(16),
+                through_item_id=digest.through_item_id,
+                through_version_id=digest.through_version_id,
+                item_count=digest.item_count,
+                change_count=digest.change_count,
+                now=now,
+                next_run_at=next_at,
+                skip=skip,
+            )
+        if delivery is None:
+            report.already_done += 1
+            log.info("digest period already delivered subscription=%d period=%s", sub.id, period)
+            return None
+        report.started += 1
+        if skip:
+            report.skipped += 1
+            log.info("digest skipped (nothing new) subscription=%d period=%s", sub.id, period)
+        return delivery
+
+    async def deliver(self, delivery: Delivery, report: RunReport | None = None) -> str:
+        """Post a delivery's messages from where it stopped; return sent, retrying, failed or paused."""
+        report = report if report is not None else RunReport()
+        deliverer = self.deliverer
+        if deliverer is None:
+            raise DeliveryUnavailable(
+                "The bot is not connected to Discord, so nothing can be posted from here."
+            )
+        for part in range(delivery.parts_sent, len(delivery.payload)):
+            message = OutgoingMessage.from_payload(delivery.payload[part])
+            nonce = make_nonce(delivery.nonce_seed, part)
+            try:
+                message_id = await self._send_with_retries(deliverer, delivery.channel_id, message, nonce)
+            except ChannelUnavailable as exc:
+                await store.fail_delivery(
+                    self._db, delivery, now=self._clock.now(), error=exc.reason, pause_reason=exc.reason
+                )
+                log.warning(
+                    "digest paused subscription=%d channel=%d reason=%s",
+                    delivery.subscription_id,
+                    delivery.channel_id,
+                    exc.reason,
+                )
+                report.paused += 1
+                return "paused"
+            except RejectedMessage as exc:
+                await store.fail_delivery(self._db, delivery, now=self._clock.now(), error=exc.reason)
+                log.error("digest rejected delivery=%d reason=%s", delivery.id, exc.reason)
+                report.failed += 1
+                return "failed"
+            except TransientDeliveryError as exc:
+                return await self._retry_later(delivery, exc, report)
+            await store.mark_part_sent(self._db, delivery.id, part, message_id, self._clock.now())
+            report.messages += 1
+        await store.complete_delivery(self._db, delivery, self._clock.now())
+        report.sent += 1
+        log.info(
+            "digest sent subscription=%d period=%s messages=%d items=%d changes=%d",
+            delivery.subscription_id,
+            delivery.period,
+            len(delivery.payload),
+            delivery.item_count,
+            delivery.change_count,
+        )
+        return "sent"
+
+    async def _send_with_retries(
+        self, deliverer: Deliverer, channel_id: int, message: OutgoingMessage, nonce: str
+    ) -> int:
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                return await deliverer.send(channel_id, message, nonce)
+            except TransientDeliveryError as exc:
+                if attempt == SEND_ATTEMPTS:
+                    raise
+                log.warning(
+                    "digest send retry channel=%d attempt=%d reason=%s", channel_id, attempt, exc.reason
+                )
+                await self._sleep(2.0 ** (attempt - 1))
+        raise AssertionError("unreachable")
+
+    async def _retry_later(self, delivery: Delivery, exc: DeliveryError, report: RunReport) -> str:
+        now = self._clock.now()
+        created = parse_stamp(delivery.created_at) or now
+        if now - created > RETRY_WINDOW:
+            await store.fail_delivery(self._db, delivery, now=now, error=f"gave up: {exc.reason}")
+            log.error("digest gave up delivery=%d after %s reason=%s", delivery.id, now - created, exc.reason)
+            report.failed += 1
+            return "failed"
+        minutes = min(MAX_RETRY_MINUTES, 2**delivery.attempts)
+        await store.retry_delivery_later(
+            self._db,
+            delivery.id,
+            now=now,
+            error=exc.reason,
+            next_attempt_at=now + dt.timedelta(minutes=minutes),
+        )
+        log.warning(
+            "digest delivery will be retried delivery=%d in_minutes=%d reason=%s",
+            delivery.id,
+            minutes,
+            exc.reason,
+        )
+        report.retrying += 1
+        return "retrying"
+
+    async def about(self) -> list[tuple[str, str]]:
+        """The /about section: how many feeds and digests, and how many are failing or paused."""
+        feeds, failing = await feed_store.feed_counts(self._db)
+        subs, paused = await store.subscription_counts(self._db)
+        text = f"{feeds} feed(s) followed, {failing} failing · {subs} digest(s), {paused} paused"
+        return [("News digests", text)]
+
+    # --- /digest send-now -----------------------------------------------------------------------------------
+
+    async def send_now(self, guild_id: int, channel_id: int) -> SendResult:
+        """Post a channel's digest now (feeds refreshed first); the next scheduled one covers what follows."""
+        sub = await self._subscription(guild_id, channel_id)
+        if self.deliverer is None:
+            raise DeliveryUnavailable(
+                "The bot is not connected to Discord, so nothing can be posted from here."
+            )
+        busy = UserError(f"A digest for <#{channel_id}> is still being delivered; see `/digest status`.")
+        if await store.has_pending_delivery(self._db, sub.id):
+            raise busy
+        await self._feeds.refresh_guild(guild_id)
+        async with self._lock(sub.id):
+            now = self._clock.now()
+            sub = await self._subscription(guild_id, channel_id)
+            if await store.has_pending_delivery(self._db, sub.id):  # a scheduled one started meanwhile
+                raise busy
+            digest = await self._compose(sub, now)
+            tz = ZoneInfo(sub.timezone)
+            payload = [page_payload(p) for p in digest_pages(digest, tz)]
+            delivery = await store.create_delivery(
+                self._db,
+                subscription=sub,
+                period=f"manual:{feed_store.stamp(now)}",
+                payload=payload,
+                nonce_seed=secrets.token_hex(16),
+                through_item_id=digest.through_item_id,
+                through_version_id=digest.through_version_id,
+                item_count=digest.item_count,
+                change_count=digest.change_count,
+                now=now,
+                next_run_at=None,
+            )
+        if delivery is None:
+            raise UserError("A digest was just sent to that channel; try again in a second.")
+        outcome = await self.deliver(delivery)
+        if outcome == "paused":
+            refreshed = await store.delivery_by_id(self._db, delivery.id)
+            reason = refreshed.last_error if refreshed else "Discord refused"
+            raise ChannelNotPostable(
+                f"I cannot post in <#{channel_id}>: {reason}. The digest there is paused until this is "
+                "fixed and "
+                "`/digest subscribe` is run for the channel again."
+            )
+        if outcome == "failed":
+            raise ChannelNotPostable(f"Discord refused the digest for <#{channel_id}>; see `/digest status`.")
+        if outcome == "sent" and sub.paused:
+            _day, next_at = Schedule.of(sub).next_after(self._clock.now())
+            await store.resume_subscription(self._db, sub.id, next_run_at=next_at)
+        return SendResult(
+            channel_id, len(payload), digest.item_count, digest.change_count, outcome == "retrying"
+        )

@@ -1,0 +1,410 @@
+"""Digest subscriptions and delivery records: one per subscription and period, written before sending."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from bot.store.db import Database
+from bot.store.feeds import stamp
+
+Cadence = Literal["daily", "weekly"]
+DeliveryStatus = Literal["pending", "sent", "skipped", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A channel's digest: when it runs, and how far the last digest got."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    cadence: Cadence
+    local_time: str
+    timezone: str
+    weekday: int | None
+    post_empty: bool
+    created_at: str
+    next_run_at: str
+    through_item_id: int
+    through_version_id: int
+    last_delivery_at: str | None
+    paused_at: str | None
+    paused_reason: str | None
+
+    @property
+    def paused(self) -> bool:
+        """True when deliveries stopped (channel gone, permission missing)."""
+        return self.paused_at is not None
+
+
+_SUB_COLUMNS = (
+    "id, guild_id, channel_id, cadence, local_time, timezone, weekday, post_empty, created_at, next_run_at,"
+    " through_item_id, through_version_id, last_delivery_at, paused_at, paused_reason"
+)
+
+
+def _subscription(row: sqlite3.Row) -> Subscription:
+    values = list(row)
+    values[7] = bool(values[7])
+    return Subscription(*values)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One digest for one period: its messages as composed, and how far sending got."""
+
+    id: int
+    subscription_id: int
+    period: str
+    status: DeliveryStatus
+    channel_id: int
+    nonce_seed: str
+    payload: list[dict[str, Any]]
+    parts_sent: int
+    message_ids: list[int]
+    through_item_id: int
+    through_version_id: int
+    item_count: int
+    change_count: int
+    created_at: str
+    updated_at: str
+    attempts: int
+    next_attempt_at: str | None
+    last_error: str | None
+
+
+_DELIVERY_COLUMNS = (
+    "id, subscription_id, period, status, channel_id, nonce_seed, payload, parts_sent, message_ids,"
+    " through_item_id, through_version_id, item_count, change_count, created_at, updated_at, attempts,"
+    " next_attempt_at, last_error"
+)
+
+
+def _delivery(row: sqlite3.Row) -> Delivery:
+    values = list(row)
+    values[6] = json.loads(values[6])
+    values[8] = [int(m) for m in json.loads(values[8])]
+    return Delivery(*values)
+
+
+async def upsert_subscription(
+    db: Database,
+    *,
+    guild_id: int,
+    channel_id: int,
+    cadence: Cadence,
+    local_time: str,
+    timezone: str,
+    weekday: int | None,
+    post_empty: bool,
+    now: dt.datetime,
+    next_run_at: dt.datetime,
+    through_item_id: int,
+    through_version_id: int,
+) -> tuple[Subscription, bool]:
+    """Create a channel's subscription or change its schedule (which also resumes a paused one).
+
+    Returns the subscription and whether it is new. An existing one keeps how far its digests got.
+    """
+    async with db.transaction() as conn:
+        async with conn.execute(
+            "SELECT id, guild_id FROM digest_subscriptions WHERE channel_id = ?", (channel_id,)
+        ) as cur:
+            existing = await cur.fetchone()
+        if existing is not None and existing[1] != guild_id:
+            # A channel id belongs to one server; a clash means a stale row from a server we left.
+            await conn.execute("DELETE FROM digest_subscriptions WHERE id = ?", (existing[0],))
+            existing = None
+        if existing is None:
+            await conn.execute(
+                "INSERT INTO digest_subscriptions (guild_id, channel_id, cadence, local_time, timezone,"
+                " weekday,"
+                " post_empty, created_at, next_run_at, through_item_id, through_version_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    guild_id,
+                    channel_id,
+                    cadence,
+                    local_time,
+                    timezone,
+                    weekday,
+                    int(post_empty),
+                    stamp(now),
+                    stamp(next_run_at),
+                    through_item_id,
+                    through_version_id,
+                ),
+            )
+        else:
+            await conn.execute(
+                "UPDATE digest_subscriptions SET cadence = ?, local_time = ?, timezone = ?, weekday = ?,"
+                " post_empty = ?, next_run_at = ?, paused_at = NULL, paused_reason = NULL WHERE id = ?",
+                (cadence, local_time, timezone, weekday, int(post_empty), stamp(next_run_at), existing[0]),
+            )
+    sub = await subscription_for_channel(db, guild_id, channel_id)
+    assert sub is not None
+    return sub, existing is None
+
+
+async def subscription_for_channel(db: Database, guild_id: int, channel_id: int) -> Subscription | None:
+    """A server's subscription in one channel, if any."""
+    row = await db.fetchone(
+        f"SELECT {_SUB_COLUMNS} FROM digest_subscriptions WHERE guild_id = ? AND channel_id = ?",  # noqa: S608
+        (guild_id, channel_id),
+    )
+    return _subscription(row) if row else None
+
+
+async def subscription_by_id(db: Database, subscription_id: int) -> Subscription | None:
+    """A subscription by id."""
+    row = await db.fetchone(
+        f"SELECT {_SUB_COLUMNS} FROM digest_subscriptions WHERE id = ?",  # noqa: S608
+        (subscription_id,),
+    )
+    return _subscription(row) if row else None
+
+
+async def guild_subscriptions(db: Database, guild_id: int) -> list[Subscription]:
+    """A server's subscriptions, the next to run first."""
+    rows = await db.fetchall(
+        f"SELECT {_SUB_COLUMNS} FROM digest_subscriptions WHERE guild_id = ? ORDER BY next_run_at, id",  # noqa: S608
+        (guild_id,),
+    )
+    return [_subscription(r) for r in rows]
+
+
+async def delete_subscription(db: Database, guild_id: int, channel_id: int) -> bool:
+    """Remove a channel's subscription (and its delivery records); return whether there was one."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "DELETE FROM digest_subscriptions WHERE guild_id = ? AND channel_id = ?", (guild_id, channel_id)
+        )
+        return cursor.rowcount > 0
+
+
+async def due_subscriptions(db: Database, now: dt.datetime, limit: int = 500) -> list[Subscription]:
+    """Unpaused subscriptions whose run time has come and that have no delivery still in flight."""
+    rows = await db.fetchall(
+        f"SELECT {_SUB_COLUMNS} FROM digest_subscriptions s WHERE s.next_run_at <= ? AND s.paused_at IS NULL"  # noqa: S608
+        " AND NOT EXISTS (SELECT 1 FROM digest_deliveries d"
+        " WHERE d.subscription_id = s.id AND d.status = 'pending')"
+        " ORDER BY s.next_run_at, s.id LIMIT ?",
+        (stamp(now), limit),
+    )
+    return [_subscription(r) for r in rows]
+
+
+async def create_delivery(
+    db: Database,
+    *,
+    subscription: Subscription,
+    period: str,
+    payload: list[dict[str, Any]],
+    nonce_seed: str,
+    through_item_id: int,
+    through_version_id: int,
+    item_count: int,
+    change_count: int,
+    now: dt.datetime,
+    next_run_at: dt.datetime | None,
+    skip: bool = False,
+) -> Delivery | None:
+    """Write the delivery record of a period (and move the subscription's next run) in one transaction.
+
+    Returns None when the period already has a record: it was delivered (or is being delivered) already.
+    A skipped period (nothing new, post_empty off) is recorded as such and moves the cursors at once.
+    """
+    at = stamp(now)
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "INSERT OR IGNORE INTO digest_deliveries (subscription_id, period, status, channel_id,"
+            " nonce_seed,"
+            " payload, through_item_id, through_version_id, item_count, change_count, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                subscription.id,
+                period,
+                "skipped" if skip else "pending",
+                subscription.channel_id,
+                nonce_seed,
+                json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+                through_item_id,
+                through_version_id,
+                item_count,
+                change_count,
+                at,
+                at,
+            ),
+        )
+        inserted = cursor.rowcount > 0
+        delivery_id = cursor.lastrowid
+        if next_run_at is not None:
+            await conn.execute(
+                "UPDATE digest_subscriptions SET next_run_at = ? WHERE id = ?",
+                (stamp(next_run_at), subscription.id),
+            )
+        if inserted and skip:
+            await conn.execute(
+                "UPDATE digest_subscriptions SET through_item_id = MAX(through_item_id, ?),"
+                " through_version_id = MAX(through_version_id, ?), last_delivery_at = ? WHERE id = ?",
+                (through_item_id, through_version_id, at, subscription.id),
+            )
+    if not inserted:
+        return None
+    row = await db.fetchone(f"SELECT {_DELIVERY_COLUMNS} FROM digest_deliveries WHERE id = ?", (delivery_id,))  # noqa: S608
+    return _delivery(row) if row else None
+
+
+async def delivery_by_id(db: Database, delivery_id: int) -> Delivery | None:
+    """One delivery record."""
+    row = await db.fetchone(f"SELECT {_DELIVERY_COLUMNS} FROM digest_deliveries WHERE id = ?", (delivery_id,))  # noqa: S608
+    return _delivery(row) if row else None
+
+
+async def pending_deliveries(db: Database, now: dt.datetime, limit: int = 500) -> list[Delivery]:
+    """Deliveries not yet fully sent whose (re)try time has come, oldest first."""
+    rows = await db.fetchall(
+        f"SELECT {_DELIVERY_COLUMNS} FROM digest_deliveries WHERE status = 'pending'"  # noqa: S608
+        " AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?",
+        (stamp(now), limit),
+    )
+    return [_delivery(r) for r in rows]
+
+
+async def mark_part_sent(
+    db: Database, delivery_id: int, part: int, message_id: int, now: dt.datetime
+) -> None:
+    """Record that one message of a delivery is on Discord (so a resend starts after it)."""
+    async with db.transaction() as conn:
+        async with conn.execute(
+            "SELECT message_ids FROM digest_deliveries WHERE id = ?", (delivery_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        ids = json.loads(row[0]) if row else []
+        ids.append(str(message_id))
+        await conn.execute(
+            "UPDATE digest_deliveries SET parts_sent = ?, message_ids = ?, updated_at = ? WHERE id = ?",
+            (part + 1, json.dumps(ids), stamp(now), delivery_id),
+        )
+
+
+async def complete_delivery(db: Database, delivery: Delivery, now: dt.datetime) -> None:
+    """Mark a delivery sent and move its subscription's cursors past what it covered.
+
+    The subscription's last_delivery_at becomes the time the digest was composed: what it covers ends there.
+    """
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE digest_deliveries SET status = 'sent', updated_at = ?, next_attempt_at = NULL,"
+            " last_error = NULL"
+            " WHERE id = ?",
+            (stamp(now), delivery.id),
+        )
+        await conn.execute(
+            "UPDATE digest_subscriptions SET through_item_id = MAX(through_item_id, ?),"
+            " through_version_id = MAX(through_version_id, ?), last_delivery_at = ? WHERE id = ?",
+            (
+                delivery.through_item_id,
+                delivery.through_version_id,
+                delivery.created_at,
+                delivery.subscription_id,
+            ),
+        )
+
+
+async def reschedule(db: Database, subscription_id: int, next_run_at: dt.datetime) -> None:
+    """Move a subscription's next run."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE digest_subscriptions SET next_run_at = ? WHERE id = ?",
+            (stamp(next_run_at), subscription_id),
+        )
+
+
+async def resume_subscription(db: Database, subscription_id: int, *, next_run_at: dt.datetime) -> None:
+    """Clear a pause and set the next run."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE digest_subscriptions SET paused_at = NULL, paused_reason = NULL, next_run_at = ?"
+            " WHERE id = ?",
+            (stamp(next_run_at), subscription_id),
+        )
+
+
+async def pause_subscription(db: Database, subscription_id: int, *, reason: str, now: dt.datetime) -> None:
+    """Stop a subscription's digests until it is subscribed again, saying why."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE digest_subscriptions SET paused_at = ?, paused_reason = ? WHERE id = ?",
+            (stamp(now), reason[:300], subscription_id),
+        )
+
+
+async def has_pending_delivery(db: Database, subscription_id: int) -> bool:
+    """True while a delivery of the subscription is recorded but not fully sent."""
+    row = await db.fetchone(
+        "SELECT 1 FROM digest_deliveries WHERE subscription_id = ? AND status = 'pending' LIMIT 1",
+        (subscription_id,),
+    )
+    return row is not None
+
+
+async def retry_delivery_later(
+    db: Database, delivery_id: int, *, now: dt.datetime, error: str, next_attempt_at: dt.datetime
+) -> None:
+    """Record a transient failure (5xx, timeout) and when to try again."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE digest_deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,"
+            " updated_at = ?"
+            " WHERE id = ?",
+            (error[:300], stamp(next_attempt_at), stamp(now), delivery_id),
+        )
+
+
+async def fail_delivery(
+    db: Database, delivery: Delivery, *, now: dt.datetime, error: str, pause_reason: str | None = None
+) -> None:
+    """Give up on a delivery (its content goes into the next digest); pause the subscription if told why."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE digest_deliveries SET status = 'failed', attempts = attempts + 1, last_error = ?,"
+            " next_attempt_at = NULL, updated_at = ? WHERE id = ?",
+            (error[:300], stamp(now), delivery.id),
+        )
+        if pause_reason is not None:
+            await conn.execute(
+                "UPDATE digest_subscriptions SET paused_at = ?, paused_reason = ? WHERE id = ?",
+                (stamp(now), pause_reason[:300], delivery.subscription_id),
+            )
+
+
+async def last_delivery(db: Database, subscription_id: int) -> Delivery | None:
+    """The newest delivery record of a subscription."""
+    row = await db.fetchone(
+        f"SELECT {_DELIVERY_COLUMNS} FROM digest_deliveries WHERE subscription_id = ?"  # noqa: S608
+        " ORDER BY id DESC LIMIT 1",
+        (subscription_id,),
+    )
+    return _delivery(row) if row else None
+
+
+async def deliveries_of(db: Database, subscription_id: int) -> list[Delivery]:
+    """Every delivery record of a subscription, oldest first."""
+    rows = await db.fetchall(
+        f"SELECT {_DELIVERY_COLUMNS} FROM digest_deliveries WHERE subscription_id = ? ORDER BY id",  # noqa: S608
+        (subscription_id,),
+    )
+    return [_delivery(r) for r in rows]
+
+
+async def subscription_counts(db: Database) -> tuple[int, int]:
+    """(subscriptions, of which paused) over all servers."""
+    row = await db.fetchone(
+        "SELECT COUNT(*), COALESCE(SUM(paused_at IS NOT NULL), 0) FROM digest_subscriptions"
+    )
+    return (int(row[0]), int(row[1])) if row else (0, 0)

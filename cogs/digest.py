@@ -1,0 +1,154 @@
+"""/digest: scheduled news digests in a channel, and the loop that sends them when due."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot.answers import digest as answers
+from bot.app import SanctionsBot
+from bot.services.delivery import DiscordDeliverer
+from cogs._channels import PostableChannel, check_can_post
+
+log = logging.getLogger(__name__)
+
+CHECK_SECONDS = 30.0
+Channel = app_commands.Transform[discord.abc.GuildChannel, PostableChannel]
+WEEKDAY_CHOICES = [
+    app_commands.Choice(name=day.capitalize(), value=day)
+    for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+]
+CADENCE_CHOICES = [
+    app_commands.Choice(name="daily", value="daily"),
+    app_commands.Choice(name="weekly", value="weekly"),
+]
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class DigestCog(
+    commands.GroupCog, group_name="digest", group_description="Scheduled news digests in a channel."
+):
+    """The /digest command group and the digest loop."""
+
+    def __init__(self, bot: SanctionsBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        """Post through this client; start the loop (not in the terminal)."""
+        self.bot.core.digests.deliverer = DiscordDeliverer(self.bot)
+        if self.bot.run_background:
+            self.digest_loop.start()
+
+    async def cog_unload(self) -> None:
+        """Stop the loop and stop posting."""
+        self.digest_loop.cancel()
+        self.bot.core.digests.deliverer = None
+
+    @tasks.loop(seconds=CHECK_SECONDS)
+    async def digest_loop(self) -> None:
+        """Send the digests whose time has come (and resume any left half-sent)."""
+        try:
+            await self.bot.core.digests.run_due()
+        except Exception:  # an unhandled error would stop the loop for good
+            log.exception("digest loop pass failed")
+
+    @digest_loop.before_loop
+    async def _before_digest(self) -> None:
+        await self.bot.wait_until_ready()
+
+    async def _complete_timezone(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        ctx = await self.bot.context_for(interaction)
+        return [
+            app_commands.Choice(name=n, value=v) for n, v in await answers.complete_timezone(ctx, current)
+        ]
+
+    @app_commands.command(
+        name="subscribe",
+        description="Post a news digest in a channel every day or week at a local time.",
+        extras={"answer": answers.subscribe, "writes": True},
+    )
+    @app_commands.describe(
+        channel="Where the digest is posted",
+        time="Local time on the 24-hour clock, HH:MM (e.g. 08:00)",
+        timezone="IANA time zone, e.g. Europe/Berlin, America/New_York, Asia/Seoul, UTC",
+        cadence="Every day (default) or once a week",
+        weekday="For weekly digests: the day (Monday if left out)",
+        post_empty="Post even when nothing is new (default: skip)",
+    )
+    @app_commands.choices(cadence=CADENCE_CHOICES, weekday=WEEKDAY_CHOICES)
+    @app_commands.autocomplete(timezone=_complete_timezone)
+    async def subscribe(
+        self,
+        interaction: discord.Interaction,
+        channel: Channel,
+        time: app_commands.Range[str, 1, 10],
+        timezone: app_commands.Range[str, 1, 64],
+        cadence: str | None = None,
+        weekday: str | None = None,
+        post_empty: bool = False,
+    ) -> None:
+        """/digest subscribe."""
+        check_can_post(interaction, channel.id)
+        await self.bot.answer(
+            interaction,
+            channel=channel,
+            time=time,
+            timezone=timezone,
+            cadence=cadence,
+            weekday=weekday,
+            post_empty=post_empty,
+        )
+
+    @app_commands.command(
+        name="unsubscribe",
+        description="Stop the digest in a channel.",
+        extras={"answer": answers.unsubscribe, "writes": True},
+    )
+    @app_commands.describe(channel="The channel whose digest stops")
+    async def unsubscribe(self, interaction: discord.Interaction, channel: Channel) -> None:
+        """/digest unsubscribe."""
+        await self.bot.answer(interaction, channel=channel)
+
+    @app_commands.command(
+        name="status",
+        description="This server's digests: next run, last delivery, feed health.",
+        extras={"answer": answers.status, "writes": True}  # first use sets up defaults,
+    )
+    async def status(self, interaction: discord.Interaction) -> None:
+        """/digest status."""
+        await self.bot.answer(interaction)
+
+    @app_commands.command(
+        name="preview",
+        description="See exactly what the next digest would post now (only you).",
+        extras={"answer": answers.preview, "writes": True}  # first use sets up defaults,
+    )
+    @app_commands.describe(channel="The digest to preview (the next one due if left out)")
+    async def preview(self, interaction: discord.Interaction, channel: Channel | None = None) -> None:
+        """/digest preview."""
+        await interaction.response.defer(ephemeral=True, thinking=True)  # feeds are refreshed first
+        await self.bot.answer(interaction, channel=channel)
+
+    @app_commands.command(
+        name="send-now",
+        description="Post a channel's digest now.",
+        extras={"answer": answers.send_now, "writes": True},
+    )
+    @app_commands.describe(channel="The channel whose digest is posted now")
+    async def send_now(self, interaction: discord.Interaction, channel: Channel) -> None:
+        """/digest send-now."""
+        check_can_post(interaction, channel.id)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.bot.answer(interaction, channel=channel)
+
+
+async def setup(bot: SanctionsBot) -> None:
+    """Load the extension."""
+    await bot.add_cog(DigestCog(bot))
