@@ -15,8 +15,10 @@ import aiohttp
 
 from bot.clock import Clock, SystemClock
 from bot.models import CommandInfo
+from bot.services.history import HistoryService
 from bot.services.importer import ListImporter
 from bot.services.lists import ListService
+from bot.services.search import SearchService
 from bot.services.sync import ListSync
 from bot.settings import Settings
 from bot.store.db import Database
@@ -35,6 +37,8 @@ class Core:
     lists: ListService
     importer: ListImporter
     sync: ListSync
+    search: SearchService
+    history: HistoryService
     command_index: list[CommandInfo] = field(default_factory=list)
     # Each service may add lines to /about: async callables returning (field name, text) pairs.
     about_sections: list[Callable[[], Awaitable[list[tuple[str, str]]]]] = field(default_factory=list)
@@ -58,17 +62,21 @@ async def open_core(
     http = session or aiohttp.ClientSession()
     try:
         importer = ListImporter(db, clock)
+        lists = ListService(db)
         core = Core(
             settings=settings,
             db=db,
             clock=clock,
             session=http,
-            lists=ListService(db),
+            lists=lists,
             importer=importer,
             sync=ListSync(
                 db, importer, http, clock, url=settings.un_list_url, interval_minutes=settings.sync_interval_minutes
             ),
+            search=SearchService(db, lists),  # both listen for new versions: built before the first refresh
+            history=HistoryService(db, lists),
         )
+        core.about_sections.append(core.search.about)
         await core.lists.refresh()
         yield core
     finally:
