@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.answers.context import AnswerContext
-from bot.errors import InvalidOption
+from bot.errors import InvalidOption, UnknownRegime
 from bot.render.lists import count_reply
 from bot.render.reply import Reply
 from bot.render.sanctions import (
@@ -28,7 +28,17 @@ def _blank(value: str | None) -> bool:
 async def count(ctx: AnswerContext, regime: str | None = None, as_of: str | None = None) -> Reply:
     """/sanctions count [regime] [as_of]: individuals and entities on the latest list, or on a past date."""
     if _blank(as_of):
-        return count_reply(ctx.core.lists.counts(regime))
+        try:
+            return count_reply(ctx.core.lists.counts(regime))
+        except UnknownRegime:
+            # A regime of an older version (Iran, Mali): say so, and how to count it then.
+            past = await ctx.core.history.resolve_any_regime(regime)
+            version = ctx.core.lists.require_version()
+            raise InvalidOption(
+                "regime",
+                f"{past} has no entries on the latest list (version of {version.generated_date}); "
+                "add as_of:YYYY-MM-DD to count it on an earlier date",
+            ) from None
     ctx.core.lists.require_version()
     day = parse_day("as_of", as_of or "", ctx.now.date())
     scope = await ctx.core.history.resolve_any_regime(regime)

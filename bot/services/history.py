@@ -14,7 +14,7 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.errors import InvalidOption, ListNotLoaded, UnknownReference, quote
+from bot.errors import InvalidOption, UnknownReference, quote
 from bot.models import Change, Entry, ListVersion
 from bot.regimes import RegimeInfo, regime_info, regime_start
 from bot.services.lists import ListService
@@ -191,11 +191,14 @@ class HistoryService:
         self._versions = None  # the version list grew; a version's own rows never change
 
     async def versions(self) -> list[ListVersion]:
-        """Every imported version, oldest first; ListNotLoaded if there is none."""
-        if self._versions is None:
-            self._versions = await store.list_versions(self._db)
-        if not self._versions:
-            raise ListNotLoaded()
+        """Every imported version up to the current one, oldest first; ListNotLoaded if there is none.
+
+        Versions another process imported since the last refresh wait for it, so that history answers,
+        search and the footers all speak of the same latest version.
+        """
+        current = self._lists.require_version()
+        if self._versions is None or self._versions[-1].id != current.id:
+            self._versions = [v for v in await store.list_versions(self._db) if v.id <= current.id]
         return self._versions
 
     async def _version_rows(self, version_id: int) -> list[tuple[str, str, str, str]]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from bot.errors import InvalidOption, ListNotLoaded, MalformedReference, UnknownReference
 from bot.models import Entry, Kind, ListVersion
@@ -46,6 +46,7 @@ SOURCE_NAMES = {PRIMARY: "primary name", ALIAS: "alias", ORIGINAL: "original scr
 _SOURCE_RANK = {PRIMARY: 0, ORIGINAL: 1, ALIAS: 2}
 # Exact-level scores; aliases a little lower so a primary name wins a tie, low-quality aliases lower still.
 EXACT, ORDER, VARIANT, VARIANT_ORDER = 100, 97, 95, 93
+TYPO_SIMILARITY = 0.75  # two letters off a six-letter name is another name (Kim Jong Il), not a typo
 FUZZY_CAP = 88  # below every exact-level score, aliases included (93 - 3 = 90)
 PARTIAL_CAP = 85
 _LOW_QUALITY = {"low", "f.k.a.", "fka"}
@@ -120,18 +121,19 @@ def match_score(
     if q.variant_ordered == v_ordered:
         return VARIANT_ORDER, ("romanization variant", "token order")
 
-    # Whole-name typos: the smallest edit distance over the four forms; every word counts, short ones too.
+    # Whole-name typos: the smallest edit distance (a swap of neighbours is one edit) over the four forms;
+    # every word counts, short ones too.
     in_order = min(
-        Levenshtein.distance(q.compact, compact), Levenshtein.distance(q.variant_compact, v_compact)
+        OSA.distance(q.compact, compact), OSA.distance(q.variant_compact, v_compact)
     )
     any_order = min(
-        Levenshtein.distance(q.ordered, ordered), Levenshtein.distance(q.variant_ordered, v_ordered)
+        OSA.distance(q.ordered, ordered), OSA.distance(q.variant_ordered, v_ordered)
     )
     distance = min(in_order, any_order)
     length = max(len(q.variant_compact), len(v_compact), len(q.compact), len(compact))
     similarity = 1 - distance / length
     fuzzy = min(FUZZY_CAP, math.floor(90 * similarity))
-    if distance <= 2:
+    if distance <= 2 and similarity >= TYPO_SIMILARITY:
         reasons: tuple[str, ...] = ("typo",) if in_order <= any_order else ("typo", "token order")
     else:
         reasons = ("similar spelling",)
@@ -160,7 +162,7 @@ def _partial_score(
         limit = 1 if len(word) < 8 else 2
         best_word, best_distance = None, limit + 1
         for other in remaining:
-            d = Levenshtein.distance(word, other, score_cutoff=limit)
+            d = OSA.distance(word, other, score_cutoff=limit)
             if d < best_distance:
                 best_word, best_distance = other, d
         if best_word is None:
@@ -346,7 +348,7 @@ class SearchIndex:
             ):
                 if bucket:
                     for match, distance, _ in process.extract(
-                        word, bucket, scorer=Levenshtein.distance, score_cutoff=limit, limit=20
+                        word, bucket, scorer=OSA.distance, score_cutoff=limit, limit=20
                     ):
                         if match != word:
                             found[match] = int(distance)
@@ -657,7 +659,7 @@ class SearchIndex:
     def suggest_references(self, text: str, limit: int = 3) -> list[str]:
         """The stored references closest to what was typed."""
         found = process.extract(
-            text.casefold(), self.references_sorted, scorer=Levenshtein.distance, limit=limit, score_cutoff=3
+            text.casefold(), self.references_sorted, scorer=OSA.distance, limit=limit, score_cutoff=3
         )
         return [self.references_casefold[match] for match, _d, _i in found]
 

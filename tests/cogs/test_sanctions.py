@@ -150,6 +150,11 @@ async def test_count_as_of_through_ask(loaded_core: Core) -> None:
     assert "(UN list versions of 2017-07-03 and 2020-03-20 · counted for 2018-05-02)" in text
     latest = readable((await run(loaded_core, "sanctions", "count", "regime:DPRK")).reply)
     assert "80 individuals" in latest  # without as_of: the latest list, as before
+    iran = await run(loaded_core, "sanctions", "count", "regime:iran")
+    assert iran.exit_code == 2 and "Iran has no entries on the latest list" in (iran.error or "")
+    assert (await run(loaded_core, "sanctions", "count", "regime:iran", "as_of:2018-01-01")).exit_code == 0
+    narnia = await run(loaded_core, "sanctions", "count", "regime:Narnia")
+    assert narnia.exit_code == 2 and "no regime called `Narnia`" in (narnia.error or "")
 
 
 @pytest.mark.parametrize(

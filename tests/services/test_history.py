@@ -13,6 +13,7 @@ from bot.core import Core
 from bot.errors import InvalidOption, ListNotLoaded, UnknownReference, UnknownRegime
 from bot.services.history import parse_day
 from bot.sources.un_xml import parse_consolidated_list
+from tests.fixtures.lists import consolidated, individual
 from tests.shared_files import un_list
 
 TODAY = dt.date(2026, 11, 26)
@@ -269,3 +270,16 @@ async def test_regimes_overview(loaded_core: Core) -> None:
     assert rows["GB"].prefixes == ("GBi",)
     assert all(r.info is not None for r in answer.rows)  # the committee table knows every regime on the list
     assert sum(r.individuals + r.entities for r in answer.rows) == 875
+
+
+async def test_history_speaks_of_the_refreshed_version_only(loaded_core: Core) -> None:
+    """A version imported by another process waits for the refresh (as search and footers do)."""
+    newer = consolidated([individual("KPi.001", "YUN", "HO-JIN")], [], generated="2025-01-01T00:00:00Z")
+    await loaded_core.importer.import_bytes(newer, "newer.xml", force=True)
+    versions = await loaded_core.history.versions()
+    assert versions[-1].generated_date == "2024-09-26"
+    await loaded_core.after_import()
+    versions = await loaded_core.history.versions()
+    assert versions[-1].generated_date == "2025-01-01"
+    assert loaded_core.search.index is not None
+    assert loaded_core.search.index.version.generated_date == "2025-01-01"
