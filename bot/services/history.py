@@ -323,20 +323,19 @@ class HistoryService:
     async def entry(self, reference: str) -> EntryRecord:
         """The newest stored record of an entry (also a removed one) and its history, or UnknownReference."""
         versions = await self.versions()
+        latest = versions[-1]
         by_id = {v.id: v for v in versions}
-        stored = await store.latest_revision(self._db, reference)
+        stored = await store.revision_up_to(self._db, reference, latest.id)
         if stored is None:
             raise UnknownReference(reference)
         entry, last_id = stored
-        holding = await store.versions_holding(self._db, reference)
+        holding = [vid for vid in await store.versions_holding(self._db, reference) if vid in by_id]
+        changes = [c for c in await store.changes_of_reference(self._db, reference) if c.version_id in by_id]
         events: list[HistoryEvent] = []
-        changes = await store.changes_of_reference(self._db, reference)
         added_in = {c.version_id for c in changes if c.change == "added"}
         if holding and holding[0] not in added_in:
             events.append(HistoryEvent(by_id[holding[0]], "first seen"))
-        for change in changes:
-            events.append(HistoryEvent(by_id[change.version_id], change.change, change.fields))
-        latest = versions[-1]
+        events.extend(HistoryEvent(by_id[c.version_id], c.change, c.fields) for c in changes)
         return EntryRecord(
             entry,
             last_id == latest.id,

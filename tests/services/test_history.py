@@ -278,7 +278,10 @@ async def test_history_speaks_of_the_refreshed_version_only(loaded_core: Core) -
     await loaded_core.importer.import_bytes(newer, "newer.xml", force=True)
     versions = await loaded_core.history.versions()
     assert versions[-1].generated_date == "2024-09-26"
+    assert (await loaded_core.history.entry("KPi.033")).current
     await loaded_core.after_import()
+    removed = await loaded_core.history.entry("KPi.033")
+    assert not removed.current and removed.events[-1].what == "removed"
     versions = await loaded_core.history.versions()
     assert versions[-1].generated_date == "2025-01-01"
     assert loaded_core.search.index is not None
