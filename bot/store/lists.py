@@ -297,8 +297,9 @@ async def known_regimes(db: Database) -> dict[str, str]:
 async def revision_up_to(db: Database, reference: str, version_id: int) -> tuple[Entry, int] | None:
     """The newest revision of an entry held by a version up to `version_id`, and the last such version."""
     row = await db.fetchone(
-        "SELECT r.data, MAX(v.version_id) FROM entry_revisions r JOIN version_entries v ON v.revision_id = r.id "
-        "WHERE r.reference = ? AND v.version_id <= ? GROUP BY r.id ORDER BY MAX(v.version_id) DESC LIMIT 1",
+        "SELECT r.data, MAX(v.version_id) FROM entry_revisions r "
+        "JOIN version_entries v ON v.revision_id = r.id WHERE r.reference = ? AND v.version_id <= ? "
+        "GROUP BY r.id ORDER BY MAX(v.version_id) DESC LIMIT 1",
         (reference, version_id),
     )
     return (Entry.from_json(row[0]), int(row[1])) if row else None
