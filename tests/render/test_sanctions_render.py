@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from bot.models import Address, Alias, DateOfBirth, Document, Entry, ListVersion, PlaceOfBirth
 from bot.regimes import regime_info
 from bot.render import limits
+from bot.render.limits import escape
 from bot.render.reply import Reply
 from bot.render.sanctions import (
     count_as_of_reply,
@@ -23,6 +24,8 @@ from bot.render.sanctions import (
 from bot.respond import interaction_payload
 from bot.services.history import CountAsOf, EntryRecord, HistoryEvent, RegimeRange, Timeline
 from bot.services.search import Hit, SearchResult
+from bot.sources.un_xml import parse_consolidated_list
+from tests.shared_files import un_list
 
 V1 = ListVersion(1, "2017-06-20T19:04:40.335-04:00", "", "", "", 0, 0, 0, 0)
 V2 = ListVersion(2, "2020-03-20T19:09:21.822-04:00", "", "", "", 0, 0, 0, 0)
@@ -222,3 +225,18 @@ def test_timeline_is_a_png_attachment_shown_in_the_embed() -> None:
     assert reply.first.embeds[0].image.url == "attachment://designations-per-year-dprk.png"
     assert "2024-09-26" in (attachment.description or "")
     assert isinstance(attachment.to_file(), discord.File)
+
+
+def test_every_entry_of_the_2024_list_renders_within_limits() -> None:
+    parsed = parse_consolidated_list(un_list("2024-09-26").read_bytes())
+    for entry in parsed.entries:
+        record = EntryRecord(
+            entry, True, V3, V3, V1, [HistoryEvent(V1, "first seen")], regime_info(entry.regime)
+        )
+        reply = entry_reply(record)
+        assert_within_limits(reply)
+        text = all_text(reply)
+        for alias in entry.aliases:
+            assert escape(alias.name) in text, (entry.reference, alias.name)
+        for document in entry.documents:
+            assert escape(document.number) in text
