@@ -12,6 +12,7 @@ from bot.render.sanctions import (
     changes_reply,
     count_as_of_reply,
     entry_reply,
+    names_reply,
     regimes_reply,
     search_reply,
     timeline_reply,
@@ -49,7 +50,8 @@ async def search(ctx: AnswerContext, name: str, regime: str | None = None, kind:
     """/sanctions search name [regime] [kind]: the best matches on the latest list, five to a page."""
     if kind is not None and kind not in KINDS:
         raise InvalidOption("kind", "choose individual or entity")
-    return search_reply(ctx.core.search.search(name, regime=regime, kind=kind))
+    results = ctx.core.search.search_names(name, regime=regime, kind=kind)
+    return search_reply(results[0]) if len(results) == 1 else names_reply(results)
 
 
 async def entry(ctx: AnswerContext, reference: str) -> Reply:

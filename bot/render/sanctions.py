@@ -191,6 +191,38 @@ def search_reply(result: SearchResult) -> Reply:
     return Reply(pages)
 
 
+def names_reply(results: list[SearchResult]) -> Reply:
+    """Several quoted names at once: a line per name saying whether it is listed, then each one's hits."""
+    lines = []
+    for result in results:
+        name = f"**{limits.echo(result.query, 80)}**"
+        if result.close:
+            best = result.hits[0]
+            lines.append(
+                f"{name}: on the list — {best.reference} {escape(truncate(best.name, 80))} "
+                f"(**{best.score}**/100, {best.why})"
+            )
+        elif result.hits:
+            best = result.hits[0]
+            lines.append(
+                f"{name}: no close match — the nearest name, {best.reference} "
+                f"{escape(truncate(best.name, 80))}, scores only {best.score}/100"
+            )
+        else:
+            lines.append(f"{name}: not on the list — no similar name")
+    summary = make_embed(
+        "Search: several names",
+        "\n".join(lines)
+        + "\n\nEach name was searched on its own; the next pages show the best matches of each.",
+        footer=version_footer(results[0].version),
+        colour=COLOUR,
+    )
+    pages = [Page([summary])]
+    for result in results:
+        pages.append(search_reply(result).pages[0])
+    return Reply(pages)
+
+
 # --- entry ----------------------------------------------------------------------------------------
 
 

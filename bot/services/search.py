@@ -48,9 +48,14 @@ _SOURCE_RANK = {PRIMARY: 0, ORIGINAL: 1, ALIAS: 2}
 EXACT, ORDER, VARIANT, VARIANT_ORDER = 100, 97, 95, 93
 TYPO_SIMILARITY = 0.75  # two letters off a six-letter name is another name (Kim Jong Il), not a typo
 FUZZY_CAP = 88  # below every exact-level score, aliases included (93 - 3 = 90)
+WITHIN = 90  # a whole listed name of two or more words found word for word inside a longer query
+WITHIN_MAX_WORDS = 8
 PARTIAL_CAP = 85
 _LOW_QUALITY = {"low", "f.k.a.", "fka"}
 
+# Names in double or typographic quotes (not apostrophes: they are part of names like Ch'o'l).
+_QUOTED = re.compile(r'["“”„«»]([^"“”„«»]+)["“”„«»]')
+MAX_NAMES = 5
 REFERENCE = re.compile(r"^([A-Z]{2})([ie])\.(\d{3})$")
 _LOOSE_REFERENCE = re.compile(r"^([A-Za-z]{2})\s*([IiEe])\s*[.\-_ ]?\s*(\d+)$")
 _PREFIX_ONLY = re.compile(r"^([A-Za-z]{2})([IiEe])?\.?$")
@@ -123,12 +128,8 @@ def match_score(
 
     # Whole-name typos: the smallest edit distance (a swap of neighbours is one edit) over the four forms;
     # every word counts, short ones too.
-    in_order = min(
-        OSA.distance(q.compact, compact), OSA.distance(q.variant_compact, v_compact)
-    )
-    any_order = min(
-        OSA.distance(q.ordered, ordered), OSA.distance(q.variant_ordered, v_ordered)
-    )
+    in_order = min(OSA.distance(q.compact, compact), OSA.distance(q.variant_compact, v_compact))
+    any_order = min(OSA.distance(q.ordered, ordered), OSA.distance(q.variant_ordered, v_ordered))
     distance = min(in_order, any_order)
     length = max(len(q.variant_compact), len(v_compact), len(q.compact), len(compact))
     similarity = 1 - distance / length
@@ -446,11 +447,17 @@ class SearchIndex:
         candidates: dict[int, None] = {}
         for key in keys:
             candidates.update(dict.fromkeys(self.candidates(key, mask)))
+        scored = [
+            (nid, max(match_score(k, self.name_tokens[nid], self.name_variants[nid]) for k in keys))
+            for nid in candidates
+        ]
+        # Names inside a longer query (a question) count only when the query as a whole matched nothing:
+        # `ABU MOHAMMED AL-JAWLAMI` is a typo of one name, not the alias `Abu Mohammed` plus a word.
+        if not any(score >= CLOSE_SCORE or "typo" in why for _nid, (score, why) in scored):
+            scored += self._names_within(q, mask)
         # Per entry, its best name: highest score, then primary before original script before alias.
         best: dict[int, tuple[int, int, int, tuple[str, ...]]] = {}
-        for nid in candidates:
-            tokens, variants = self.name_tokens[nid], self.name_variants[nid]
-            score, reasons = max(match_score(k, tokens, variants) for k in keys)
+        for nid, (score, reasons) in scored:
             if score <= 0:
                 continue
             source = int(self.name_source[nid])
@@ -468,6 +475,31 @@ class SearchIndex:
             # With a real match on top, far-fetched names below it are noise.
             ranked = [kv for kv in ranked if kv[1][0] >= NOISE_SCORE]
         return [self._hit(entry, nid, score, reasons) for entry, (score, _s, nid, reasons) in ranked[:limit]]
+
+    def _names_within(
+        self, q: NameKey, mask: np.ndarray | None
+    ) -> list[tuple[int, tuple[int, tuple[str, ...]]]]:
+        """Listed names of two words or more that appear whole inside a longer query.
+
+        `Is Ri Won Ho on the list?` holds RI WON HO word for word: that is a match, whatever the other words.
+        Single words are left out: a question holds too many ordinary words that are also someone's alias.
+        """
+        words = q.variants
+        found: list[tuple[int, int, int]] = []  # (start, end, name id)
+        for start in range(len(words)):
+            for end in range(start + 2, min(len(words), start + WITHIN_MAX_WORDS) + 1):
+                if end - start == len(words):
+                    continue  # the whole query: scored by match_score already
+                window = "".join(words[start:end])
+                for nid in self.exact.get("=" + window):
+                    if "".join(self.name_variants[nid]) == window and (mask is None or mask[nid]):
+                        found.append((start, end, nid))
+        # `Abu Mohammed` inside `Abu Mohammed al-Jawlani`: the longer name is what was meant.
+        return [
+            (nid, (WITHIN, ("name in the query",)))
+            for start, end, nid in found
+            if not any(s <= start and end <= e and (s, e) != (start, end) for s, e, _n in found)
+        ]
 
     def _hit(self, entry_index: int, nid: int, score: int, reasons: tuple[str, ...]) -> Hit:
         entry = self.entries[entry_index]
@@ -736,6 +768,20 @@ class SearchService:
             raise InvalidOption("kind", "choose individual or entity")
         hits = index.search(query, regime=resolved, kind=kind)
         return SearchResult(query, index.version, hits, resolved, kind)
+
+    def search_names(
+        self, name: str, *, regime: str | None = None, kind: str | None = None
+    ) -> list[SearchResult]:
+        """Each name in quotes searched on its own (`Is "Kim Jong-un" or "Ri Won Ho" listed?`), else all."""
+        check_query(name)
+        quoted = [
+            q
+            for q in (" ".join(m.split()) for m in _QUOTED.findall(name))
+            if len(fold(q).replace(" ", "")) >= 2
+        ]
+        if not quoted:
+            return [self.search(name, regime=regime, kind=kind)]
+        return [self.search(q, regime=regime, kind=kind) for q in dict.fromkeys(quoted[:MAX_NAMES])]
 
     def resolve_reference(self, text: str) -> str:
         """A reference number as the list spells it (see SearchIndex.resolve_reference)."""

@@ -211,3 +211,14 @@ async def test_autocomplete_answers(loaded_core: Core) -> None:
         for choices in (await answers.complete_name(ctx, text), await answers.complete_reference(ctx, text)):
             assert len(choices) <= 25
             assert all(1 <= len(n) <= 100 and 1 <= len(v) <= 100 for n, v in choices)
+
+
+async def test_the_question_with_two_names(loaded_core: Core) -> None:
+    outcome = await run(
+        loaded_core, "sanctions", "search", 'name:Is "Kim Jong-un" or "Ri Won Ho" on the list?'
+    )
+    assert outcome.exit_code == 0
+    summary = readable(outcome.reply).split("--- page 2")[0]
+    assert "**Kim Jong-un**: no close match" in summary
+    assert "**Ri Won Ho**: on the list — KPi.033 RI WON HO (**100**/100, exact)" in summary
+    assert len(outcome.reply.pages) == 3

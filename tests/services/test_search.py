@@ -391,3 +391,23 @@ async def test_index_is_built_at_start_up(loaded_core: Core) -> None:
     assert loaded_core.search.resolve_reference("iqe.003") == "IQe.003"
     about = await loaded_core.search.about()
     assert "875 entries" in about[0][1]
+
+
+def test_a_name_inside_a_question(index: SearchIndex) -> None:
+    hit = top(index, "Is Ri Won Ho on the list?")
+    assert hit.reference == "KPi.033" and hit.reasons == ("name in the query",) and hit.score >= CLOSE_SCORE
+    hits = index.search("Is Abu Mohammed al-Jawlani listed?")
+    assert hits[0].reference == "QDi.317"
+    # The alias `Abu Mohammed` of others sits inside the longer name: not claimed as a name in the query.
+    assert [h.reference for h in hits if "name in the query" in h.reasons] == ["QDi.317"]
+    # Nothing of a question is taken for a name when no listed name is in it.
+    assert all(h.score < CLOSE_SCORE for h in index.search("Is Kim Jong-un on the list?"))
+
+
+async def test_quoted_names_are_searched_one_by_one(loaded_core: Core) -> None:
+    results = loaded_core.search.search_names('Is "Kim Jong-un" or “Ri Won Ho” on the list?')
+    assert [r.query for r in results] == ["Kim Jong-un", "Ri Won Ho"]
+    assert not results[0].close
+    assert results[1].close and results[1].hits[0].reference == "KPi.033"
+    assert len(loaded_core.search.search_names("Ri Won Ho")) == 1
+    assert len(loaded_core.search.search_names('"a" Ri Won Ho')) == 1  # a one-letter quote is not a name
