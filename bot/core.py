@@ -17,10 +17,12 @@ from bot.clock import Clock, SystemClock
 from bot.models import CommandInfo
 from bot.services.digest import DigestComposer
 from bot.services.feeds import FeedService
+from bot.services.history import HistoryService
 from bot.services.importer import ListImporter
 from bot.services.knowledge import KnowledgeService
 from bot.services.lists import ListService
 from bot.services.scheduler import DigestScheduler
+from bot.services.search import SearchService
 from bot.services.sync import ListSync
 from bot.settings import Settings
 from bot.store.db import Database
@@ -42,6 +44,8 @@ class Core:
     knowledge: KnowledgeService
     feeds: FeedService
     digests: DigestScheduler
+    search: SearchService
+    history: HistoryService
     command_index: list[CommandInfo] = field(default_factory=list)
     # Each service may add lines to /about: async callables returning (field name, text) pairs.
     about_sections: list[Callable[[], Awaitable[list[tuple[str, str]]]]] = field(default_factory=list)
@@ -93,7 +97,10 @@ async def open_core(
             knowledge=KnowledgeService(db, lists, clock),
             feeds=feeds,
             digests=DigestScheduler(db, clock, DigestComposer(db, feeds), feeds),
+            search=SearchService(db, lists),  # both listen for new versions: built before the first refresh
+            history=HistoryService(db, lists),
         )
+        core.about_sections.append(core.search.about)
         core.about_sections.append(core.digests.about)
         await core.lists.refresh()
         # Idempotent: writes only if a knowledge file changed; a broken file is logged and shown in /about.

@@ -255,3 +255,13 @@ class NoSubscription(UserError):
 
 class DeliveryUnavailable(SanctionsBotError):
     """Messages cannot be sent right now (the bot is not connected to Discord)."""
+
+class MalformedReference(UserError):
+    """Text given as a reference number that is not shaped like one (KP, kpi33, KPi.0333, a name)."""
+
+    def __init__(self, reference: str, problem: str, suggestions: Sequence[str] = ()) -> None:
+        self.reference = reference
+        self.problem = problem
+        self.suggestions = list(suggestions)
+        text = f"{quote(reference)} is not a reference number: {problem}."
+        super().__init__(text + _did_you_mean(self.suggestions))

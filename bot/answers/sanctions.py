@@ -1,15 +1,85 @@
-"""Answers of the /sanctions group."""
+"""Answers of the /sanctions group: one function per command, shared by Discord and `sanctionsbot ask`."""
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.answers.context import AnswerContext
+from bot.errors import InvalidOption, UnknownRegime
 from bot.render.lists import count_reply
 from bot.render.reply import Reply
+from bot.render.sanctions import (
+    changes_reply,
+    count_as_of_reply,
+    entry_reply,
+    names_reply,
+    regimes_reply,
+    search_reply,
+    timeline_reply,
+)
+from bot.services.history import parse_day
+
+KINDS = ("individual", "entity")
 
 
-async def count(ctx: AnswerContext, regime: str | None = None) -> Reply:
-    """/sanctions count [regime]: individuals and entities on the latest list."""
-    return count_reply(ctx.core.lists.counts(regime))
+def _blank(value: str | None) -> bool:
+    return value is None or not value.strip()
+
+
+async def count(ctx: AnswerContext, regime: str | None = None, as_of: str | None = None) -> Reply:
+    """/sanctions count [regime] [as_of]: individuals and entities on the latest list, or on a past date."""
+    if _blank(as_of):
+        try:
+            return count_reply(ctx.core.lists.counts(regime))
+        except UnknownRegime:
+            # A regime of an older version (Iran, Mali): say so, and how to count it then.
+            past = await ctx.core.history.resolve_any_regime(regime)
+            version = ctx.core.lists.require_version()
+            raise InvalidOption(
+                "regime",
+                f"{past} has no entries on the latest list (version of {version.generated_date}); "
+                "add as_of:YYYY-MM-DD to count it on an earlier date",
+            ) from None
+    ctx.core.lists.require_version()
+    day = parse_day("as_of", as_of or "", ctx.now.date())
+    scope = await ctx.core.history.resolve_any_regime(regime)
+    return count_as_of_reply(await ctx.core.history.count_as_of(day, scope))
+
+
+async def search(ctx: AnswerContext, name: str, regime: str | None = None, kind: str | None = None) -> Reply:
+    """/sanctions search name [regime] [kind]: the best matches on the latest list, five to a page."""
+    if kind is not None and kind not in KINDS:
+        raise InvalidOption("kind", "choose individual or entity")
+    results = ctx.core.search.search_names(name, regime=regime, kind=kind)
+    return search_reply(results[0]) if len(results) == 1 else names_reply(results)
+
+
+async def entry(ctx: AnswerContext, reference: str) -> Reply:
+    """/sanctions entry reference: the whole record and its history across imported versions."""
+    resolved = ctx.core.search.resolve_reference(reference)
+    return entry_reply(await ctx.core.history.entry(resolved))
+
+
+async def changes(ctx: AnswerContext, regime: str | None = None, since: str | None = None) -> Reply:
+    """/sanctions changes [regime] [since]: additions, removals and amendments, newest version first."""
+    ctx.core.lists.require_version()
+    day = None if _blank(since) else parse_day("since", since or "", ctx.now.date())
+    scope = await ctx.core.history.resolve_any_regime(regime)
+    return changes_reply(await ctx.core.history.changes(day, scope))
+
+
+async def regimes(ctx: AnswerContext) -> Reply:
+    """/sanctions regimes: every regime with its committee, reference prefixes and counts."""
+    ctx.core.lists.require_version()
+    return regimes_reply(await ctx.core.history.regimes())
+
+
+async def timeline(ctx: AnswerContext, regime: str | None = None) -> Reply:
+    """/sanctions timeline [regime]: a chart of designations per year (drawn in a worker thread)."""
+    ctx.core.lists.require_version()
+    scope = None if _blank(regime) else ctx.core.lists.resolve_regime(regime or "")
+    data = await ctx.core.history.timeline(scope)
+    return await asyncio.to_thread(timeline_reply, data)
 
 
 async def complete_regime(ctx: AnswerContext, current: str) -> list[tuple[str, str]]:
@@ -19,3 +89,13 @@ async def complete_regime(ctx: AnswerContext, current: str) -> list[tuple[str, s
     starts = [n for n in names if n.casefold().startswith(key)]
     contains = [n for n in names if key in n.casefold() and n not in starts]
     return [(n, n) for n in (starts + contains)[:25]]
+
+
+async def complete_name(ctx: AnswerContext, current: str) -> list[tuple[str, str]]:
+    """Names (primary, aliases, original script) starting with what the user typed; close spellings after."""
+    return ctx.core.search.name_choices(current)
+
+
+async def complete_reference(ctx: AnswerContext, current: str) -> list[tuple[str, str]]:
+    """Reference numbers starting with what the user typed, then entries whose name does."""
+    return ctx.core.search.reference_choices(current)

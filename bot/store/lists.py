@@ -270,3 +270,49 @@ async def record_sync(
                 " consecutive_failures = consecutive_failures + 1, next_attempt_at = ? WHERE id = 1",
                 (attempt_at, error, next_attempt_at),
             )
+
+
+async def versions_holding(db: Database, reference: str) -> list[int]:
+    """Ids of the versions in which an entry (by reference) is present, oldest first."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT v.version_id FROM entry_revisions r JOIN version_entries v ON v.revision_id = r.id "
+        "WHERE r.reference = ? ORDER BY v.version_id",
+        (reference,),
+    )
+    return [int(r[0]) for r in rows]
+
+
+async def removals_between(
+    db: Database, after_version_id: int, up_to_version_id: int
+) -> list[tuple[str, str, str, str]]:
+    """(reference, kind, regime, listed_on) of entries removed by versions after one and up to another."""
+    rows = await db.fetchall(
+        "SELECT c.reference, r.kind, r.regime, r.listed_on FROM entry_changes c "
+        "JOIN entry_revisions r ON r.id = c.old_revision_id "
+        "WHERE c.change = 'removed' AND c.version_id > ? AND c.version_id <= ? "
+        "ORDER BY c.version_id, c.reference",
+        (after_version_id, up_to_version_id),
+    )
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+async def known_regimes(db: Database) -> dict[str, str]:
+    """Every regime any imported version held, with the earliest listing date seen under it."""
+    rows = await db.fetchall(
+        "SELECT regime, MIN(listed_on) FROM entry_revisions WHERE listed_on != '' GROUP BY regime"
+    )
+    out = {str(regime): str(first) for regime, first in rows}
+    for (regime,) in await db.fetchall("SELECT DISTINCT regime FROM version_counts"):
+        out.setdefault(str(regime), "")
+    return out
+
+
+async def revision_up_to(db: Database, reference: str, version_id: int) -> tuple[Entry, int] | None:
+    """The newest revision of an entry held by a version up to `version_id`, and the last such version."""
+    row = await db.fetchone(
+        "SELECT r.data, MAX(v.version_id) FROM entry_revisions r "
+        "JOIN version_entries v ON v.revision_id = r.id WHERE r.reference = ? AND v.version_id <= ? "
+        "GROUP BY r.id ORDER BY MAX(v.version_id) DESC LIMIT 1",
+        (reference, version_id),
+    )
+    return (Entry.from_json(row[0]), int(row[1])) if row else None
