@@ -45,9 +45,7 @@ def table(title: str, header: list[str], rows: list[list[Any]]) -> None:
     print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     print("  ".join("-" * w for w in widths))
     for r in cells[1:]:
-        print(
-            "  ".join(c.rjust(w) if c[:1].isdigit() else c.ljust(w) for c, w in zip(r, widths, strict=True))
-        )
+        print("  ".join(c.rjust(w) if c[:1].isdigit() else c.ljust(w) for c, w in zip(r, widths, strict=True)))
 
 
 async def _timed(fn: Callable[[], Awaitable[Any]], runs: int) -> tuple[float, float, Any]:
@@ -61,12 +59,8 @@ async def _timed(fn: Callable[[], Awaitable[Any]], runs: int) -> tuple[float, fl
 
 async def _seed_lists(core: Core, changes: int) -> None:
     """Two list versions `changes` apart: a third added, a third removed, a third amended."""
-    base_ind = [
-        individual(f"KPi.{i:03d}", f"PERSON {i}", regime="DPRK" if i % 2 else "Al-Qaida") for i in range(300)
-    ]
-    base_ent = [
-        entity(f"KPe.{i:03d}", f"COMPANY {i}", regime="DPRK" if i % 3 else "Iran") for i in range(200)
-    ]
+    base_ind = [individual(f"KPi.{i:03d}", f"PERSON {i}", regime="DPRK" if i % 2 else "Al-Qaida") for i in range(300)]
+    base_ent = [entity(f"KPe.{i:03d}", f"COMPANY {i}", regime="DPRK" if i % 3 else "Iran") for i in range(200)]
     await core.importer.import_bytes(consolidated(base_ind, base_ent, "2024-01-01T00:00:00Z"), "v1.xml")
     third = changes // 3
     new_ind = base_ind[third:]  # removed: the first `third`
@@ -102,9 +96,7 @@ async def _seed_guild(core: Core, guild: int, feeds: int, items_per_feed: int) -
         items = [
             FeedItem(
                 f"g:{guild}-{n}-{i}",
-                f"{'DPRK' if i % 4 else 'Weather'} story {n}.{i} on sanctions"
-                if i % 4
-                else f"Weather report {n}.{i}",
+                f"{'DPRK' if i % 4 else 'Weather'} story {n}.{i} on sanctions" if i % 4 else f"Weather report {n}.{i}",
                 f"https://feed{guild}-{n}.example/{i}",
                 f"{guild}-{n}-{i}",
                 "The Security Council discussed resolution 1718 measures." if i % 4 else "Sunny.",
@@ -214,9 +206,7 @@ async def _local_discord() -> tuple[Any, str, Counter[str]]:
         body = await request.json()
         key = f"{request.match_info['channel']}:{body['nonce']}"
         posted[key] += 1
-        return reply(
-            {"id": str(next(ids)), "channel_id": request.match_info["channel"], "nonce": body["nonce"]}
-        )
+        return reply({"id": str(next(ids)), "channel_id": request.match_info["channel"], "nonce": body["nonce"]})
 
     app.router.add_get("/api/v10/users/@me", me)
     app.router.add_post("/api/v10/channels/{channel}/messages", post)
@@ -298,12 +288,8 @@ def bench_parsing(sizes: list[int]) -> None:
             feed = parse_feed(body, "https://bench.example/feed")
             seconds = time.perf_counter() - started
             assert len(feed.items) == n
-            rows.append(
-                [name, f"{n}", f"{len(body) / 1e6:.2f}", f"{seconds * 1000:.0f}", f"{n / seconds:,.0f}"]
-            )
-    table(
-        "Feed parsing (feedparser + cleaning), one thread", ["format", "items", "MB", "ms", "items/s"], rows
-    )
+            rows.append([name, f"{n}", f"{len(body) / 1e6:.2f}", f"{seconds * 1000:.0f}", f"{n / seconds:,.0f}"])
+    table("Feed parsing (feedparser + cleaning), one thread", ["format", "items", "MB", "ms", "items/s"], rows)
 
 
 async def main(argv: list[str]) -> int:

@@ -46,15 +46,18 @@ async def main(calls: int) -> None:
                     await fake.invoke("sanctions count", {"regime": "DPRK"}, user_id=ALICE)
                 samples = []
                 for i in range(calls):
-                    res = await fake.invoke("sanctions count", {"regime": "DPRK" if i % 2 else "Al-Qaida"},
-                                            user_id=ALICE)
+                    res = await fake.invoke(
+                        "sanctions count", {"regime": "DPRK" if i % 2 else "Al-Qaida"}, user_id=ALICE
+                    )
                     samples.append(res.latency)
                 seq = summary_ms(samples)
                 started = time.perf_counter()
-                results = await asyncio.gather(*(
-                    fake.invoke("sanctions count", {"regime": "DPRK"}, user_id=ALICE, timeout=60)
-                    for _ in range(calls)
-                ))
+                results = await asyncio.gather(
+                    *(
+                        fake.invoke("sanctions count", {"regime": "DPRK"}, user_id=ALICE, timeout=60)
+                        for _ in range(calls)
+                    )
+                )
                 wall = time.perf_counter() - started
                 burst = summary_ms([r.latency for r in results])
                 answered = sum(1 for r in results if r.callback and r.callback.get("type") == 4)
@@ -62,13 +65,32 @@ async def main(calls: int) -> None:
             fake.assert_no_violations()
             await fake.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-    print(table("/sanctions count round trip through the local Discord (sequential)", [
-        {"calls": calls, **{k: v for k, v in seq.items() if k != "n"}, "target_p99_ms": 10.0}]))
-    print(table(f"{calls} interactions dispatched at once", [{
-        "answered": answered, "wall_s": wall, "per_s": calls / wall, "median_ms": burst["median_ms"],
-        "p99_ms": burst["p99_ms"]}]))
-    print(table("Resident memory of this process (bot + fake Discord + store)", [{
-        "start_MiB": rss_start, "after_import_MiB": rss_imported, "after_calls_MiB": rss_end}]))
+    print(
+        table(
+            "/sanctions count round trip through the local Discord (sequential)",
+            [{"calls": calls, **{k: v for k, v in seq.items() if k != "n"}, "target_p99_ms": 10.0}],
+        )
+    )
+    print(
+        table(
+            f"{calls} interactions dispatched at once",
+            [
+                {
+                    "answered": answered,
+                    "wall_s": wall,
+                    "per_s": calls / wall,
+                    "median_ms": burst["median_ms"],
+                    "p99_ms": burst["p99_ms"],
+                }
+            ],
+        )
+    )
+    print(
+        table(
+            "Resident memory of this process (bot + fake Discord + store)",
+            [{"start_MiB": rss_start, "after_import_MiB": rss_imported, "after_calls_MiB": rss_end}],
+        )
+    )
 
 
 if __name__ == "__main__":

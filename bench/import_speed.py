@@ -45,11 +45,20 @@ async def main(repeat: int) -> None:
             copy = tmpdir / f"copy{i}.sqlite3"
             shutil.copyfile(seeded, copy)
             on_2020.append(await _timed_import(copy, latest, "2024-09-26"))
-        for name, samples in (("2024-09-26 into an empty store", empty),
-                              ("2024-09-26 onto the 2020-03-20 version", on_2020),
-                              ("2024-09-26 again (byte-identical)", unchanged)):
-            rows.append({"import": name, "runs": len(samples), "median_s": statistics.median(samples),
-                         "max_s": max(samples), "target_s": 0.5})
+        for name, samples in (
+            ("2024-09-26 into an empty store", empty),
+            ("2024-09-26 onto the 2020-03-20 version", on_2020),
+            ("2024-09-26 again (byte-identical)", unchanged),
+        ):
+            rows.append(
+                {
+                    "import": name,
+                    "runs": len(samples),
+                    "median_s": statistics.median(samples),
+                    "max_s": max(samples),
+                    "target_s": 0.5,
+                }
+            )
         print(table("List import (wall time inside the importer: parse + diff + one write transaction)", rows))
         async with open_core(Settings(database_path=tmpdir / "mem.sqlite3")) as core:
             before = rss_mib()

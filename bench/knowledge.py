@@ -53,9 +53,7 @@ async def main(rounds: int) -> None:
             service = KnowledgeService(db, ListService(db), clock)
             rows.append(("reload, files unchanged", await timed(service.load, rounds)))
             rows.append(("members(2018)", await timed(lambda: service.members(2018), rounds)))
-            rows.append(
-                ("committee_info(DPRK)", await timed(lambda: service.committee_info(None, 2026), rounds))
-            )
+            rows.append(("committee_info(DPRK)", await timed(lambda: service.committee_info(None, 2026), rounds)))
             rows.append(("denial()", await timed(service.denial, rounds)))
             rows.append(
                 (

@@ -100,9 +100,7 @@ def build_queries(entries: list[Entry], rng: random.Random) -> list[tuple[str, s
 def main() -> None:
     """Build the queries, run them, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--list", type=Path, default=None, help="list XML (default: the shared 2024-09-26 copy)"
-    )
+    parser.add_argument("--list", type=Path, default=None, help="list XML (default: the shared 2024-09-26 copy)")
     parser.add_argument("--seed", type=int, default=1718)
     parser.add_argument("--misses", type=int, default=15, help="show this many top-1 misses")
     args = parser.parse_args()
@@ -147,10 +145,7 @@ def main() -> None:
     )
     if misses and args.misses:
         print()
-        print(
-            f"first {min(args.misses, len(misses))} of {len(misses)} top-1 misses "
-            "(kind, query, expected, got):"
-        )
+        print(f"first {min(args.misses, len(misses))} of {len(misses)} top-1 misses (kind, query, expected, got):")
         for kind, query, expected, got in misses[: args.misses]:
             print(f"  {kind:<18} {query[:60]!r:<64} {expected:<8} {got}")
 

@@ -137,9 +137,7 @@ def main() -> None:
     names = [e.name for e in real] + [a.name for e in real for a in e.aliases]
     prefixes = typing_prefixes(names, rng, args.queries)
     refs = [e.reference for e in real]
-    ref_prefixes = [
-        r[:n] for r in rng.sample(refs, min(len(refs), args.queries // 7 + 1)) for n in range(1, 8)
-    ]
+    ref_prefixes = [r[:n] for r in rng.sample(refs, min(len(refs), args.queries // 7 + 1)) for n in range(1, 8)]
 
     rows = []
     for label, entries in (

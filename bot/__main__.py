@@ -7,8 +7,9 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 from bot import __version__
 from bot.errors import FetchFailed, ListTooLarge, SanctionsBotError, SettingsError
@@ -45,6 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _read_list_file(path: Path, max_bytes: int) -> bytes:
+    """A list file's bytes, refusing a missing or oversized file before reading it."""
+    if not path.is_file():
+        raise FetchFailed(f"{path}: no such file")
+    if path.stat().st_size > max_bytes:
+        raise ListTooLarge(f"refused: {path} is over the {max_bytes // 2**20} MB cap")
+    return path.read_bytes()
+
+
 async def _cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core import open_core
     from bot.fetch import fetch
@@ -56,12 +66,7 @@ async def _cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         if target.startswith(("http://", "https://")):
             data = (await fetch(core.session, target, max_bytes=MAX_LIST_BYTES)).body
         else:
-            path = Path(target)
-            if not path.is_file():
-                raise FetchFailed(f"{target}: no such file")
-            if path.stat().st_size > MAX_LIST_BYTES:
-                raise ListTooLarge(f"refused: {target} is over the {MAX_LIST_BYTES // 2**20} MB cap")
-            data = path.read_bytes()
+            data = await asyncio.to_thread(_read_list_file, Path(target), MAX_LIST_BYTES)
         result = await core.importer.import_bytes(data, target, force=args.force)
         sys.stdout.write(import_report(result))
     return 0
@@ -170,7 +175,7 @@ async def _cmd_health(settings: Settings, _args: argparse.Namespace) -> int:
     return 0 if verdict.ok else 1
 
 
-COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "run": _cmd_run,
     "import": _cmd_import,
     "sync": _cmd_sync,

@@ -1,4 +1,4 @@
-"""The Discord side: the Bot (takes its core in __init__, loads cogs in setup_hook) and the command tree's one error handler."""
+"""The Discord side: the Bot (its core given in __init__, cogs loaded in setup_hook) and the tree's error handler."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from discord.ext import commands
 
 from bot.answers.context import AnswerContext, answer_of
 from bot.core import Core
+from bot.errors import SanctionsBotError, UserError
 from bot.models import CommandInfo
 from bot.options import check_value
-from bot.errors import SanctionsBotError, UserError
 from bot.render.common import error_reply
 from bot.respond import NO_MENTIONS, send_reply
 from bot.settings import Settings
@@ -91,8 +91,13 @@ def malformed_options(data: Any) -> str | None:
             elif kind in _SNOWFLAKE_OPTION_TYPES and not option.get("focused"):
                 value = option.get("value")
                 # Snowflakes are 64-bit with the top bit clear: larger numbers are no Discord id (nor fit SQLite).
-                if not (isinstance(value, int | str) and str(value).isascii() and str(value).isdigit()
-                        and len(str(value)) <= 20 and int(value) < 2**63):
+                if not (
+                    isinstance(value, int | str)
+                    and str(value).isascii()
+                    and str(value).isdigit()
+                    and len(str(value)) <= 20
+                    and int(value) < 2**63
+                ):
                     return f"option `{option['name'][:32]}` must be a Discord id"
     return None
 
@@ -118,7 +123,12 @@ class SanctionsTree(app_commands.CommandTree["SanctionsBot"]):
         command = interaction.command.qualified_name if interaction.command else "?"
         if isinstance(original, UserError):
             message = original.message
-            log.info("command refused command=%s guild=%s reason=%s", command, interaction.guild_id, type(original).__name__)
+            log.info(
+                "command refused command=%s guild=%s reason=%s",
+                command,
+                interaction.guild_id,
+                type(original).__name__,
+            )
         elif isinstance(original, SanctionsBotError):
             message = original.message
             log.warning("command failed command=%s guild=%s error=%s", command, interaction.guild_id, original.message)
@@ -135,7 +145,10 @@ class SanctionsTree(app_commands.CommandTree["SanctionsBot"]):
         else:
             reference = error_reference()
             log.error(
-                "command crashed command=%s guild=%s reference=%s", command, interaction.guild_id, reference,
+                "command crashed command=%s guild=%s reference=%s",
+                command,
+                interaction.guild_id,
+                reference,
                 exc_info=original,
             )
             message = f"Something went wrong (reference {reference}). The maintainers can look it up in the logs."
@@ -192,7 +205,7 @@ class SanctionsBot(commands.Bot):
         return [cmd.to_dict(self.tree) for cmd in self.tree.get_commands(guild=guild)]
 
     async def sync_commands(self, *, force: bool = False) -> bool:
-        """Sync commands to DEV_GUILD_ID (instant) or globally, skipping it when nothing changed. Return whether synced."""
+        """Sync commands to DEV_GUILD_ID (instant) or globally, unless unchanged since the last sync; True if synced."""
         guild_id = self.core.settings.dev_guild_id
         guild = discord.Object(id=guild_id) if guild_id else None
         if guild is not None:
@@ -237,9 +250,11 @@ class SanctionsBot(commands.Bot):
         """Run the command's answer function with these options and send what it returns."""
         started = time.perf_counter()
         command = interaction.command
-        fn = answer_of(command.extras) if command else None
+        if not isinstance(command, app_commands.Command):
+            raise RuntimeError(f"answer() called outside a slash command: {command!r}")
+        fn = answer_of(command.extras)
         if fn is None:
-            raise RuntimeError(f"command {command!r} declares no answer function")
+            raise RuntimeError(f"command {command.qualified_name!r} declares no answer function")
         outcome = "error"
         try:
             ctx = await self.context_for(interaction)
@@ -253,8 +268,11 @@ class SanctionsBot(commands.Bot):
         finally:
             log.info(
                 "command=%s guild=%s user=%s outcome=%s ms=%.1f",
-                command.qualified_name if command else "?", interaction.guild_id,
-                interaction.user.id if interaction.user else None, outcome, (time.perf_counter() - started) * 1000,
+                command.qualified_name,
+                interaction.guild_id,
+                interaction.user.id if interaction.user else None,
+                outcome,
+                (time.perf_counter() - started) * 1000,
             )
 
     async def on_ready(self) -> None:

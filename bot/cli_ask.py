@@ -19,6 +19,7 @@ from bot.render.common import error_reply
 from bot.render.reply import Reply
 from bot.respond import interaction_payload
 
+
 class UsageError(Exception):
     """The command line does not name a command or gives a bad option: exit code 2."""
 
@@ -109,8 +110,14 @@ async def ask(
         if fn is None:
             raise UsageError(f"{command.qualified_name!r} only works on Discord")
         # The terminal's operator runs the bot: they count as owner and as a server manager.
-        ctx = AnswerContext(core=core, user_id=user_id, guild_id=guild_id, channel_id=channel_id,
-                            is_owner=True, can_manage_guild=guild_id is not None)
+        ctx = AnswerContext(
+            core=core,
+            user_id=user_id,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            is_owner=True,
+            can_manage_guild=guild_id is not None,
+        )
         try:
             kwargs = parse_options(command, options)
             return AskOutcome(await fn(ctx, **kwargs), 0)

@@ -78,9 +78,7 @@ async def open_core(
             raise
     own_session = session is None
     http = session or aiohttp.ClientSession()
-    feeds = FeedService(
-        db, clock, poll_minutes=settings.feed_poll_minutes, allow_private=settings.feeds_allow_private
-    )
+    feeds = FeedService(db, clock, poll_minutes=settings.feed_poll_minutes, allow_private=settings.feeds_allow_private)
     try:
         importer = ListImporter(db, clock)
         lists = ListService(db)
@@ -92,7 +90,12 @@ async def open_core(
             lists=lists,
             importer=importer,
             sync=ListSync(
-                db, importer, http, clock, url=settings.un_list_url, interval_minutes=settings.sync_interval_minutes
+                db,
+                importer,
+                http,
+                clock,
+                url=settings.un_list_url,
+                interval_minutes=settings.sync_interval_minutes,
             ),
             knowledge=KnowledgeService(db, lists, clock),
             feeds=feeds,

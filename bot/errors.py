@@ -185,7 +185,7 @@ class UnknownYear(UserError):
         self.year = year
         self.first = first
         self.last = last
-        shown = str(year) if -10**6 < year < 10**6 else "that year"
+        shown = str(year) if -(10**6) < year < 10**6 else "that year"
         super().__init__(f"No Security Council membership data for {shown}: the known years are {first}–{last}.")
 
 
@@ -202,6 +202,8 @@ class UnknownStatement(UserError):
             text += " Known statements: " + ", ".join(quote(k) for k in self.known[:10]) + "."
         text += " `/statement list` shows them all."
         super().__init__(text)
+
+
 # --- News feeds and digests -------------------------------------------------------------------------------
 
 
@@ -255,6 +257,7 @@ class NoSubscription(UserError):
 
 class DeliveryUnavailable(SanctionsBotError):
     """Messages cannot be sent right now (the bot is not connected to Discord)."""
+
 
 class MalformedReference(UserError):
     """Text given as a reference number that is not shaped like one (KP, kpi33, KPi.0333, a name)."""

@@ -97,8 +97,7 @@ async def _get_once(
         if resp.status in RETRY_STATUSES:
             raise _Retryable(f"HTTP {resp.status} {resp.reason or ''}".strip())
         if resp.status == 304:
-            return FetchResult(str(resp.url), 304, b"", resp.headers.get("ETag"),
-                               resp.headers.get("Last-Modified"), "")
+            return FetchResult(str(resp.url), 304, b"", resp.headers.get("ETag"), resp.headers.get("Last-Modified"), "")
         if resp.status != 200:
             raise FetchFailed(f"{url}: HTTP {resp.status} {resp.reason or ''}".strip())
         declared = resp.content_length

@@ -147,12 +147,11 @@ class Entry:
     @classmethod
     def from_json(cls, text: str) -> Entry:
         """Rebuild an entry stored with to_json."""
-        raw = json.loads(text)
-        return cls(
-            **{k: v for k, v in raw.items() if k not in _NESTED and k not in _TUPLES},
-            **{k: tuple(raw.get(k, ())) for k in _TUPLES},
-            **{k: tuple(t(**item) for item in raw.get(k, ())) for k, t in _NESTED.items()},
-        )
+        raw: dict[str, Any] = json.loads(text)
+        fields: dict[str, Any] = {k: v for k, v in raw.items() if k not in _NESTED and k not in _TUPLES}
+        fields.update({k: tuple(raw.get(k, ())) for k in _TUPLES})
+        fields.update({k: tuple(t(**item) for item in raw.get(k, ())) for k, t in _NESTED.items()})
+        return cls(**fields)
 
 
 _NESTED: dict[str, type] = {
@@ -162,7 +161,15 @@ _NESTED: dict[str, type] = {
     "places_of_birth": PlaceOfBirth,
     "documents": Document,
 }
-_TUPLES = ("titles", "designations", "nationalities", "list_types", "last_updated", "submitted_by", "submitted_on")
+_TUPLES = (
+    "titles",
+    "designations",
+    "nationalities",
+    "list_types",
+    "last_updated",
+    "submitted_by",
+    "submitted_on",
+)
 _ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(Entry))
 
 

@@ -17,7 +17,16 @@ from bot.errors import InvalidOption
 
 Opt = discord.AppCommandOptionType
 _ID_TYPES = (Opt.channel, Opt.role, Opt.user, Opt.mentionable, Opt.attachment)
-_BOOL = {"true": True, "yes": True, "1": True, "on": True, "false": False, "no": False, "0": False, "off": False}
+_BOOL = {
+    "true": True,
+    "yes": True,
+    "1": True,
+    "on": True,
+    "false": False,
+    "no": False,
+    "0": False,
+    "off": False,
+}
 _TYPE_WORDS = {
     Opt.string: "text",
     Opt.integer: "a whole number",

@@ -36,9 +36,7 @@ REGIMES: dict[str, RegimeInfo] = {
             _D(1999, 10, 15),
             "QD",
         ),
-        RegimeInfo(
-            "Taliban", "the Taliban", "1988 Sanctions Committee", "1988 (2011)", _D(2011, 6, 17), "TA"
-        ),
+        RegimeInfo("Taliban", "the Taliban", "1988 Sanctions Committee", "1988 (2011)", _D(2011, 6, 17), "TA"),
         RegimeInfo(
             "DPRK",
             "the Democratic People's Republic of Korea",
@@ -68,9 +66,7 @@ REGIMES: dict[str, RegimeInfo] = {
             "CF",
         ),
         RegimeInfo("Yemen", "Yemen", "2140 Sanctions Committee", "2140 (2014)", _D(2014, 2, 26), "YE"),
-        RegimeInfo(
-            "SouthSudan", "South Sudan", "2206 Sanctions Committee", "2206 (2015)", _D(2015, 3, 3), "SS"
-        ),
+        RegimeInfo("SouthSudan", "South Sudan", "2206 Sanctions Committee", "2206 (2015)", _D(2015, 3, 3), "SS"),
         RegimeInfo("Haiti", "Haiti", "2653 Sanctions Committee", "2653 (2022)", _D(2022, 10, 21), "HT"),
         RegimeInfo(
             "Somalia",

@@ -63,4 +63,7 @@ def interaction_payload(reply: Reply) -> dict[str, Any]:
         allowed_mentions=kwargs["allowed_mentions"],
         previous_allowed_mentions=NO_MENTIONS,
     )
-    return dict(params.payload or json.loads(params.multipart[0]["value"]))
+    if params.payload is not None:
+        return dict(params.payload)
+    assert params.multipart is not None  # files go as multipart, the JSON in its first part
+    return dict(json.loads(params.multipart[0]["value"]))

@@ -121,9 +121,7 @@ def _token(env: Mapping[str, str]) -> Secret | None:
 
 def settings_from_env(env: Mapping[str, str]) -> Settings:
     """Build Settings from a mapping of variables; raise SettingsError naming the first bad one."""
-    owner_ids = frozenset(
-        _snowflake("OWNER_IDS", part) for part in env.get("OWNER_IDS", "").split(",") if part.strip()
-    )
+    owner_ids = frozenset(_snowflake("OWNER_IDS", part) for part in env.get("OWNER_IDS", "").split(",") if part.strip())
     dev_guild = env.get("DEV_GUILD_ID", "").strip()
     log_level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if log_level not in LOG_LEVELS:

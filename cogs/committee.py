@@ -21,9 +21,7 @@ class CommitteeCog(
         self.bot = bot
         super().__init__()
 
-    async def _complete_regime(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
+    async def _complete_regime(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         ctx = await self.bot.context_for(interaction)
         return [app_commands.Choice(name=n, value=v) for n, v in await answers.complete_regime(ctx, current)]
 

@@ -29,9 +29,7 @@ CADENCE_CHOICES = [
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-class DigestCog(
-    commands.GroupCog, group_name="digest", group_description="Scheduled news digests in a channel."
-):
+class DigestCog(commands.GroupCog, group_name="digest", group_description="Scheduled news digests in a channel."):
     """The /digest command group and the digest loop."""
 
     def __init__(self, bot: SanctionsBot) -> None:
@@ -65,9 +63,7 @@ class DigestCog(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         ctx = await self.bot.context_for(interaction)
-        return [
-            app_commands.Choice(name=n, value=v) for n, v in await answers.complete_timezone(ctx, current)
-        ]
+        return [app_commands.Choice(name=n, value=v) for n, v in await answers.complete_timezone(ctx, current)]
 
     @app_commands.command(
         name="subscribe",
@@ -119,7 +115,7 @@ class DigestCog(
     @app_commands.command(
         name="status",
         description="This server's digests: next run, last delivery, feed health.",
-        extras={"answer": answers.status, "writes": True}  # first use sets up defaults,
+        extras={"answer": answers.status, "writes": True},  # first use sets up defaults,
     )
     async def status(self, interaction: discord.Interaction) -> None:
         """/digest status."""
@@ -128,7 +124,7 @@ class DigestCog(
     @app_commands.command(
         name="preview",
         description="See exactly what the next digest would post now (only you).",
-        extras={"answer": answers.preview, "writes": True}  # first use sets up defaults,
+        extras={"answer": answers.preview, "writes": True},  # first use sets up defaults,
     )
     @app_commands.describe(channel="The digest to preview (the next one due if left out)")
     async def preview(self, interaction: discord.Interaction, channel: Channel | None = None) -> None:

@@ -18,9 +18,7 @@ POLL_CHECK_SECONDS = 60.0
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-class FeedsCog(
-    commands.GroupCog, group_name="feeds", group_description="News feeds and keywords for digests."
-):
+class FeedsCog(commands.GroupCog, group_name="feeds", group_description="News feeds and keywords for digests."):
     """The /feeds command group and the feed poll loop."""
 
     keywords = app_commands.Group(name="keywords", description="Keywords that pick the news for digests.")
@@ -50,15 +48,11 @@ class FeedsCog(
     async def _before_poll(self) -> None:
         await self.bot.wait_until_ready()
 
-    async def _complete_feed(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
+    async def _complete_feed(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         ctx = await self.bot.context_for(interaction)
         return [app_commands.Choice(name=n, value=v) for n, v in await answers.complete_feed(ctx, current)]
 
-    async def _complete_keyword(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
+    async def _complete_keyword(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         ctx = await self.bot.context_for(interaction)
         return [app_commands.Choice(name=n, value=v) for n, v in await answers.complete_keyword(ctx, current)]
 
@@ -101,7 +95,7 @@ class FeedsCog(
     @keywords.command(
         name="list",
         description="The keywords that pick news for digests.",
-        extras={"answer": answers.keywords_list, "writes": True}  # first use sets up defaults,
+        extras={"answer": answers.keywords_list, "writes": True},  # first use sets up defaults,
     )
     async def keywords_list(self, interaction: discord.Interaction) -> None:
         """/feeds keywords list."""
@@ -113,19 +107,17 @@ class FeedsCog(
         extras={"answer": answers.keywords_set, "writes": True},
     )
     @app_commands.describe(keywords="e.g. sanction, DPRK, Panel of Experts")
-    async def keywords_set(
-        self, interaction: discord.Interaction, keywords: app_commands.Range[str, 1, 1500]
-    ) -> None:
+    async def keywords_set(self, interaction: discord.Interaction, keywords: app_commands.Range[str, 1, 1500]) -> None:
         """/feeds keywords set."""
         await self.bot.answer(interaction, keywords=keywords)
 
     @keywords.command(
-        name="add", description="Add keywords (comma-separated).", extras={"answer": answers.keywords_add, "writes": True}
+        name="add",
+        description="Add keywords (comma-separated).",
+        extras={"answer": answers.keywords_add, "writes": True},
     )
     @app_commands.describe(keywords="One keyword or several separated by commas")
-    async def keywords_add(
-        self, interaction: discord.Interaction, keywords: app_commands.Range[str, 1, 1500]
-    ) -> None:
+    async def keywords_add(self, interaction: discord.Interaction, keywords: app_commands.Range[str, 1, 1500]) -> None:
         """/feeds keywords add."""
         await self.bot.answer(interaction, keywords=keywords)
 

@@ -31,14 +31,10 @@ class SanctionsCog(
         ctx = await self.bot.context_for(interaction)
         return [app_commands.Choice(name=n, value=v) for n, v in await completer(ctx, current)]
 
-    async def _complete_regime(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
+    async def _complete_regime(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return await self._choices(interaction, current, answers.complete_regime)
 
-    async def _complete_name(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
+    async def _complete_name(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return await self._choices(interaction, current, answers.complete_name)
 
     async def _complete_reference(
@@ -90,9 +86,7 @@ class SanctionsCog(
     )
     @app_commands.describe(reference="The reference number, e.g. KPi.033 (type a name to look it up)")
     @app_commands.autocomplete(reference=_complete_reference)
-    async def entry(
-        self, interaction: discord.Interaction, reference: app_commands.Range[str, 1, 100]
-    ) -> None:
+    async def entry(self, interaction: discord.Interaction, reference: app_commands.Range[str, 1, 100]) -> None:
         """/sanctions entry."""
         await self.bot.answer(interaction, reference=reference)
 

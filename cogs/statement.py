@@ -22,13 +22,9 @@ class StatementCog(
         self.bot = bot
         super().__init__()
 
-    async def _complete_id(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
+    async def _complete_id(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         ctx = await self.bot.context_for(interaction)
-        return [
-            app_commands.Choice(name=n, value=v) for n, v in await answers.complete_statement(ctx, current)
-        ]
+        return [app_commands.Choice(name=n, value=v) for n, v in await answers.complete_statement(ctx, current)]
 
     @app_commands.command(
         name="denial",

@@ -20,8 +20,13 @@ def run_cli(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> su
     full_env.update({"DATABASE_PATH": str(tmp_path / "cli.sqlite3"), "PYTHONPATH": str(REPO_ROOT)})
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=tmp_path, env=full_env, capture_output=True, text=True,
-        timeout=120, check=False,
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 

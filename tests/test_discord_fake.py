@@ -51,9 +51,7 @@ async def raw_callback(inter: discord.Interaction, kind: int, data: dict[str, An
     adapter = async_context.get()
     params = interaction_response_params(kind, data)
     try:
-        await adapter.create_interaction_response(
-            inter.id, inter.token, session=inter._session, params=params
-        )
+        await adapter.create_interaction_response(inter.id, inter.token, session=inter._session, params=params)
     except discord.HTTPException as exc:
         log.info("raw callback rejected as expected: %s", exc)
 
@@ -85,17 +83,13 @@ class Feedback(discord.ui.Modal, title="Feedback"):
 
 def make_bot(**kwargs: Any) -> commands.Bot:
     """The small bot under test: a /sanctions group with subcommands and a subgroup, plus /ping."""
-    bot = commands.Bot(
-        command_prefix="!", intents=discord.Intents.default(), guild_ready_timeout=0.05, **kwargs
-    )
+    bot = commands.Bot(command_prefix="!", intents=discord.Intents.default(), guild_ready_timeout=0.05, **kwargs)
     group = app_commands.Group(name="sanctions", description="UN sanctions")
     config = app_commands.Group(name="config", description="Settings", parent=group)
 
     async def regime_names(inter: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         """Names that start with what was typed."""
-        return [
-            app_commands.Choice(name=n, value=n) for n in SANCTIONS if n.lower().startswith(current.lower())
-        ]
+        return [app_commands.Choice(name=n, value=n) for n in SANCTIONS if n.lower().startswith(current.lower())]
 
     @group.command(name="count", description="Count designations")
     @app_commands.autocomplete(regime=regime_names)
@@ -259,9 +253,7 @@ async def test_login_identify_and_command_sync(fake: FakeDiscord, run: BotRun) -
     locked = guild.get_channel(LOCKED)
     assert isinstance(locked, discord.TextChannel)
     assert not locked.permissions_for(guild.me).send_messages
-    assert (
-        guild.member_count == 4
-    )  # alice, bob, the owner and the bot; only the bot is cached without intents
+    assert guild.member_count == 4  # alice, bob, the owner and the bot; only the bot is cached without intents
     names = {c["name"] for c in fake.commands()}
     assert names == {"sanctions", "ping", "nap", "feedback"}
     sanctions = next(c for c in fake.commands() if c["name"] == "sanctions")
@@ -349,11 +341,7 @@ async def test_nested_subgroup_with_bool_role_user_number(fake: FakeDiscord, run
     types = {o["name"]: o["type"] for o in top["options"][0]["options"]}
     assert types == {"verbose": 5, "role": 8, "member": 6, "ratio": 10}
     resolved = res.interaction["data"]["resolved"]
-    assert (
-        str(BOB) in resolved["users"]
-        and str(BOB) in resolved["members"]
-        and str(MOD_ROLE) in resolved["roles"]
-    )
+    assert str(BOB) in resolved["users"] and str(BOB) in resolved["members"] and str(MOD_ROLE) in resolved["roles"]
     fake.assert_no_violations()
 
 
@@ -547,26 +535,17 @@ def test_contract_applies_the_openapi_file() -> None:
         },
     }
     assert contract.validate("POST", callback, good) == []
-    assert (
-        contract.validate("POST", callback, {"type": 8, "data": {"choices": [{"name": "a", "value": "a"}]}})
-        == []
-    )
+    assert contract.validate("POST", callback, {"type": 8, "data": {"choices": [{"name": "a", "value": "a"}]}}) == []
     bad_color = {"type": 4, "data": {"embeds": [{"color": -1}]}}
     assert "color" in contract.validate("POST", callback, bad_color)[0]
     bad_style = {
         "type": 4,
-        "data": {
-            "components": [
-                {"type": 1, "components": [{"type": 2, "style": 99, "custom_id": "x", "label": "x"}]}
-            ]
-        },
+        "data": {"components": [{"type": 1, "components": [{"type": 2, "style": 99, "custom_id": "x", "label": "x"}]}]},
     }
     assert contract.validate("POST", callback, bad_style)
     assert (
         "is not of type"
-        in contract.validate("POST", callback, {"type": 4, "data": {"allowed_mentions": {"parse": "users"}}})[
-            0
-        ]
+        in contract.validate("POST", callback, {"type": 4, "data": {"allowed_mentions": {"parse": "users"}}})[0]
     )
     assert "42" in contract.validate("POST", callback, {"type": 42})[0]
     too_many = {"type": 8, "data": {"choices": [{"name": str(i), "value": str(i)} for i in range(26)]}}
@@ -577,9 +556,7 @@ def test_contract_applies_the_openapi_file() -> None:
         "route POST /no/such/route is not in Discord's OpenAPI description"
     ]
     # Documented leniencies: integer snowflakes and string permission bitfields (what discord.py sends).
-    assert (
-        contract.validate("POST", "/channels/1/messages", {"content": "x", "attachments": [{"id": 0}]}) == []
-    )
+    assert contract.validate("POST", "/channels/1/messages", {"content": "x", "attachments": [{"id": 0}]}) == []
     assert (
         contract.validate(
             "PUT",
@@ -590,10 +567,7 @@ def test_contract_applies_the_openapi_file() -> None:
     )
     started = time.perf_counter()
     for i in range(1000):  # distinct bodies, so the memo of identical bodies does not help
-        assert (
-            contract.validate("POST", callback, {**good, "data": {**good["data"], "content": f"hi {i}"}})
-            == []
-        )
+        assert contract.validate("POST", callback, {**good, "data": {**good["data"], "content": f"hi {i}"}}) == []
     assert time.perf_counter() - started < 5.0
 
 
@@ -617,9 +591,7 @@ def test_message_limits() -> None:
             ]
         },
         "duplicate custom_id": {
-            "components": [
-                {"type": 1, "components": [{"type": 2, "custom_id": "a"}, {"type": 2, "custom_id": "a"}]}
-            ]
+            "components": [{"type": 1, "components": [{"type": 2, "custom_id": "a"}, {"type": 2, "custom_id": "a"}]}]
         },
     }
     for needle, body in cases.items():

@@ -99,9 +99,7 @@ def test_name_parts_split_brackets_and_semicolons() -> None:
     assert "金铁三" in name_parts("Jin Tiesan (金铁三)")
     assert "Абубакар" in name_parts("Abubakar (original script: Абубакар)")
     parts = name_parts("COMPAGNIE AERIENNE DES GRANDS LACS (CAGL) ; GREAT LAKES BUSINESS COMPANY (GLBC)")
-    assert {"COMPAGNIE AERIENNE DES GRANDS LACS", "GREAT LAKES BUSINESS COMPANY", "CAGL", "GLBC"} <= set(
-        parts
-    )
+    assert {"COMPAGNIE AERIENNE DES GRANDS LACS", "GREAT LAKES BUSINESS COMPANY", "CAGL", "GLBC"} <= set(parts)
     assert name_parts("RI WON HO") == ["RI WON HO"]
     assert name_parts("!!") == []
 

@@ -96,10 +96,26 @@ def test_dotenv_fills_in_but_environment_wins(tmp_path: Path) -> None:
     assert s.sync_interval_minutes == 10 and s.log_level == "WARNING"
 
 
-@given(st.dictionaries(st.sampled_from([
-    "SYNC_INTERVAL_MINUTES", "DEV_GUILD_ID", "OWNER_IDS", "LOG_LEVEL", "UN_LIST_URL", "FEED_POLL_MINUTES",
-    "SHARD_COUNT", "SHARD_IDS", "WATCH_LIMIT", "DISCORD_TOKEN", "FEEDS_ALLOW_PRIVATE",
-]), st.text(max_size=30)))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "SYNC_INTERVAL_MINUTES",
+                "DEV_GUILD_ID",
+                "OWNER_IDS",
+                "LOG_LEVEL",
+                "UN_LIST_URL",
+                "FEED_POLL_MINUTES",
+                "SHARD_COUNT",
+                "SHARD_IDS",
+                "WATCH_LIMIT",
+                "DISCORD_TOKEN",
+                "FEEDS_ALLOW_PRIVATE",
+            ]
+        ),
+        st.text(max_size=30),
+    )
+)
 @settings(max_examples=300)
 def test_any_environment_gives_settings_or_a_settings_error(env: dict[str, str]) -> None:
     try:

@@ -44,9 +44,7 @@ async def keywords_add(ctx: AnswerContext, keywords: str) -> Reply:
     """/feeds keywords add: add keywords (comma-separated)."""
     guild_id = ctx.require_manager()
     added = await ctx.core.feeds.add_keywords(guild_id, keywords)
-    note = (
-        f"Added: {', '.join(render.inert(w, 60) for w in added)}." if added else "Those were already there."
-    )
+    note = f"Added: {', '.join(render.inert(w, 60) for w in added)}." if added else "Those were already there."
     return render.keywords_reply(await ctx.core.feeds.keywords(guild_id), title="Keywords", note=note)
 
 

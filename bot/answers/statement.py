@@ -30,8 +30,6 @@ async def quotes(ctx: AnswerContext, search: str) -> Reply:
 async def complete_statement(ctx: AnswerContext, current: str) -> list[tuple[str, str]]:
     """Statement ids (with kind and date) containing what the user typed."""
     key = current.strip().casefold()
-    return [
-        (label[:100], sid)
-        for sid, label in await ctx.core.knowledge.statement_ids()
-        if key in label.casefold()
-    ][:25]
+    return [(label[:100], sid) for sid, label in await ctx.core.knowledge.statement_ids() if key in label.casefold()][
+        :25
+    ]

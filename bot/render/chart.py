@@ -50,9 +50,7 @@ def stacked_years_png(
     axes.spines[["top", "right"]].set_visible(False)
     # Above the plot, right of the title: never on top of a bar.
     axes.legend(frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2)
-    figure.text(
-        0.01, 0.015, textwrap.fill(caption, 150), fontsize=8.5, color="#555555", ha="left", va="bottom"
-    )
+    figure.text(0.01, 0.015, textwrap.fill(caption, 150), fontsize=8.5, color="#555555", ha="left", va="bottom")
     figure.subplots_adjust(left=0.08, right=0.98, top=0.88, bottom=0.2)
     out = io.BytesIO()
     figure.savefig(out, format="png")

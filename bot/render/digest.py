@@ -72,16 +72,12 @@ def pack_lines(
     for line in lines:
         line = limits.truncate(line, limits.DESCRIPTION)
         if current and size + 1 + len(line) > limits.DESCRIPTION:
-            embeds.append(
-                make_embed(title if not embeds else _continued(title), "\n".join(current), colour=colour)
-            )
+            embeds.append(make_embed(title if not embeds else _continued(title), "\n".join(current), colour=colour))
             current, size = [], 0
         current.append(line)
         size += len(line) + (1 if size else 0)
     if current or not embeds:
-        embeds.append(
-            make_embed(title if not embeds else _continued(title), "\n".join(current), colour=colour)
-        )
+        embeds.append(make_embed(title if not embeds else _continued(title), "\n".join(current), colour=colour))
     if footer:
         embeds[-1].set_footer(text=limits.truncate(footer, limits.FOOTER))
     return embeds
@@ -178,9 +174,7 @@ def page_payload(page: Page) -> dict[str, Any]:
 
 def payload_pages(payload: Sequence[dict[str, Any]]) -> list[Page]:
     """Stored messages back as pages (for previews and the terminal)."""
-    return [
-        Page([discord.Embed.from_dict(e) for e in m.get("embeds", [])], m.get("content")) for m in payload
-    ]
+    return [Page([discord.Embed.from_dict(e) for e in m.get("embeds", [])], m.get("content")) for m in payload]
 
 
 # --- Command answers ----------------------------------------------------------------------------------------
@@ -289,9 +283,7 @@ def preview_reply(pages: Sequence[Page], channel_id: int | None) -> Reply:
     return Reply(out, ephemeral=True)
 
 
-def sent_reply(
-    channel_id: int, messages: int, item_count: int, change_count: int, pending: bool = False
-) -> Reply:
+def sent_reply(channel_id: int, messages: int, item_count: int, change_count: int, pending: bool = False) -> Reply:
     """/digest send-now: what was posted."""
     if pending:
         text = (
@@ -315,9 +307,7 @@ def feeds_reply(feeds: Sequence[GuildFeed], poll_minutes: int) -> Reply:
     lines = []
     for number, gf in enumerate(feeds, start=1):
         link = safe_link(gf.feed.url)
-        lines.append(
-            f"**{number}. {inert(gf.name, 100)}**\n{link or inert(gf.feed.url, 200)}\n{health_line(gf, tz)}"
-        )
+        lines.append(f"**{number}. {inert(gf.name, 100)}**\n{link or inert(gf.feed.url, 200)}\n{health_line(gf, tz)}")
     if not lines:
         lines = ["This server follows no feeds. Add one with `/feeds add`."]
     footer = f"Each feed is read every {poll_minutes} minutes (less often while it fails). Times in UTC."
@@ -328,8 +318,7 @@ def feed_added_reply(gf: GuildFeed, items: int, warning: str | None) -> Reply:
     """/feeds add: confirmation, with the back catalogue counted as seen."""
     lines = [
         f"Now following **{inert(gf.name, 100)}** ({gf.feed.kind or 'feed'}).",
-        f"Its {count_phrase(items, 'current item')} count as already seen: "
-        "digests show what it publishes next.",
+        f"Its {count_phrase(items, 'current item')} count as already seen: digests show what it publishes next.",
     ]
     if warning:
         lines.append(f"Note: {inert(warning, 200)}.")

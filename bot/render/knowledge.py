@@ -41,9 +41,7 @@ def _bullets(lines: Iterable[str]) -> str:
 
 def sources_embed(title: str, sources: Sequence[str], footer: str | None = None) -> discord.Embed:
     """A second embed listing where the facts above come from."""
-    return make_embed(
-        title, limits.truncate(_bullets(_unique(sources)), SOURCES_CHARS), footer=footer, colour=COLOUR
-    )
+    return make_embed(title, limits.truncate(_bullets(_unique(sources)), SOURCES_CHARS), footer=footer, colour=COLOUR)
 
 
 def split_embed(
@@ -110,9 +108,7 @@ def members_reply(answer: MembersAnswer) -> Reply:
         if term.note:
             notes.append(term.note)
     vice = answer.vice_chairs
-    vice_text = (
-        ", ".join(vice.countries) if vice else f"Not known for {answer.year}: no source seen names them."
-    )
+    vice_text = ", ".join(vice.countries) if vice else f"Not known for {answer.year}: no source seen names them."
     fields = [
         (f"Permanent members ({len(answer.permanent)})", "\n".join(s.member for s in answer.permanent), True),
         (f"Elected members ({len(answer.elected)})", "\n".join(elected_lines), True),
@@ -128,8 +124,7 @@ def members_reply(answer: MembersAnswer) -> Reply:
         f"{len(answer.permanent)} permanent and {len(answer.elected)} elected.",
         fields=fields,
         footer=(
-            "Knowledge files: council.toml, chairs.toml · "
-            f"membership known for {answer.first_year}–{answer.last_year}"
+            f"Knowledge files: council.toml, chairs.toml · membership known for {answer.first_year}–{answer.last_year}"
         ),
     )
     sources: list[str] = []
@@ -200,8 +195,7 @@ def info_reply(info: CommitteeInfo) -> Reply:
         embeds.append(
             make_embed(
                 f"Measures in force — {regime.name}",
-                "The knowledge files do not record this regime's measures in detail "
-                "(only the DPRK regime's).",
+                "The knowledge files do not record this regime's measures in detail (only the DPRK regime's).",
                 colour=COLOUR,
             )
         )
@@ -277,10 +271,7 @@ def _date_text(st: Statement) -> str:
 
 
 def _quote_lines(quotes: Sequence[Quote]) -> list[str]:
-    return [
-        f"> {quote.lead} {quoted(quote.text)}" if quote.lead else f"> {quoted(quote.text)}"
-        for quote in quotes
-    ]
+    return [f"> {quote.lead} {quoted(quote.text)}" if quote.lead else f"> {quoted(quote.text)}" for quote in quotes]
 
 
 def _fit(parts: Sequence[str], limit: int = limits.FIELD_VALUE) -> str:
@@ -319,10 +310,7 @@ def statement_reply(answer: StatementAnswer, *, heading: str | None = None) -> R
         fields.append(("Context", st.context, False))
     for label, related in (("Responds to", answer.responds_to), ("Bears on", answer.bears_on)):
         if related:
-            lines = [
-                f"{s.speaker} ({KIND_LABELS.get(s.kind, s.kind).lower()}, {s.date}) — `{s.id}`"
-                for s in related
-            ]
+            lines = [f"{s.speaker} ({KIND_LABELS.get(s.kind, s.kind).lower()}, {s.date}) — `{s.id}`" for s in related]
             fields.append((label, "\n".join(lines), False))
     # Answers quote their own words; evidence (a finding) also gets its summary, which dates and frames it.
     for response, quotes in answer.responses:
@@ -332,9 +320,7 @@ def statement_reply(answer: StatementAnswer, *, heading: str | None = None) -> R
         label = f"Evidence ({KIND_LABELS.get(evidence.kind, evidence.kind).lower()}) — `{evidence.id}`"
         fields.append((label, _answer_text(evidence, quotes, with_summary=True), False))
     title = heading or f"{KIND_LABELS.get(st.kind, st.kind)}: {st.speaker}"
-    main = split_embed(
-        title, description, fields=fields, footer=publication_footer(pub, st.id), url=pub.url or None
-    )
+    main = split_embed(title, description, fields=fields, footer=publication_footer(pub, st.id), url=pub.url or None)
     sources = [f"{pub.publisher}: {pub.url}" if pub.url else pub.publisher, *pub.also_carried_by]
     sources += [f"Date: {s}" for s in st.date_sources]
     if pub.date_note:
@@ -350,8 +336,7 @@ def denial_reply(answer: StatementAnswer) -> Reply:
 def statement_list_reply(statements: Sequence[Statement]) -> Reply:
     """Every statement, newest first, one line each with its id."""
     lines = [
-        f"`{s.id}` · {s.date}{' (derived)' if s.date_derived else ''} · "
-        f"{KIND_LABELS.get(s.kind, s.kind)} — {s.speaker}"
+        f"`{s.id}` · {s.date}{' (derived)' if s.date_derived else ''} · {KIND_LABELS.get(s.kind, s.kind)} — {s.speaker}"
         for s in statements
     ]
     embed = make_embed(

@@ -44,7 +44,7 @@ def truncate(text: str, limit: int) -> str:
 def strip_invisible(text: str) -> str:
     """Remove control, zero-width and bidi-override characters (and lone surrogates)."""
     text = _INVISIBLE.sub("", text)
-    return "".join(ch for ch in text if not unicodedata.category(ch) == "Cs")
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cs")
 
 
 def escape(text: str) -> str:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.models import ListVersion, SyncStatus
+from bot.models import CommandInfo, ListVersion, SyncStatus
 from bot.render.common import COLOUR, count_phrase, version_footer
-from bot.models import CommandInfo
 from bot.render.reply import Reply, make_embed, paginate_embeds
 from bot.services.lists import CountAnswer
 
@@ -18,7 +17,8 @@ def count_reply(answer: CountAnswer) -> Reply:
         counts = answer.counts[0]
         embed = make_embed(
             f"UN sanctions list — {answer.regime}",
-            f"**{count_phrase(counts.individuals, 'individual')}** and **{count_phrase(counts.entities, 'entity', 'entities')}** "
+            f"**{count_phrase(counts.individuals, 'individual')}** and "
+            f"**{count_phrase(counts.entities, 'entity', 'entities')}** "
             f"are on the UN Security Council Consolidated List under the {answer.regime} regime.",
             fields=[
                 ("Individuals", f"{counts.individuals:,}", True),
@@ -64,8 +64,7 @@ def about_reply(info: AboutInfo) -> Reply:
     else:
         v = info.version
         list_text = (
-            f"Generated **{v.generated_date}** ({v.generated_at})\n"
-            f"Imported {v.imported_at} · {v.entry_count:,} entries"
+            f"Generated **{v.generated_date}** ({v.generated_at})\nImported {v.imported_at} · {v.entry_count:,} entries"
         )
     sync = info.sync
     sync_lines = [
@@ -120,8 +119,9 @@ def help_reply(commands: list[CommandInfo]) -> Reply:
             make_embed(
                 "sanctionsbot — commands",
                 "Every answer also works in the terminal: `sanctionsbot ask <command> [option:value …]`."
-                if start == 0 else "",
-                fields=fields[start:start + 8],
+                if start == 0
+                else "",
+                fields=fields[start : start + 8],
                 colour=COLOUR,
             )
         )

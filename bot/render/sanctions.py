@@ -101,9 +101,7 @@ def _field_chunks(name: str, lines: list[str], inline: bool = False) -> list[tup
     return out
 
 
-def _pack(
-    title: str, description: str, fields: list[tuple[str, str, bool]], footer: str
-) -> list[discord.Embed]:
+def _pack(title: str, description: str, fields: list[tuple[str, str, bool]], footer: str) -> list[discord.Embed]:
     """Embeds holding a long description and many fields, each within Discord's per-embed limits."""
     chunks = split_text(description, _CHUNK) if description else [""]
     embeds: list[discord.Embed] = [
@@ -136,9 +134,7 @@ def search_reply(result: SearchResult) -> Reply:
     """Hits five to a page: reference, primary name, regime, matched name with its quality, score and why."""
     query = limits.echo(result.query, 80)
     scope = [
-        s
-        for s in (result.regime, {"individual": "individuals", "entity": "entities"}.get(result.kind or ""))
-        if s
+        s for s in (result.regime, {"individual": "individuals", "entity": "entities"}.get(result.kind or "")) if s
     ]
     scope_text = f" ({', '.join(scope)})" if scope else ""
     footer = version_footer(result.version)
@@ -156,9 +152,7 @@ def search_reply(result: SearchResult) -> Reply:
     if result.close:
         close = sum(1 for h in hits if h.score >= CLOSE_SCORE)
         summary = f"**{count_phrase(close, 'close match', 'close matches')}** for **{query}**{scope_text}"
-        summary += (
-            f", then {count_phrase(len(hits) - close, 'less similar name')}." if len(hits) > close else "."
-        )
+        summary += f", then {count_phrase(len(hits) - close, 'less similar name')}." if len(hits) > close else "."
     else:
         summary = (
             f"**No entry on the list matches {query} closely**{scope_text}. The nearest names are below, "
@@ -212,8 +206,7 @@ def names_reply(results: list[SearchResult]) -> Reply:
             lines.append(f"{name}: not on the list — no similar name")
     summary = make_embed(
         "Search: several names",
-        "\n".join(lines)
-        + "\n\nEach name was searched on its own; the next pages show the best matches of each.",
+        "\n".join(lines) + "\n\nEach name was searched on its own; the next pages show the best matches of each.",
         footer=version_footer(results[0].version),
         colour=COLOUR,
     )
@@ -264,9 +257,7 @@ def _document(d: Document) -> str:
 
 
 def _alias(a: Alias) -> str:
-    extra = _joined(
-        a.note, a.date_of_birth and f"born {a.date_of_birth}", _joined(a.city_of_birth, a.country_of_birth)
-    )
+    extra = _joined(a.note, a.date_of_birth and f"born {a.date_of_birth}", _joined(a.city_of_birth, a.country_of_birth))
     return escape(a.name) + (f" — {escape(extra)}" if extra else "")
 
 
@@ -308,9 +299,7 @@ def entry_fields(record: EntryRecord) -> list[tuple[str, str, bool]]:
     if e.dates_of_birth:
         fields.extend(_field_chunks("Date of birth", [_date_of_birth(d) for d in e.dates_of_birth]))
     if e.places_of_birth:
-        places = [
-            escape(_joined(p.street, p.city, p.state_province, p.country, p.note)) for p in e.places_of_birth
-        ]
+        places = [escape(_joined(p.street, p.city, p.state_province, p.country, p.note)) for p in e.places_of_birth]
         fields.extend(_field_chunks("Place of birth", [p for p in places if p]))
     groups: dict[str, list[str]] = {}
     for alias in e.aliases:
@@ -323,8 +312,7 @@ def entry_fields(record: EntryRecord) -> list[tuple[str, str, bool]]:
     if e.documents:
         fields.extend(_field_chunks("Documents", [_document(d) for d in e.documents]))
     addresses = [
-        escape(_joined(a.street, a.city, a.state_province, a.zip_code, a.country, a.note))
-        for a in e.addresses
+        escape(_joined(a.street, a.city, a.state_province, a.zip_code, a.country, a.note)) for a in e.addresses
     ]
     if any(addresses):
         fields.extend(_field_chunks("Addresses", [a for a in addresses if a]))
@@ -423,17 +411,13 @@ def count_as_of_reply(answer: CountAsOf) -> Reply:
     about = "About " if answer.method == "estimate" else ""
     where = f"under the {answer.regime} regime " if answer.regime else ""
     verb = "was" if answer.individuals == (1, 1) and answer.entities == (0, 0) else "were"
-    sentence = (
-        f"{about}**{ind}** and **{ent}** {verb} on the UN Security Council Consolidated List {where}on {day}."
-    )
+    sentence = f"{about}**{ind}** and **{ent}** {verb} on the UN Security Council Consolidated List {where}on {day}."
     fields: list[tuple[str, str, bool]] = []
     if answer.regime is None and answer.rows:
         width = max(len("Regime"), *(len(r.regime) for r in answer.rows))
         cell = _number
         lines = [f"{'Regime':<{width}}  Individuals  Entities"]
-        lines += [
-            f"{r.regime:<{width}}  {cell(r.individuals):>11}  {cell(r.entities):>8}" for r in answer.rows
-        ]
+        lines += [f"{r.regime:<{width}}  {cell(r.individuals):>11}  {cell(r.entities):>8}" for r in answer.rows]
         lines.append(f"{'Total':<{width}}  {cell(answer.individuals):>11}  {cell(answer.entities):>8}")
         sentence += "\n```\n" + "\n".join(lines) + "\n```"
     else:
@@ -589,9 +573,7 @@ def timeline_reply(timeline: Timeline) -> Reply:
         "entries listed then, by the year they were listed. "
         "Entries removed before that version are not shown."
     )
-    png = stacked_years_png(
-        timeline.years, timeline.individuals, timeline.entities, title=title, caption=caption
-    )
+    png = stacked_years_png(timeline.years, timeline.individuals, timeline.entities, title=title, caption=caption)
     filename = timeline_filename(timeline.regime)
     busiest = max(range(len(timeline.years)), key=lambda i: timeline.individuals[i] + timeline.entities[i])
     text = (

@@ -84,6 +84,7 @@ def versions_table(versions: list[ListVersion], counts: dict[int, list[RegimeCou
         c = counts.get(v.id, [])
         lines.append(
             f"{v.id:>3}  {v.generated_at:<29}  {v.imported_at:<25}  {sum(x.individuals for x in c):>5}  "
-            f"{sum(x.entities for x in c):>5}  {v.added:>4}  {v.removed:>4}  {v.amended:>4}  {v.sha256[:12]}  {v.source}"
+            f"{sum(x.entities for x in c):>5}  {v.added:>4}  {v.removed:>4}  {v.amended:>4}  "
+            f"{v.sha256[:12]}  {v.source}"
         )
     return "\n".join(lines) + "\n"

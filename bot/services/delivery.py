@@ -85,9 +85,7 @@ class DiscordDeliverer:
     async def send(self, channel_id: int, message: OutgoingMessage, nonce: str) -> int:
         """Post one message with no mentions allowed; map Discord's answers onto DeliveryError kinds."""
         if self._client.http.token is None or self._client.is_closed():
-            raise DeliveryUnavailable(
-                "The bot is not connected to Discord, so nothing can be posted from here."
-            )
+            raise DeliveryUnavailable("The bot is not connected to Discord, so nothing can be posted from here.")
         params = handle_message_parameters(
             content=message.content,
             embeds=[discord.Embed.from_dict(e) for e in message.embeds],
@@ -102,9 +100,7 @@ class DiscordDeliverer:
                 _PERMISSION_CODES.get(exc.code, f"Discord refused: {exc.text or 'Forbidden'}"), 403
             ) from None
         except discord.NotFound as exc:
-            reason = (
-                "the channel no longer exists" if exc.code == 10003 else f"not found: {exc.text or 'Unknown'}"
-            )
+            reason = "the channel no longer exists" if exc.code == 10003 else f"not found: {exc.text or 'Unknown'}"
             raise ChannelUnavailable(reason, 404) from None
         except discord.DiscordServerError as exc:
             raise TransientDeliveryError(f"Discord server error {exc.status}", exc.status) from None
@@ -113,9 +109,7 @@ class DiscordDeliverer:
         except discord.HTTPException as exc:
             if exc.status == 429 or exc.status >= 500:
                 raise TransientDeliveryError(f"Discord answered {exc.status}", exc.status) from None
-            raise RejectedMessage(
-                f"Discord refused the message ({exc.status}: {exc.text[:100]})", exc.status
-            ) from None
+            raise RejectedMessage(f"Discord refused the message ({exc.status}: {exc.text[:100]})", exc.status) from None
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise TransientDeliveryError(f"network error ({exc.__class__.__name__})") from None
         return int(data["id"])

@@ -185,9 +185,7 @@ class DigestComposer:
                 for c in await list_store.changes_after(self._db, max(after_version_id, baseline))
                 if c.version_id <= through_version
             ]
-            versions = tuple(
-                v for v in all_versions if max(after_version_id, baseline) < v.id <= through_version
-            )
+            versions = tuple(v for v in all_versions if max(after_version_id, baseline) < v.id <= through_version)
         focus = None
         if latest is not None:
             counts = await list_store.version_counts(self._db, latest.id)

@@ -80,9 +80,7 @@ class KeywordMatcher:
             tokens = word.translate(_APOSTROPHES).split()
             # Spaces and hyphens between the words of a phrase are interchangeable ("North-Korea").
             alternatives.append(r"[\s\-]+".join(re.escape(t) for t in tokens))
-        self._pattern = re.compile(
-            r"(?<!\w)(?:" + "|".join(alternatives) + r")(?:'s|s|es)?(?!\w)", re.IGNORECASE
-        )
+        self._pattern = re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?:'s|s|es)?(?!\w)", re.IGNORECASE)
 
     def matches(self, *texts: str) -> bool:
         """True if any keyword occurs as a whole word in any text; with no keywords, everything matches."""
@@ -189,9 +187,7 @@ class FeedService:
         if await store.set_up_guild(
             self._db, guild_id, feeds=feeds, keywords=self.default_keywords, now=self._clock.now()
         ):
-            log.info(
-                "feeds set up guild=%s feeds=%d keywords=%d", guild_id, len(feeds), len(self.default_keywords)
-            )
+            log.info("feeds set up guild=%s feeds=%d keywords=%d", guild_id, len(feeds), len(self.default_keywords))
 
     async def guild_feeds(self, guild_id: int) -> list[GuildFeed]:
         """The feeds a server follows (defaults added on first use)."""
@@ -394,13 +390,9 @@ class FeedService:
             now = self._clock.now()
             if result.not_modified:
                 await store.save_not_modified(self._db, feed.id, at=now, next_poll_at=self._next_poll(now, 0))
-                log.info(
-                    "feed polled feed=%d status=304 ms=%.0f", feed.id, (time.perf_counter() - started) * 1000
-                )
+                log.info("feed polled feed=%d status=304 ms=%.0f", feed.id, (time.perf_counter() - started) * 1000)
                 return PollOutcome(feed.id, feed.url, True, not_modified=True)
-            parsed: ParsedFeed = await asyncio.to_thread(
-                parse_feed, result.body, result.url, result.content_type
-            )
+            parsed: ParsedFeed = await asyncio.to_thread(parse_feed, result.body, result.url, result.content_type)
             added = await store.save_poll(
                 self._db,
                 feed.id,
@@ -423,9 +415,7 @@ class FeedService:
                 error=error,
                 next_poll_at=self._next_poll(now, feed.consecutive_failures + 1),
             )
-            log.warning(
-                "feed poll failed feed=%d url=%s failures=%d error=%s", feed.id, feed.url, failures, error
-            )
+            log.warning("feed poll failed feed=%d url=%s failures=%d error=%s", feed.id, feed.url, failures, error)
             return PollOutcome(feed.id, feed.url, False, error=error)
         log.info(
             "feed polled feed=%d items=%d new=%d ms=%.0f",

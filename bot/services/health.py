@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ class Health:
 
 async def check_health(path: Path, now: dt.datetime, max_age_hours: int) -> Health:
     """Open the store without changing it; check the schema is current and the list fresher than the limit."""
-    if not path.is_file():
+    if not await asyncio.to_thread(path.is_file):
         return Health(False, f"no database at {path}")
     try:
         db = await Database.open(path, migrate=False)

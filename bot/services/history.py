@@ -43,9 +43,7 @@ def parse_day(option: str, text: str, today: dt.date) -> dt.date:
                 hint = f" (for {typed}: {year}-{a:02d}-{b:02d})"
             else:
                 hint = f" ({typed} could be {year}-{b:02d}-{a:02d} or {year}-{a:02d}-{b:02d})"
-        raise InvalidOption(
-            option, f"{quote(typed)} is not a date; write dates as YYYY-MM-DD, e.g. 2018-05-02{hint}"
-        )
+        raise InvalidOption(option, f"{quote(typed)} is not a date; write dates as YYYY-MM-DD, e.g. 2018-05-02{hint}")
     year, month, day = (int(g) for g in match.groups())
     if not 1 <= month <= 12:
         raise InvalidOption(option, f"{quote(typed)} is not a real date: there is no month {month}")
@@ -261,23 +259,17 @@ class HistoryService:
         if before is None:
             rows = _ranges(certain, possible, regime)
             return CountAsOf(day, regime, "estimate", rows, [after], sum(possible.values()))
-        for reference, kind, entry_regime, listed_on in await store.removals_between(
-            self._db, before.id, after.id
-        ):
+        for reference, kind, entry_regime, listed_on in await store.removals_between(self._db, before.id, after.id):
             if reference in present or (regime is not None and entry_regime != regime):
                 continue
             if not listed_on or listed_on <= iso:
                 possible[(entry_regime, kind)] += 1
         rows = _ranges(certain, possible, regime)
-        said = [
-            c for c in await store.version_counts(self._db, before.id) if regime is None or c.regime == regime
-        ]
+        said = [c for c in await store.version_counts(self._db, before.id) if regime is None or c.regime == regime]
         before_counts = (before, sum(c.individuals for c in said), sum(c.entities for c in said))
         return CountAsOf(day, regime, "between", rows, [before, after], sum(possible.values()), before_counts)
 
-    async def _from_counts(
-        self, day: dt.date, regime: str | None, version: ListVersion, method: Method
-    ) -> CountAsOf:
+    async def _from_counts(self, day: dt.date, regime: str | None, version: ListVersion, method: Method) -> CountAsOf:
         counts = await store.version_counts(self._db, version.id)
         rows = [
             RegimeRange(c.regime, (c.individuals,) * 2, (c.entities,) * 2)  # type: ignore[arg-type]
@@ -313,9 +305,7 @@ class HistoryService:
                 if change.version_id in grouped:
                     grouped[change.version_id].append(change)
         previous = {v.id: versions[i - 1] for i, v in enumerate(versions) if i > 0}
-        groups = [
-            VersionChanges(by_id[vid], previous[vid], grouped[vid]) for vid in sorted(grouped, reverse=True)
-        ]
+        groups = [VersionChanges(by_id[vid], previous[vid], grouped[vid]) for vid in sorted(grouped, reverse=True)]
         return ChangesAnswer(since, regime, groups, versions[0], versions[-1])
 
     # --- one entry --------------------------------------------------------------------------------
@@ -406,8 +396,6 @@ def _ranges(
         ind = certain[(name, "individual")]
         ent = certain[(name, "entity")]
         out.append(
-            RegimeRange(
-                name, (ind, ind + possible[(name, "individual")]), (ent, ent + possible[(name, "entity")])
-            )
+            RegimeRange(name, (ind, ind + possible[(name, "individual")]), (ent, ent + possible[(name, "entity")]))
         )
     return out

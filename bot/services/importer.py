@@ -107,7 +107,12 @@ class ListImporter:
             seconds = time.perf_counter() - started
             log.info(
                 "list imported version=%d generated=%s entries=%d added=%d removed=%d amended=%d ms=%.0f",
-                version.id, version.generated_at, version.entry_count, version.added, version.removed,
-                version.amended, seconds * 1000,
+                version.id,
+                version.generated_at,
+                version.entry_count,
+                version.added,
+                version.removed,
+                version.amended,
+                seconds * 1000,
             )
             return ImportResult("imported", version, previous, counts, diff, seconds)

@@ -236,9 +236,7 @@ class KnowledgeService:
         new = await asyncio.to_thread(parse_knowledge, raw)
         old = await store.load(self._db)
         await store.replace(self._db, new, self._clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"))
-        changed_files = tuple(
-            sorted(n for n in set(stored) | set(current) if stored.get(n) != current.get(n))
-        )
+        changed_files = tuple(sorted(n for n in set(stored) | set(current) if stored.get(n) != current.get(n)))
         counts = tuple((f.name, f.records) for f in new.files)
         if old is None:
             return LoadReport("loaded", changed_files, counts=counts)
@@ -313,11 +311,7 @@ class KnowledgeService:
         if version is not None and regime.list_type and regime.list_type in self._lists.regimes():
             counts = self._lists.counts(regime.list_type)
         first, last = await self._require_coverage()
-        chair = (
-            await store.chair(self._db, year)
-            if regime.id == DEFAULT_REGIME and first <= year <= last
-            else None
-        )
+        chair = await store.chair(self._db, year) if regime.id == DEFAULT_REGIME and first <= year <= last else None
         return CommitteeInfo(
             regime=regime,
             measures=tuple(await store.measures(self._db, regime.id)),

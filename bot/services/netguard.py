@@ -134,9 +134,7 @@ def _check_url(url: URL, policy: AddressPolicy) -> None:
         raise _refuse(url.host or "", address)
 
 
-def guarded_session(
-    policy: AddressPolicy, *, resolver: AbstractResolver | None = None
-) -> aiohttp.ClientSession:
+def guarded_session(policy: AddressPolicy, *, resolver: AbstractResolver | None = None) -> aiohttp.ClientSession:
     """An HTTP session whose every connection obeys the address policy."""
     connector = aiohttp.TCPConnector(resolver=GuardedResolver(policy, resolver), limit=20, ttl_dns_cache=300)
     return aiohttp.ClientSession(connector=connector, trace_configs=[guard_trace(policy)])

@@ -78,12 +78,8 @@ def parse_time(text: str) -> tuple[int, int]:
     match = _TIME.match(raw)
     if match is None:
         if re.search(r"[ap]\.?m\.?$", raw, re.I):
-            raise InvalidOption(
-                "time", f"{quote(raw)}: use the 24-hour clock as HH:MM, e.g. `19:00` for 7 pm."
-            )
-        raise InvalidOption(
-            "time", f"{quote(raw)} is not a time; use HH:MM on the 24-hour clock, e.g. `08:00`."
-        )
+            raise InvalidOption("time", f"{quote(raw)}: use the 24-hour clock as HH:MM, e.g. `19:00` for 7 pm.")
+        raise InvalidOption("time", f"{quote(raw)} is not a time; use HH:MM on the 24-hour clock, e.g. `08:00`.")
     hour, minute = int(match.group(1)), int(match.group(2))
     if hour > 23:
         raise InvalidOption("time", f"{quote(raw)}: hours run from 00 to 23.")
@@ -129,9 +125,7 @@ def complete_timezone(current: str, limit: int = 25) -> list[str]:
     key = current.strip().replace(" ", "_").casefold()
     names = _zone_names()
     if not key:
-        return ["UTC", "Europe/Berlin", "Europe/London", "America/New_York", "Asia/Seoul", "Asia/Tokyo"][
-            :limit
-        ]
+        return ["UTC", "Europe/Berlin", "Europe/London", "America/New_York", "Asia/Seoul", "Asia/Tokyo"][:limit]
     starts = [n for n in names if n.casefold().startswith(key) or n.casefold().split("/")[-1].startswith(key)]
     contains = [n for n in names if key in n.casefold() and n not in starts]
     return (starts + contains)[:limit]
@@ -310,9 +304,7 @@ class DigestScheduler:
         kind = parse_cadence(cadence)
         day = parse_weekday(weekday)
         if kind == "daily" and day is not None:
-            raise InvalidOption(
-                "weekday", "a weekday only applies to weekly digests (set cadence to weekly)."
-            )
+            raise InvalidOption("weekday", "a weekday only applies to weekly digests (set cadence to weekly).")
         if kind == "weekly" and day is None:
             day = 0
         schedule = Schedule(kind, hour, minute, ZoneInfo(zone), day)
@@ -368,9 +360,7 @@ class DigestScheduler:
     async def _subscription(self, guild_id: int, channel_id: int) -> Subscription:
         sub = await store.subscription_for_channel(self._db, guild_id, channel_id)
         if sub is None:
-            raise NoSubscription(
-                f"There is no digest in <#{channel_id}>; set one up with `/digest subscribe`."
-            )
+            raise NoSubscription(f"There is no digest in <#{channel_id}>; set one up with `/digest subscribe`.")
         return sub
 
     # --- Composition ----------------------------------------------------------------------------------------
@@ -439,8 +429,7 @@ class DigestScheduler:
                 await asyncio.gather(*sending)
             if report.started or resumed:
                 log.info(
-                    "digests run started=%d resumed=%d sent=%d skipped=%d retrying=%d failed=%d paused=%d"
-                    " ms=%.0f",
+                    "digests run started=%d resumed=%d sent=%d skipped=%d retrying=%d failed=%d paused=%d ms=%.0f",
                     report.started,
                     resumed,
                     report.sent,
@@ -515,9 +504,7 @@ class DigestScheduler:
         report = report if report is not None else RunReport()
         deliverer = self.deliverer
         if deliverer is None:
-            raise DeliveryUnavailable(
-                "The bot is not connected to Discord, so nothing can be posted from here."
-            )
+            raise DeliveryUnavailable("The bot is not connected to Discord, so nothing can be posted from here.")
         for part in range(delivery.parts_sent, len(delivery.payload)):
             message = OutgoingMessage.from_payload(delivery.payload[part])
             nonce = make_nonce(delivery.nonce_seed, part)
@@ -565,9 +552,7 @@ class DigestScheduler:
             except TransientDeliveryError as exc:
                 if attempt == SEND_ATTEMPTS:
                     raise
-                log.warning(
-                    "digest send retry channel=%d attempt=%d reason=%s", channel_id, attempt, exc.reason
-                )
+                log.warning("digest send retry channel=%d attempt=%d reason=%s", channel_id, attempt, exc.reason)
                 await self._sleep(2.0 ** (attempt - 1))
         raise AssertionError("unreachable")
 
@@ -609,9 +594,7 @@ class DigestScheduler:
         """Post a channel's digest now (feeds refreshed first); the next scheduled one covers what follows."""
         sub = await self._subscription(guild_id, channel_id)
         if self.deliverer is None:
-            raise DeliveryUnavailable(
-                "The bot is not connected to Discord, so nothing can be posted from here."
-            )
+            raise DeliveryUnavailable("The bot is not connected to Discord, so nothing can be posted from here.")
         busy = UserError(f"A digest for <#{channel_id}> is still being delivered; see `/digest status`.")
         if await store.has_pending_delivery(self._db, sub.id):
             raise busy
@@ -653,6 +636,4 @@ class DigestScheduler:
         if outcome == "sent" and sub.paused:
             _day, next_at = Schedule.of(sub).next_after(self._clock.now())
             await store.resume_subscription(self._db, sub.id, next_run_at=next_at)
-        return SendResult(
-            channel_id, len(payload), digest.item_count, digest.change_count, outcome == "retrying"
-        )
+        return SendResult(channel_id, len(payload), digest.item_count, digest.change_count, outcome == "retrying")

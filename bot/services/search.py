@@ -248,9 +248,7 @@ class _ExactKeys:
 class SearchIndex:
     """Every name of one list version, ready to be searched. Immutable once built (build anew instead)."""
 
-    def __init__(
-        self, version: ListVersion, entries: Sequence[Entry], history_references: Iterable[str] = ()
-    ) -> None:
+    def __init__(self, version: ListVersion, entries: Sequence[Entry], history_references: Iterable[str] = ()) -> None:
         started = time.perf_counter()
         self.version = version
         self.entries: list[IndexedEntry] = []
@@ -285,9 +283,7 @@ class SearchIndex:
                     words = _intern_all(key.tokens)
                     self.name_tokens.append(words)
                     # Most names have no romanization variant: share the tuple rather than store it twice.
-                    self.name_variants.append(
-                        words if key.variants == key.tokens else _intern_all(key.variants)
-                    )
+                    self.name_variants.append(words if key.variants == key.tokens else _intern_all(key.variants))
                     exact_pairs.append(("=" + key.variant_compact, nid))
                     exact_pairs.append(("~" + key.variant_ordered, nid))
                     variant_pairs.extend((w, nid) for w in set(self.name_variants[-1]))
@@ -468,17 +464,13 @@ class SearchIndex:
             held = best.get(entry)
             if held is None or (score, -_SOURCE_RANK[source]) > (held[0], -_SOURCE_RANK[held[1]]):
                 best[entry] = (score, source, nid, reasons)
-        ranked = sorted(
-            best.items(), key=lambda kv: (-kv[1][0], _SOURCE_RANK[kv[1][1]], self.entries[kv[0]].reference)
-        )
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], _SOURCE_RANK[kv[1][1]], self.entries[kv[0]].reference))
         if ranked and ranked[0][1][0] >= CLOSE_SCORE:
             # With a real match on top, far-fetched names below it are noise.
             ranked = [kv for kv in ranked if kv[1][0] >= NOISE_SCORE]
         return [self._hit(entry, nid, score, reasons) for entry, (score, _s, nid, reasons) in ranked[:limit]]
 
-    def _names_within(
-        self, q: NameKey, mask: np.ndarray | None
-    ) -> list[tuple[int, tuple[int, tuple[str, ...]]]]:
+    def _names_within(self, q: NameKey, mask: np.ndarray | None) -> list[tuple[int, tuple[int, tuple[str, ...]]]]:
         """Listed names of two words or more that appear whole inside a longer query.
 
         `Is Ri Won Ho on the list?` holds RI WON HO word for word: that is a match, whatever the other words.
@@ -556,9 +548,7 @@ class SearchIndex:
                         break
         else:
             vocab = self.folded.words
-            for i in range(
-                bisect.bisect_left(vocab, last), min(len(vocab), bisect.bisect_left(vocab, last) + SCAN)
-            ):
+            for i in range(bisect.bisect_left(vocab, last), min(len(vocab), bisect.bisect_left(vocab, last) + SCAN)):
                 if not vocab[i].startswith(last) or len(extra) >= cap:
                     break
                 for nid in self.folded.slice_of(i)[:cap].tolist():
@@ -646,16 +636,12 @@ class SearchIndex:
         if known is not None:
             return known
         if len(typed) > 20:
-            raise MalformedReference(
-                typed, "that is too long for a reference number (they look like KPi.033)"
-            )
+            raise MalformedReference(typed, "that is too long for a reference number (they look like KPi.033)")
         prefix = _PREFIX_ONLY.match(typed)
         if prefix:
             letters = prefix.group(1).upper()
             sample = [
-                min(
-                    (r for r in self.references_casefold.values() if r.startswith(letters + kind)), default=""
-                )
+                min((r for r in self.references_casefold.values() if r.startswith(letters + kind)), default="")
                 for kind in ("i", "e")
             ]
             sample = [r for r in sample if r]
@@ -706,9 +692,7 @@ def check_query(name: str) -> str:
     """The query as searched, or InvalidOption for empty, one-character or over-long text."""
     cleaned = " ".join(strip_invisible(name).split())
     if len(cleaned) > MAX_QUERY:
-        raise InvalidOption(
-            "name", f"that is {len(cleaned)} characters; names are searched with at most {MAX_QUERY}"
-        )
+        raise InvalidOption("name", f"that is {len(cleaned)} characters; names are searched with at most {MAX_QUERY}")
     letters = fold(cleaned).replace(" ", "")
     if not letters:
         raise InvalidOption("name", "type a name to search for (letters or digits)")
@@ -746,9 +730,7 @@ class SearchService:
         async with self._build_lock:
             entries = await store.version_entries(self._db, version.id)
             references = await store.all_references(self._db)
-            index = await asyncio.to_thread(
-                SearchIndex, version, [s.entry for s in entries.values()], references
-            )
+            index = await asyncio.to_thread(SearchIndex, version, [s.entry for s in entries.values()], references)
             self._index = index  # one assignment: a query sees the old index or the new one, never a mix
             log.info(
                 "search index built version=%d entries=%d names=%d ms=%.0f",
@@ -769,16 +751,10 @@ class SearchService:
         hits = index.search(query, regime=resolved, kind=kind)
         return SearchResult(query, index.version, hits, resolved, kind)
 
-    def search_names(
-        self, name: str, *, regime: str | None = None, kind: str | None = None
-    ) -> list[SearchResult]:
+    def search_names(self, name: str, *, regime: str | None = None, kind: str | None = None) -> list[SearchResult]:
         """Each name in quotes searched on its own (`Is "Kim Jong-un" or "Ri Won Ho" listed?`), else all."""
         check_query(name)
-        quoted = [
-            q
-            for q in (" ".join(m.split()) for m in _QUOTED.findall(name))
-            if len(fold(q).replace(" ", "")) >= 2
-        ]
+        quoted = [q for q in (" ".join(m.split()) for m in _QUOTED.findall(name)) if len(fold(q).replace(" ", "")) >= 2]
         if not quoted:
             return [self.search(name, regime=regime, kind=kind)]
         return [self.search(q, regime=regime, kind=kind) for q in dict.fromkeys(quoted[:MAX_NAMES])]

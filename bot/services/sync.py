@@ -87,16 +87,25 @@ class ListSync:
             )
             if fetched.not_modified:
                 next_at = now + dt.timedelta(minutes=self.interval_minutes or 360)
-                await store.record_sync(self._db, attempt_at=now.isoformat(timespec="seconds"), ok=True,
-                                        next_attempt_at=next_at.isoformat(timespec="seconds"))
+                await store.record_sync(
+                    self._db,
+                    attempt_at=now.isoformat(timespec="seconds"),
+                    ok=True,
+                    next_attempt_at=next_at.isoformat(timespec="seconds"),
+                )
                 log.info("list sync not modified url=%s", self.url)
                 return SyncResult("not_modified", next_attempt_at=next_at)
             result = await self._importer.import_bytes(fetched.body, self.url, force=force)
         except (FetchFailed, ImportRefused) as exc:
             failures = status.consecutive_failures + 1
             next_at = now + dt.timedelta(minutes=self.backoff_minutes(failures))
-            await store.record_sync(self._db, attempt_at=now.isoformat(timespec="seconds"), ok=False,
-                                    error=exc.message, next_attempt_at=next_at.isoformat(timespec="seconds"))
+            await store.record_sync(
+                self._db,
+                attempt_at=now.isoformat(timespec="seconds"),
+                ok=False,
+                error=exc.message,
+                next_attempt_at=next_at.isoformat(timespec="seconds"),
+            )
             log.warning("list sync failed url=%s failures=%d error=%s", self.url, failures, exc.message)
             return SyncResult("failed", error=exc.message, next_attempt_at=next_at)
         next_at = now + dt.timedelta(minutes=self.interval_minutes or 360)

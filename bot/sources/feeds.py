@@ -167,9 +167,7 @@ def normalise_link(url: str) -> str:
     scheme = parts.scheme.lower()
     try:
         host = (parts.hostname or "").lower()
-        port = (
-            parts.port if parts.port and (scheme, parts.port) not in (("http", 80), ("https", 443)) else None
-        )
+        port = parts.port if parts.port and (scheme, parts.port) not in (("http", 80), ("https", 443)) else None
         netloc = f"{host}:{port}" if port else host
     except ValueError:  # a malformed port: keep the authority as written, lower-cased
         netloc = parts.netloc.lower()
@@ -214,16 +212,12 @@ def _item(entry: feedparser.FeedParserDict, base: str) -> FeedItem | None:
     if not summary and entry.get("content"):
         first = entry["content"][0]
         summary = _cut(
-            html_to_text(first.get("value", ""))
-            if first.get("type") != "text/plain"
-            else fold(first.get("value", "")),
+            html_to_text(first.get("value", "")) if first.get("type") != "text/plain" else fold(first.get("value", "")),
             SUMMARY_MAX,
         )
     link = web_link(entry.get("link"), base)
     guid = fold(entry.get("id") or "")[:GUID_MAX] or None
-    published = _utc(
-        entry.get("published_parsed") or entry.get("updated_parsed") or entry.get("created_parsed")
-    )
+    published = _utc(entry.get("published_parsed") or entry.get("updated_parsed") or entry.get("created_parsed"))
     if not (title or link or guid or summary):
         return None
     if not title:
@@ -241,10 +235,7 @@ def feed_links_in_html(data: bytes, base: str = "") -> list[str]:
                 return
             values = {k.lower(): (v or "") for k, v in attrs}
             kinds = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
-            if (
-                "alternate" in values.get("rel", "").lower().split()
-                and values.get("type", "").lower() in kinds
-            ):
+            if "alternate" in values.get("rel", "").lower().split() and values.get("type", "").lower() in kinds:
                 link = web_link(values.get("href"), base)
                 if link and link not in found:
                     found.append(link)

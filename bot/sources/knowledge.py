@@ -470,17 +470,12 @@ def _record(file: str, table: _Table, where: _Where, raw: Any) -> Any:
     missing = [
         name
         for name, f in fields.items()
-        if name not in values
-        and f.default is dataclasses.MISSING
-        and f.default_factory is dataclasses.MISSING
+        if name not in values and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
     ]
     if missing:
         raise _fail(where, file, "missing " + ", ".join(f"`{m}`" for m in missing))
     for name, value in values.items():
-        required = (
-            fields[name].default is dataclasses.MISSING
-            and fields[name].default_factory is dataclasses.MISSING
-        )
+        required = fields[name].default is dataclasses.MISSING and fields[name].default_factory is dataclasses.MISSING
         if required and hints[name] is str and not value:
             raise _fail(where, file, f"`{name}` is empty")
     return table.cls(**values)
@@ -509,9 +504,7 @@ def parse_knowledge(files: Mapping[str, bytes]) -> Knowledge:
     """Parse and validate all the knowledge files (name → bytes); KnowledgeError at the first problem."""
     unknown = sorted(set(files) - set(FILES))
     if unknown:
-        raise KnowledgeError(
-            unknown[0], "", f"not a knowledge file this version reads (expected: {', '.join(FILES)})"
-        )
+        raise KnowledgeError(unknown[0], "", f"not a knowledge file this version reads (expected: {', '.join(FILES)})")
     missing = [name for name in FILES if name not in files]
     if missing:
         raise KnowledgeError(missing[0], "", "missing: every knowledge file must be present")
@@ -549,16 +542,12 @@ def parse_knowledge(files: Mapping[str, bytes]) -> Knowledge:
     collected["terms"] = [
         (
             w,
-            dataclasses.replace(t, start=settings["first_year"], end=settings["last_year"])
-            if t.permanent
-            else t,
+            dataclasses.replace(t, start=settings["first_year"], end=settings["last_year"]) if t.permanent else t,
         )
         for w, t in collected["terms"]
     ]
     quotes = collected["quotes"]
-    collected["quotes"] = [
-        (w, dataclasses.replace(q, position=i)) for i, (w, q) in enumerate(quotes, start=1)
-    ]
+    collected["quotes"] = [(w, dataclasses.replace(q, position=i)) for i, (w, q) in enumerate(quotes, start=1)]
     knowledge = Knowledge(
         first_year=settings["first_year"],
         last_year=settings["last_year"],
@@ -615,9 +604,7 @@ def _validate_council(k: Knowledge, terms: Sequence[tuple[_Where, CouncilTerm]])
         if not term.permanent and term.start > term.end:
             raise _fail(where, where.file, f"term starts ({term.start}) after it ends ({term.end})")
         if not term.permanent and term.end - term.start > 1:
-            raise _fail(
-                where, where.file, f"an elected term lasts at most two years, not {term.start}–{term.end}"
-            )
+            raise _fail(where, where.file, f"an elected term lasts at most two years, not {term.start}–{term.end}")
         if len(set(term.members)) != len(term.members):
             raise _fail(where, where.file, "a member is listed twice")
     if len(permanent) != 1 or len(permanent[0][1].members) != PERMANENT_SEATS:
@@ -636,8 +623,7 @@ def _validate_council(k: Knowledge, terms: Sequence[tuple[_Where, CouncilTerm]])
                     raise _fail(
                         where,
                         where.file,
-                        f"{member} holds overlapping terms: {_span(term)} here and {_span(other)} "
-                        f"in {other_where}",
+                        f"{member} holds overlapping terms: {_span(term)} here and {_span(other)} in {other_where}",
                     )
             held[member].append((where, term))
     for year in range(k.first_year, k.last_year + 1):
@@ -645,8 +631,7 @@ def _validate_council(k: Knowledge, terms: Sequence[tuple[_Where, CouncilTerm]])
         members = sorted(m for _w, t in sitting for m in t.members)
         if len(members) != COUNCIL_SIZE:
             records = (
-                ", ".join(f"#{w.number}" if w.table == "terms" else "[[permanent]]" for w, _t in sitting)
-                or "none"
+                ", ".join(f"#{w.number}" if w.table == "terms" else "[[permanent]]" for w, _t in sitting) or "none"
             )
             raise KnowledgeError(
                 "council.toml",
@@ -676,9 +661,7 @@ def _validate_chairs(
             raise _fail(where, where.file, f"{chair.country} is not a member of the Council in {chair.year}")
     for where, v in vice:
         if not k.first_year <= v.year <= k.last_year:
-            raise _fail(
-                where, where.file, f"year {v.year} is outside the council data ({k.first_year}–{k.last_year})"
-            )
+            raise _fail(where, where.file, f"year {v.year} is outside the council data ({k.first_year}–{k.last_year})")
         members = {m for m, _t in k.members_in(v.year)}
         for country in v.countries:
             if country not in members:
@@ -697,9 +680,7 @@ def _validate_regimes(k: Knowledge, at: Mapping[str, list[tuple[_Where, Any]]]) 
     numbers: dict[str, set[int]] = defaultdict(set)
     for where, res in at["resolutions"]:
         if res.regime not in regimes:
-            raise _fail(
-                where, where.file, f"unknown regime {res.regime!r} (known: {', '.join(sorted(regimes))})"
-            )
+            raise _fail(where, where.file, f"unknown regime {res.regime!r} (known: {', '.join(sorted(regimes))})")
         _check_date(where, "adopted", res.adopted, required=False)
         _check_date(where, "panel_mandate_to", res.panel_mandate_to, required=False)
         if res.adopted and int(res.adopted[:4]) != res.year:
@@ -718,9 +699,7 @@ def _validate_regimes(k: Knowledge, at: Mapping[str, list[tuple[_Where, Any]]]) 
     for where, measure in at["measures"]:
         for number in measure.resolutions:
             if number not in numbers[measure.regime]:
-                raise _fail(
-                    where, where.file, f"resolution {number} is not in resolutions.toml for {measure.regime}"
-                )
+                raise _fail(where, where.file, f"resolution {number} is not in resolutions.toml for {measure.regime}")
     for where, panel in at["panels"]:
         _check_date(where, "established_on", panel.established_on)
         _check_date(where, "mandate_ended", panel.mandate_ended, required=False)
@@ -763,8 +742,7 @@ def _validate_statements(k: Knowledge, at: Mapping[str, list[tuple[_Where, Any]]
             raise _fail(
                 where,
                 where.file,
-                f"quote attributed to unknown statement {quote.statement!r} "
-                f"(known: {', '.join(sorted(statements))})",
+                f"quote attributed to unknown statement {quote.statement!r} (known: {', '.join(sorted(statements))})",
             )
         if quote.source not in publications:
             raise _fail(where, where.file, f"source {quote.source!r} is not a [[publications]] id")

@@ -213,7 +213,10 @@ def parse_consolidated_list(data: bytes) -> ParsedList:
     except ValueError:
         raise MalformedList(f"not a valid UN list: dateGenerated is {generated_at[:40]!r}, not a timestamp") from None
     entries: list[Entry] = []
-    for container, tag, kind in (("INDIVIDUALS", "INDIVIDUAL", "individual"), ("ENTITIES", "ENTITY", "entity")):
+    for container, tag, kind in (
+        ("INDIVIDUALS", "INDIVIDUAL", "individual"),
+        ("ENTITIES", "ENTITY", "entity"),
+    ):
         section = root.find(container)
         if section is None:
             raise MalformedList(f"not a valid UN list: <{container}> is missing")

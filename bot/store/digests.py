@@ -275,14 +275,10 @@ async def pending_deliveries(db: Database, now: dt.datetime, limit: int = 500) -
     return [_delivery(r) for r in rows]
 
 
-async def mark_part_sent(
-    db: Database, delivery_id: int, part: int, message_id: int, now: dt.datetime
-) -> None:
+async def mark_part_sent(db: Database, delivery_id: int, part: int, message_id: int, now: dt.datetime) -> None:
     """Record that one message of a delivery is on Discord (so a resend starts after it)."""
     async with db.transaction() as conn:
-        async with conn.execute(
-            "SELECT message_ids FROM digest_deliveries WHERE id = ?", (delivery_id,)
-        ) as cur:
+        async with conn.execute("SELECT message_ids FROM digest_deliveries WHERE id = ?", (delivery_id,)) as cur:
             row = await cur.fetchone()
         ids = json.loads(row[0]) if row else []
         ids.append(str(message_id))
@@ -329,8 +325,7 @@ async def resume_subscription(db: Database, subscription_id: int, *, next_run_at
     """Clear a pause and set the next run."""
     async with db.transaction() as conn:
         await conn.execute(
-            "UPDATE digest_subscriptions SET paused_at = NULL, paused_reason = NULL, next_run_at = ?"
-            " WHERE id = ?",
+            "UPDATE digest_subscriptions SET paused_at = NULL, paused_reason = NULL, next_run_at = ? WHERE id = ?",
             (stamp(next_run_at), subscription_id),
         )
 
@@ -404,7 +399,5 @@ async def deliveries_of(db: Database, subscription_id: int) -> list[Delivery]:
 
 async def subscription_counts(db: Database) -> tuple[int, int]:
     """(subscriptions, of which paused) over all servers."""
-    row = await db.fetchone(
-        "SELECT COUNT(*), COALESCE(SUM(paused_at IS NOT NULL), 0) FROM digest_subscriptions"
-    )
+    row = await db.fetchone("SELECT COUNT(*), COALESCE(SUM(paused_at IS NOT NULL), 0) FROM digest_subscriptions")
     return (int(row[0]), int(row[1])) if row else (0, 0)

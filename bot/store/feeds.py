@@ -182,9 +182,7 @@ async def save_poll(
     return added
 
 
-async def save_not_modified(
-    db: Database, feed_id: int, *, at: dt.datetime, next_poll_at: dt.datetime
-) -> None:
+async def save_not_modified(db: Database, feed_id: int, *, at: dt.datetime, next_poll_at: dt.datetime) -> None:
     """Record a 304 answer: a success with nothing new."""
     async with db.transaction() as conn:
         await conn.execute(
@@ -200,9 +198,7 @@ async def save_not_modified(
         )
 
 
-async def save_failure(
-    db: Database, feed_id: int, *, at: dt.datetime, error: str, next_poll_at: dt.datetime
-) -> int:
+async def save_failure(db: Database, feed_id: int, *, at: dt.datetime, error: str, next_poll_at: dt.datetime) -> int:
     """Record a failed poll; return the number of failures in a row."""
     async with db.transaction() as conn:
         await conn.execute(
@@ -293,9 +289,7 @@ async def add_guild_feed(db: Database, guild_id: int, url: str, name: str, now: 
 async def remove_guild_feed(db: Database, guild_id: int, feed_id: int) -> bool:
     """Stop a server following a feed; a feed nobody follows any more is deleted with its items."""
     async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "DELETE FROM guild_feeds WHERE guild_id = ? AND feed_id = ?", (guild_id, feed_id)
-        )
+        cursor = await conn.execute("DELETE FROM guild_feeds WHERE guild_id = ? AND feed_id = ?", (guild_id, feed_id))
         if cursor.rowcount == 0:
             return False
         await conn.execute(

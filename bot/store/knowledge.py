@@ -175,8 +175,7 @@ async def replace(db: Database, knowledge: Knowledge, loaded_at: str) -> None:
 async def _insert_terms(conn: aiosqlite.Connection, terms: Sequence[CouncilTerm]) -> None:
     for i, term in enumerate(terms):
         cursor = await conn.execute(
-            "INSERT INTO knowledge_terms (position, permanent, start_year, end_year, data) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO knowledge_terms (position, permanent, start_year, end_year, data) VALUES (?, ?, ?, ?, ?)",
             (i, int(term.permanent), term.start, term.end, _json(term)),
         )
         await conn.executemany(
@@ -252,17 +251,13 @@ async def regimes(db: Database) -> list[Regime]:
 
 async def measures(db: Database, regime: str) -> list[Measure]:
     """The measures in force recorded for a regime."""
-    rows = await db.fetchall(
-        "SELECT data FROM knowledge_measures WHERE regime = ? ORDER BY position", (regime,)
-    )
+    rows = await db.fetchall("SELECT data FROM knowledge_measures WHERE regime = ? ORDER BY position", (regime,))
     return [_decode("measures", r["data"]) for r in rows]
 
 
 async def resolutions(db: Database, regime: str) -> list[Resolution]:
     """A regime's resolutions in number order (which is also date order)."""
-    rows = await db.fetchall(
-        "SELECT data FROM knowledge_resolutions WHERE regime = ? ORDER BY number", (regime,)
-    )
+    rows = await db.fetchall("SELECT data FROM knowledge_resolutions WHERE regime = ? ORDER BY number", (regime,))
     return [_decode("resolutions", r["data"]) for r in rows]
 
 
@@ -301,9 +296,7 @@ async def statement(db: Database, statement_id: str) -> Statement | None:
 
 async def quotes(db: Database, statement_id: str) -> list[Quote]:
     """A statement's quoted passages, in the order of the source."""
-    rows = await db.fetchall(
-        "SELECT data FROM knowledge_quotes WHERE statement = ? ORDER BY position", (statement_id,)
-    )
+    rows = await db.fetchall("SELECT data FROM knowledge_quotes WHERE statement = ? ORDER BY position", (statement_id,))
     return [_decode("quotes", r["data"]) for r in rows]
 
 

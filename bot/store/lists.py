@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from bot.models import Change, Entry, ListDiff, ListVersion, RegimeCount, SyncStatus
 from bot.store.db import Database
 
-_VERSION_COLUMNS = "id, generated_at, sha256, source, imported_at, entry_count, added, removed, amended"
+_SELECT_VERSIONS = (
+    "SELECT id, generated_at, sha256, source, imported_at, entry_count, added, removed, amended FROM list_versions"
+)
 
 
 def _version(row: sqlite3.Row) -> ListVersion:
@@ -29,19 +31,19 @@ class StoredEntry:
 
 async def latest_version(db: Database) -> ListVersion | None:
     """The most recently imported version, if any."""
-    row = await db.fetchone(f"SELECT {_VERSION_COLUMNS} FROM list_versions ORDER BY id DESC LIMIT 1")
+    row = await db.fetchone(_SELECT_VERSIONS + " ORDER BY id DESC LIMIT 1")
     return _version(row) if row else None
 
 
 async def list_versions(db: Database) -> list[ListVersion]:
     """Every imported version, oldest first."""
-    rows = await db.fetchall(f"SELECT {_VERSION_COLUMNS} FROM list_versions ORDER BY id")
+    rows = await db.fetchall(_SELECT_VERSIONS + " ORDER BY id")
     return [_version(r) for r in rows]
 
 
 async def version_by_sha(db: Database, sha256: str) -> ListVersion | None:
     """The version imported from content with this hash, if any."""
-    row = await db.fetchone(f"SELECT {_VERSION_COLUMNS} FROM list_versions WHERE sha256 = ?", (sha256,))
+    row = await db.fetchone(_SELECT_VERSIONS + " WHERE sha256 = ?", (sha256,))
     return _version(row) if row else None
 
 
@@ -103,10 +105,19 @@ async def save_version(
         pair[0 if entry.kind == "individual" else 1] += 1
     async with db.transaction() as conn:
         cursor = await conn.execute(
-            "INSERT INTO list_versions (generated_at, sha256, source, imported_at, entry_count, added, removed, amended)"
+            "INSERT INTO list_versions"
+            " (generated_at, sha256, source, imported_at, entry_count, added, removed, amended)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (generated_at, sha256, source, imported_at, len(entries),
-             len(diff.added), len(diff.removed), len(diff.amended)),
+            (
+                generated_at,
+                sha256,
+                source,
+                imported_at,
+                len(entries),
+                len(diff.added),
+                len(diff.removed),
+                len(diff.amended),
+            ),
         )
         version_id = cursor.lastrowid
         assert version_id is not None
@@ -121,7 +132,7 @@ async def save_version(
             wanted = {(ref, content_hash) for ref, content_hash, *_ in fresh}
             refs = sorted({ref for ref, _ in wanted})
             for start in range(0, len(refs), 500):
-                chunk = refs[start:start + 500]
+                chunk = refs[start : start + 500]
                 marks = ",".join("?" * len(chunk))
                 async with conn.execute(
                     f"SELECT id, reference, content_hash FROM entry_revisions WHERE reference IN ({marks})",  # noqa: S608
@@ -138,24 +149,66 @@ async def save_version(
             "INSERT INTO version_counts (version_id, regime, individuals, entities) VALUES (?, ?, ?, ?)",
             [(version_id, regime, ind, ent) for regime, (ind, ent) in sorted(counts.items())],
         )
-        change_rows = [
-            (version_id, e.reference, "added", e.kind, e.regime, e.name, "[]", None, revision_ids[e.reference])
-            for e in diff.added
-        ] + [
-            (version_id, e.reference, "removed", e.kind, e.regime, e.name, "[]", previous[e.reference].revision_id, None)
-            for e in diff.removed
-        ] + [
-            (version_id, new.reference, "amended", new.kind, new.regime, new.name, json.dumps(list(fields)),
-             previous[new.reference].revision_id, revision_ids[new.reference])
-            for _old, new, fields in diff.amended
-        ]
+        change_rows = (
+            [
+                (
+                    version_id,
+                    e.reference,
+                    "added",
+                    e.kind,
+                    e.regime,
+                    e.name,
+                    "[]",
+                    None,
+                    revision_ids[e.reference],
+                )
+                for e in diff.added
+            ]
+            + [
+                (
+                    version_id,
+                    e.reference,
+                    "removed",
+                    e.kind,
+                    e.regime,
+                    e.name,
+                    "[]",
+                    previous[e.reference].revision_id,
+                    None,
+                )
+                for e in diff.removed
+            ]
+            + [
+                (
+                    version_id,
+                    new.reference,
+                    "amended",
+                    new.kind,
+                    new.regime,
+                    new.name,
+                    json.dumps(list(fields)),
+                    previous[new.reference].revision_id,
+                    revision_ids[new.reference],
+                )
+                for _old, new, fields in diff.amended
+            ]
+        )
         await conn.executemany(
             "INSERT INTO entry_changes (version_id, reference, change, kind, regime, name, fields,"
             " old_revision_id, new_revision_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             change_rows,
         )
-    return ListVersion(version_id, generated_at, sha256, source, imported_at, len(entries),
-                       len(diff.added), len(diff.removed), len(diff.amended))
+    return ListVersion(
+        version_id,
+        generated_at,
+        sha256,
+        source,
+        imported_at,
+        len(entries),
+        len(diff.added),
+        len(diff.removed),
+        len(diff.amended),
+    )
 
 
 def _split_revisions(
@@ -169,8 +222,17 @@ def _split_revisions(
         if old is not None and old.content_hash == content_hash:
             revision_ids[entry.reference] = old.revision_id
         else:
-            fresh.append((entry.reference, content_hash, entry.kind, entry.regime, entry.name,
-                          entry.listed_on, entry.to_json()))
+            fresh.append(
+                (
+                    entry.reference,
+                    content_hash,
+                    entry.kind,
+                    entry.regime,
+                    entry.name,
+                    entry.listed_on,
+                    entry.to_json(),
+                )
+            )
     return revision_ids, fresh
 
 
@@ -179,13 +241,13 @@ def _change(row: sqlite3.Row) -> Change:
     return Change(version_id, reference, change, kind, regime, name, tuple(json.loads(fields)))
 
 
-_CHANGE_COLUMNS = "version_id, reference, change, kind, regime, name, fields"
+_SELECT_CHANGES = "SELECT version_id, reference, change, kind, regime, name, fields FROM entry_changes"
 
 
 async def changes_of_version(db: Database, version_id: int) -> list[Change]:
     """The changes one version made, by change kind then reference."""
     rows = await db.fetchall(
-        f"SELECT {_CHANGE_COLUMNS} FROM entry_changes WHERE version_id = ? ORDER BY change, reference",
+        _SELECT_CHANGES + " WHERE version_id = ? ORDER BY change, reference",
         (version_id,),
     )
     return [_change(r) for r in rows]
@@ -193,7 +255,7 @@ async def changes_of_version(db: Database, version_id: int) -> list[Change]:
 
 async def changes_after(db: Database, after_version_id: int, *, regime: str | None = None) -> list[Change]:
     """Every change recorded by versions newer than the given one (0 for all), newest version first."""
-    sql = f"SELECT {_CHANGE_COLUMNS} FROM entry_changes WHERE version_id > ?"
+    sql = _SELECT_CHANGES + " WHERE version_id > ?"
     params: list[object] = [after_version_id]
     if regime is not None:
         sql += " AND regime = ?"
@@ -204,9 +266,7 @@ async def changes_after(db: Database, after_version_id: int, *, regime: str | No
 
 async def changes_of_reference(db: Database, reference: str) -> list[Change]:
     """The history of one entry: every change that touched it, oldest first."""
-    rows = await db.fetchall(
-        f"SELECT {_CHANGE_COLUMNS} FROM entry_changes WHERE reference = ? ORDER BY version_id", (reference,)
-    )
+    rows = await db.fetchall(_SELECT_CHANGES + " WHERE reference = ? ORDER BY version_id", (reference,))
     return [_change(r) for r in rows]
 
 
@@ -298,9 +358,7 @@ async def removals_between(
 
 async def known_regimes(db: Database) -> dict[str, str]:
     """Every regime any imported version held, with the earliest listing date seen under it."""
-    rows = await db.fetchall(
-        "SELECT regime, MIN(listed_on) FROM entry_revisions WHERE listed_on != '' GROUP BY regime"
-    )
+    rows = await db.fetchall("SELECT regime, MIN(listed_on) FROM entry_revisions WHERE listed_on != '' GROUP BY regime")
     out = {str(regime): str(first) for regime, first in rows}
     for (regime,) in await db.fetchall("SELECT DISTINCT regime FROM version_counts"):
         out.setdefault(str(regime), "")

@@ -11,7 +11,7 @@ async def get(db: Database, key: str) -> str | None:
     return str(row[0]) if row else None
 
 
-async def set(db: Database, key: str, value: str) -> None:  # noqa: A001 - reads as meta.set
+async def set(db: Database, key: str, value: str) -> None:
     """Store value under key (replacing any previous one)."""
     async with db.transaction() as conn:
         await conn.execute(

@@ -17,9 +17,7 @@ from tests.knowledge_files import edited, write
 
 async def test_only_owners_may_reload(core: Core) -> None:
     with pytest.raises(NotPermitted, match="Only the bot's owners"):
-        await reload_knowledge(
-            AnswerContext(core=core, user_id=1, guild_id=2, is_owner=False, can_manage_guild=True)
-        )
+        await reload_knowledge(AnswerContext(core=core, user_id=1, guild_id=2, is_owner=False, can_manage_guild=True))
 
 
 async def test_reload_with_nothing_changed(core: Core) -> None:
@@ -50,9 +48,7 @@ async def test_reload_of_a_broken_file_says_where_and_keeps_the_data(core: Core,
     outcome = await ask(core, ["admin", "reload-knowledge"])
     assert outcome.exit_code == KnowledgeError("", "", "").exit_code == 1
     assert outcome.reply.ephemeral and outcome.error is not None
-    assert outcome.error.startswith(
-        "council.toml: year 2017 (records [[permanent]], #12, #13, #14): 16 members"
-    )
+    assert outcome.error.startswith("council.toml: year 2017 (records [[permanent]], #12, #13, #14): 16 members")
     assert_valid(outcome.reply)
     # The store still answers from the last good files.
     assert "Italy" in text_of((await ask(core, ["committee", "members", "year:2017"])).reply)

@@ -102,10 +102,7 @@ def test_the_terminal_exits_2_for_twenty_and_for_1990(
     assert main([*env, "ask", "committee", "members", "year:twenty"]) == 2
     assert "`year`: takes a whole number, got 'twenty'" in capsys.readouterr().err
     assert main([*env, "ask", "committee", "members", "year:1990"]) == 2
-    assert (
-        "No Security Council membership data for 1990: the known years are 2006–2026."
-        in capsys.readouterr().err
-    )
+    assert "No Security Council membership data for 1990: the known years are 2006–2026." in capsys.readouterr().err
     assert main([*env, "ask", "committee", "members", "year:2018"]) == 0
     assert "Karel J.G. van Oosterom" in capsys.readouterr().out
 
@@ -136,9 +133,7 @@ async def test_info_shows_the_current_counts_as_sanctions_count_does(loaded_core
 async def test_info_agrees_with_sanctions_count_for_every_listed_regime(loaded_core: Core) -> None:
     for regime in loaded_core.lists.regimes():
         counts = loaded_core.lists.counts(regime)
-        (body, *_rest) = assert_valid(
-            (await ask(loaded_core, ["committee", "info", f"regime:{regime}"])).reply
-        )
+        (body, *_rest) = assert_valid((await ask(loaded_core, ["committee", "info", f"regime:{regime}"])).reply)
         numbers = [
             int(n.replace(",", ""))
             for n in re.findall(r"\*\*([\d,]+) (?:individual|entit)", field(body, "On the list now"))

@@ -52,9 +52,7 @@ async def test_unknown_time_zone_suggests(acore: Core) -> None:
 
 
 async def test_weekday_needs_weekly(acore: Core) -> None:
-    code, text = await run(
-        acore, "digest", "subscribe", "channel:222", "time:08:00", "timezone:UTC", "weekday:Friday"
-    )
+    code, text = await run(acore, "digest", "subscribe", "channel:222", "time:08:00", "timezone:UTC", "weekday:Friday")
     assert code == 2 and "only applies to weekly" in text
 
 

@@ -67,10 +67,7 @@ async def test_the_denial_carries_its_quotes_context_answers_and_source(core: Co
     assert "North Korea is not a committee member" in fields["Context"]
     answers = "\n".join(v for k, v in fields.items() if k.startswith(("Answer", "Evidence")))
     assert '"the quotes and comments attributed to the U.S. delegation are entirely false."' in answers
-    assert (
-        "Two diplomats familiar with" in answers
-        and "did not speak about hacking during that session" in answers
-    )
+    assert "Two diplomats familiar with" in answers and "did not speak about hacking during that session" in answers
     assert "sophisticated hacking campaign, first noted in 2017" in answers
     assert "amount, in its view, to sanctions evasion" in answers
     assert main["footer"]["text"].startswith(
@@ -120,12 +117,8 @@ async def test_claims_are_marked_as_attributed(core: Core) -> None:
     assert "as quoted by North Korea's U.N. Mission" in text and "says the quotes are false" in text
 
 
-@pytest.mark.parametrize(
-    "statement_id", ["denial", "nope", "<@123>", "@everyone", "**bold** `tick`", "x" * 100]
-)
-async def test_unknown_ids_are_refused_with_suggestions_and_echoed_safely(
-    core: Core, statement_id: str
-) -> None:
+@pytest.mark.parametrize("statement_id", ["denial", "nope", "<@123>", "@everyone", "**bold** `tick`", "x" * 100])
+async def test_unknown_ids_are_refused_with_suggestions_and_echoed_safely(core: Core, statement_id: str) -> None:
     outcome = await ask(core, ["statement", "show", f"id:{statement_id}"])
     assert outcome.exit_code == 2 and outcome.reply.ephemeral and outcome.error is not None
     assert "`/statement list` shows them all" in outcome.error
@@ -148,10 +141,7 @@ async def test_quote_search_finds_with_speaker_and_date(core: Core) -> None:
     assert_valid(outcome.reply)
     text = text_of(outcome.reply)
     assert '"continues to be targeted by a sophisticated hacking campaign,"' in text
-    assert (
-        "The Panel of Experts monitoring sanctions against North Korea, 2018-03 · `panel-hacking-finding`"
-        in text
-    )
+    assert "The Panel of Experts monitoring sanctions against North Korea, 2018-03 · `panel-hacking-finding`" in text
 
 
 @pytest.mark.parametrize(
@@ -190,9 +180,7 @@ async def test_operators_do_not_operate(core: Core) -> None:
 
 
 async def test_mentions_and_markdown_in_searches_are_echoed_inert(core: Core) -> None:
-    outcome = await ask(
-        core, ["statement", "quotes", "search:@everyone <@123> <@&456> **bold** __x__ hacking"]
-    )
+    outcome = await ask(core, ["statement", "quotes", "search:@everyone <@123> <@&456> **bold** __x__ hacking"])
     bodies = assert_valid(outcome.reply)
     embed = bodies[0]["data"]["embeds"][0]
     shown = embed["title"] + embed["description"]

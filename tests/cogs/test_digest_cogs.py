@@ -32,9 +32,7 @@ async def test_groups_need_manage_server_and_a_server(bot: SanctionsBot) -> None
     subscribe = next(o for o in payloads["digest"]["options"] if o["name"] == "subscribe")
     channel = next(o for o in subscribe["options"] if o["name"] == "channel")
     assert channel["type"] == discord.AppCommandOptionType.channel.value
-    assert sorted(channel["channel_types"]) == sorted(
-        [discord.ChannelType.text.value, discord.ChannelType.news.value]
-    )
+    assert sorted(channel["channel_types"]) == sorted([discord.ChannelType.text.value, discord.ChannelType.news.value])
     keywords = next(o for o in payloads["feeds"]["options"] if o["name"] == "keywords")
     assert sorted(o["name"] for o in keywords["options"]) == ["add", "list", "remove", "set"]
 

@@ -62,8 +62,4 @@ async def test_about_shows_the_knowledge_files(core: Core) -> None:
     reply = (await ask(core, ["about"])).reply
     assert_valid(reply)
     text = text_of(reply)
-    assert (
-        "Knowledge files" in text
-        and "council.toml: 25 records" in text
-        and "Council membership 2006–2026" in text
-    )
+    assert "Knowledge files" in text and "council.toml: 25 records" in text and "Council membership 2006–2026" in text

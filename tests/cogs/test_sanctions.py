@@ -214,9 +214,7 @@ async def test_autocomplete_answers(loaded_core: Core) -> None:
 
 
 async def test_the_question_with_two_names(loaded_core: Core) -> None:
-    outcome = await run(
-        loaded_core, "sanctions", "search", 'name:Is "Kim Jong-un" or "Ri Won Ho" on the list?'
-    )
+    outcome = await run(loaded_core, "sanctions", "search", 'name:Is "Kim Jong-un" or "Ri Won Ho" on the list?')
     assert outcome.exit_code == 0
     summary = readable(outcome.reply).split("--- page 2")[0]
     assert "**Kim Jong-un**: no close match" in summary

@@ -130,9 +130,7 @@ class Contract:
             segments = template.strip("/").split("/")
             n_params = sum(1 for s in segments if s.startswith("{"))
             regex = (
-                "^/"
-                + "/".join(f"(?P<{s[1:-1]}>[^/]+)" if s.startswith("{") else re.escape(s) for s in segments)
-                + "$"
+                "^/" + "/".join(f"(?P<{s[1:-1]}>[^/]+)" if s.startswith("{") else re.escape(s) for s in segments) + "$"
             )
             self._routes.append((n_params, len(segments), re.compile(regex), template))
         # Fewer parameters first, so /messages/@original wins over /messages/{message_id}.
@@ -165,20 +163,14 @@ class Contract:
             media = "application/json" if "application/json" in content else next(iter(content), "")
         if not media or "schema" not in content[media]:
             return None
-        return (
-            SPEC_URI
-            + "#/"
-            + _pointer("paths", template, method.lower(), "requestBody", "content", media, "schema")
-        )
+        return SPEC_URI + "#/" + _pointer("paths", template, method.lower(), "requestBody", "content", media, "schema")
 
     def _validator_for(self, template: str, method: str, media: str) -> Draft202012Validator | None:
         """A cached validator for a request body."""
         key = (template, method, media)
         if key not in self._validators:
             ref = self._schema_ref(template, method, media)
-            self._validators[key] = (
-                None if ref is None else Draft202012Validator({"$ref": ref}, registry=self.registry)
-            )
+            self._validators[key] = None if ref is None else Draft202012Validator({"$ref": ref}, registry=self.registry)
             self._branches[key] = self._discriminated_branches(template, method, media)
         return self._validators[key]
 
@@ -235,9 +227,7 @@ class Contract:
                 self._memo.pop(next(iter(self._memo)))
         return list(cached)
 
-    def _check(
-        self, validator: Draft202012Validator, template: str, method: str, media: str, body: Any
-    ) -> list[str]:
+    def _check(self, validator: Draft202012Validator, template: str, method: str, media: str, body: Any) -> list[str]:
         """Validate one body (no memo): pick the union branch by `type` where the schema allows it."""
         branches = self._branches.get((template, method, media), [])
         if branches and isinstance(body, dict):

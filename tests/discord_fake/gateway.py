@@ -82,9 +82,7 @@ class Session:
                 try:
                     await ws.send_str(text)
                 except (ConnectionResetError, RuntimeError) as exc:
-                    log.debug(
-                        "session %s: send of %s failed (%s); kept for replay", self.session_id, event, exc
-                    )
+                    log.debug("session %s: send of %s failed (%s); kept for replay", self.session_id, event, exc)
             return self.seq
 
     async def attach_and_replay(self, ws: web.WebSocketResponse, after: int) -> int:

@@ -1,7 +1,6 @@
 """Run a real discord.py client against a FakeDiscord for the length of an `async with`."""
 
 # The public API takes `timeout=` arguments by design (the brief's signatures), so ASYNC109 is off here.
-# ruff: noqa: ASYNC109
 
 from __future__ import annotations
 
@@ -94,9 +93,7 @@ async def running_bot(
     try:
         await _or_crash(fake.wait_for_ready(timeout, sessions=ready_before + 1), task, "gateway READY")
         if wait_commands:
-            await _or_crash(
-                fake.wait_for_commands(timeout, puts=puts_before + 1), task, "application command sync"
-            )
+            await _or_crash(fake.wait_for_commands(timeout, puts=puts_before + 1), task, "application command sync")
         if wait_bot_ready:
             await _or_crash(asyncio.wait_for(bot.wait_until_ready(), timeout), task, "the bot's on_ready")
         yield run

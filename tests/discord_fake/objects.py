@@ -61,9 +61,7 @@ def iso_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
 
 
-def make_user(
-    user_id: int, username: str | None = None, *, bot: bool = False, **extra: Any
-) -> dict[str, Any]:
+def make_user(user_id: int, username: str | None = None, *, bot: bool = False, **extra: Any) -> dict[str, Any]:
     """A User object."""
     user = {
         "id": str(user_id),
@@ -81,9 +79,7 @@ def make_user(
     return user
 
 
-def make_role(
-    role_id: int, name: str, permissions: int, *, position: int = 0, **extra: Any
-) -> dict[str, Any]:
+def make_role(role_id: int, name: str, permissions: int, *, position: int = 0, **extra: Any) -> dict[str, Any]:
     """A Role object."""
     role = {
         "id": str(role_id),
@@ -337,9 +333,7 @@ def apply_edit(msg: dict[str, Any], body: dict[str, Any], new_attachments: list[
     if "content" in body:
         msg["content"] = body["content"] or ""
     if "embeds" in body:
-        msg["embeds"] = [
-            dict(e, type=e.get("type", "rich")) for e in body["embeds"] or [] if isinstance(e, dict)
-        ]
+        msg["embeds"] = [dict(e, type=e.get("type", "rich")) for e in body["embeds"] or [] if isinstance(e, dict)]
     if "components" in body:
         msg["components"] = list(body["components"] or [])
     if "flags" in body and body["flags"] is not None:

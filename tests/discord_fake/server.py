@@ -1,7 +1,6 @@
 """FakeDiscord: a local stand-in for Discord's REST API (/api/v10) and gateway that discord.py logs in to."""
 
 # The public API takes `timeout=` arguments by design (the brief's signatures), so ASYNC109 is off here.
-# ruff: noqa: ASYNC109
 
 from __future__ import annotations
 
@@ -400,9 +399,7 @@ class FakeDiscord:
 
     async def wait_for_ready(self, timeout: float = 10.0, sessions: int = 1) -> None:
         """Wait until `sessions` sessions got READY and their GUILD_CREATEs."""
-        await self.wait_until(
-            lambda: self._ready_sessions >= sessions, timeout, f"{sessions} READY session(s)"
-        )
+        await self.wait_until(lambda: self._ready_sessions >= sessions, timeout, f"{sessions} READY session(s)")
 
     async def wait_for_commands(self, timeout: float = 10.0, puts: int = 1) -> None:
         """Wait until the bot has PUT its application commands (global or guild) `puts` times."""
@@ -586,9 +583,7 @@ class FakeDiscord:
     def _session_for(self, guild_id: int | None) -> Session:
         """The live (or resumable) session whose shard owns the guild (shard 0 for DMs)."""
         gid = guild_id or 0
-        candidates = [
-            s for s in self._sessions.values() if s.resumable and s.identified_at and s.owns_guild(gid)
-        ]
+        candidates = [s for s in self._sessions.values() if s.resumable and s.identified_at and s.owns_guild(gid)]
         if not candidates:
             raise NotConnected(f"no gateway session for guild {guild_id}; {self.describe()}")
         candidates.sort(key=lambda s: (s.connected, s.identified_at))
@@ -636,9 +631,7 @@ class FakeDiscord:
         self.gateway_queries.append(dict(request.query))
         self._sockets.add(ws)
         session: Session | None = None
-        await send_op(
-            ws, HELLO, {"heartbeat_interval": self.heartbeat_interval_ms, "_trace": ["fake-discord"]}
-        )
+        await send_op(ws, HELLO, {"heartbeat_interval": self.heartbeat_interval_ms, "_trace": ["fake-discord"]})
         try:
             async for msg in ws:
                 if msg.type is not WSMsgType.TEXT:
@@ -845,11 +838,7 @@ class FakeDiscord:
                 if cmd["name"] == name and cmd.get("type", 1) == 1:
                     return cmd
         names = sorted(
-            {
-                c["name"]
-                for s in ((guild_id, None) if guild_id else (None,))
-                for c in self._commands.get(s, [])
-            }
+            {c["name"] for s in ((guild_id, None) if guild_id else (None,)) for c in self._commands.get(s, [])}
         )
         raise UnknownCommand(f"/{name} is not registered (guild {guild_id}); registered: {names}")
 
@@ -946,9 +935,7 @@ class FakeDiscord:
             out.setdefault("users", {})[uid] = user
             if guild is not None and uid in guild.members:
                 m = {k: v for k, v in guild.members[uid].items() if k != "user"}
-                m["permissions"] = str(
-                    guild.member_permissions(guild.members[uid], self._channels.get(channel_id))
-                )
+                m["permissions"] = str(guild.member_permissions(guild.members[uid], self._channels.get(channel_id)))
                 out.setdefault("members", {})[uid] = m
         for rid in refs.get("roles", []) + [m for m in mention if guild and m in guild.roles]:
             role = guild.roles.get(rid) if guild else None
@@ -963,9 +950,7 @@ class FakeDiscord:
                 if raw:
                     continue
                 raise UnknownOption(f"channel {cid} is not in guild {guild_id}")
-            entry: dict[str, Any] = {
-                k: ch[k] for k in ("id", "name", "type", "parent_id", "nsfw", "flags") if k in ch
-            }
+            entry: dict[str, Any] = {k: ch[k] for k in ("id", "name", "type", "parent_id", "nsfw", "flags") if k in ch}
             perms = guild.member_permissions(invoker, ch) if guild is not None and invoker else 0
             entry["permissions"] = str(perms)
             out.setdefault("channels", {})[cid] = entry
@@ -1123,9 +1108,7 @@ class FakeDiscord:
             raw=raw,
         )
         if res.type != 8:
-            raise AssertionError(
-                f"autocomplete answered with callback type {res.type}, not 8: {res.callback}"
-            )
+            raise AssertionError(f"autocomplete answered with callback type {res.type}, not 8: {res.callback}")
         return list(res.data.get("choices") or [])
 
     async def autocomplete_result(
@@ -1204,12 +1187,8 @@ class FakeDiscord:
     ) -> InteractionResult:
         """Submit the modal a callback of type 9 opened, with text-input values by custom_id."""
         if result.type != 9:
-            raise FakeDiscordError(
-                f"interaction {result.id} did not open a modal (callback type {result.type})"
-            )
-        rows = [
-            {"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]} for k, v in values.items()
-        ]
+            raise FakeDiscordError(f"interaction {result.id} did not open a modal (callback type {result.type})")
+        rows = [{"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]} for k, v in values.items()]
         data = {"custom_id": result.data.get("custom_id"), "components": rows}
         rec = self._interactions[result.id]
         payload, user = self._interaction_payload(
@@ -1337,9 +1316,7 @@ class FakeDiscord:
 
     async def _outside_api(self, request: web.Request) -> web.Response:
         """Anything not under /api/v10 (or the gateway): a 404 and a violation."""
-        self._violate(
-            request.method, request.path, "request outside /api/v10 (wrong Route.BASE or API version?)"
-        )
+        self._violate(request.method, request.path, "request outside /api/v10 (wrong Route.BASE or API version?)")
         self.requests.append(LoggedRequest(request.method, request.path, 404))
         return _error(404, 0, "404: Not Found")
 
@@ -1382,9 +1359,7 @@ class FakeDiscord:
         except ValueError:
             return None, [], False, "body is not valid JSON"
 
-    def _ratelimit_headers(
-        self, method: str, template: str, major: str
-    ) -> tuple[dict[str, str], float | None]:
+    def _ratelimit_headers(self, method: str, template: str, major: str) -> tuple[dict[str, str], float | None]:
         """Rate-limit headers for a bucket, and retry_after if the emulated limit is exceeded."""
         limit, per = self.rate_limit or (1000, 1.0)
         key = f"{method} {template}:{major}"
@@ -1405,9 +1380,7 @@ class FakeDiscord:
         }
         return headers, (reset_after if self.rate_limit and used > limit else None)
 
-    def _rate_limited(
-        self, retry_after: float, bucket_headers: dict[str, str] | None, is_global: bool
-    ) -> web.Response:
+    def _rate_limited(self, retry_after: float, bucket_headers: dict[str, str] | None, is_global: bool) -> web.Response:
         """A Discord 429, with the Via header discord.py requires before it will retry."""
         headers = {
             "Via": "1.1 google",
@@ -1466,9 +1439,7 @@ class FakeDiscord:
             response = await self._handle(request, method, path)
         except Exception as exc:
             log.exception("fake Discord crashed handling %s %s", method, path)
-            self._violate(
-                method, path, f"fake Discord crashed: {exc!r} (a bug in the rig, or a wild request)"
-            )
+            self._violate(method, path, f"fake Discord crashed: {exc!r} (a bug in the rig, or a wild request)")
             # Not a 5xx: discord.py would retry a 5xx for ~25 s; a 400 fails the bot's call at once.
             response = _error(400, 0, f"fake Discord crashed: {exc!r}")
         self.requests.append(LoggedRequest(method, path, response.status))
@@ -1504,11 +1475,7 @@ class FakeDiscord:
         if self.contract is not None:
             match = self.contract.match(path)
             template = match.template if match else path
-            if (
-                method in ("POST", "PUT", "PATCH")
-                and not read_problem
-                and (body is not None or method == "PUT")
-            ):
+            if method in ("POST", "PUT", "PATCH") and not read_problem and (body is not None or method == "PUT"):
                 problems.extend(self.contract.validate(method, path, body, multipart=multipart))
         message_body = self._message_body(handler, body)
         if isinstance(message_body, dict):
@@ -1517,9 +1484,7 @@ class FakeDiscord:
         if multipart and len(files) > 10:
             problems.append(f"{len(files)} files, over Discord's 10 per message")
         if files and sum(len(b) for _, b in files) > ATTACHMENT_SIZE_LIMIT:
-            problems.append(
-                f"uploads total {sum(len(b) for _, b in files)} bytes, over {ATTACHMENT_SIZE_LIMIT}"
-            )
+            problems.append(f"uploads total {sum(len(b) for _, b in files)} bytes, over {ATTACHMENT_SIZE_LIMIT}")
         major = (
             params.get("channel_id")
             or params.get("guild_id")
@@ -1650,9 +1615,7 @@ class FakeDiscord:
     ) -> dict[str, Any]:
         """Echo a command the way Discord stores it (keeping the id of a same-name command)."""
         kind = payload.get("type") or 1
-        prev = next(
-            (c for c in existing if c["name"] == payload.get("name") and c.get("type", 1) == kind), None
-        )
+        prev = next((c for c in existing if c["name"] == payload.get("name") and c.get("type", 1) == kind), None)
         perms = payload.get("default_member_permissions")
         cmd: dict[str, Any] = {
             "id": prev["id"] if prev else str(obj.snowflake()),
@@ -1827,9 +1790,7 @@ class FakeDiscord:
             return False
         if not isinstance(body, dict):
             return True
-        return not any(
-            body.get(k) for k in ("content", "embeds", "components", "sticker_ids", "poll", "attachments")
-        )
+        return not any(body.get(k) for k in ("content", "embeds", "components", "sticker_ids", "poll", "attachments"))
 
     async def _post_message(
         self, request: web.Request, body: Any, files: list[tuple[str, bytes]], channel_id: str, **_: Any
@@ -1840,9 +1801,7 @@ class FakeDiscord:
             return ch
         body = body if isinstance(body, dict) else {}
         if self._is_empty(body, files):
-            self._violate(
-                "POST", f"/channels/{channel_id}/messages", "empty message (Discord error 50006)", body
-            )
+            self._violate("POST", f"/channels/{channel_id}/messages", "empty message (Discord error 50006)", body)
             return _error(400, 50006, "Cannot send an empty message")
         cid = int(channel_id)
         nonce = body.get("nonce")
@@ -1886,9 +1845,7 @@ class FakeDiscord:
             return _error(404, 10008, "Unknown Message")
         return msg
 
-    async def _get_message(
-        self, request: web.Request, channel_id: str, message_id: str, **_: Any
-    ) -> web.Response:
+    async def _get_message(self, request: web.Request, channel_id: str, message_id: str, **_: Any) -> web.Response:
         """GET /channels/{id}/messages/{id}."""
         msg = self._channel_message(channel_id, message_id)
         return msg if isinstance(msg, web.Response) else _json(msg)
@@ -1911,9 +1868,7 @@ class FakeDiscord:
         obj.apply_edit(msg, body if isinstance(body, dict) else {}, self._attachments_for(files, body))
         return _json(msg)
 
-    async def _delete_message(
-        self, request: web.Request, channel_id: str, message_id: str, **_: Any
-    ) -> web.Response:
+    async def _delete_message(self, request: web.Request, channel_id: str, message_id: str, **_: Any) -> web.Response:
         """DELETE /channels/{id}/messages/{id}."""
         msg = self._channel_message(channel_id, message_id)
         if isinstance(msg, web.Response):
@@ -1998,8 +1953,7 @@ class FakeDiscord:
         allowed = {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5, 6, 7}}.get(rec.kind, {4, 5})
         if ctype not in allowed:
             problem = (
-                f"callback type {ctype} is not valid for an interaction of type {rec.kind} "
-                f"(allowed {sorted(allowed)})"
+                f"callback type {ctype} is not valid for an interaction of type {rec.kind} (allowed {sorted(allowed)})"
             )
             self._violate("POST", path, problem, body)
             finish(400, problem)
@@ -2007,9 +1961,7 @@ class FakeDiscord:
                 400,
                 50035,
                 "Invalid Form Body",
-                errors={
-                    "type": {"_errors": [{"code": "INTERACTION_RESPONSE_TYPE_INVALID", "message": problem}]}
-                },
+                errors={"type": {"_errors": [{"code": "INTERACTION_RESPONSE_TYPE_INVALID", "message": problem}]}},
             )
         rec.acked_type = ctype
         data = body.get("data") or {}
@@ -2056,16 +2008,12 @@ class FakeDiscord:
             out["resource"] = resource
         return _json(out)
 
-    def _webhook_interaction(
-        self, method: str, app_id: str, token: str, body: Any
-    ) -> _Interaction | web.Response:
+    def _webhook_interaction(self, method: str, app_id: str, token: str, body: Any) -> _Interaction | web.Response:
         """The interaction a webhook token belongs to, or Discord's Unknown Webhook."""
         rec = self._tokens.get(token)
         path = f"/webhooks/{app_id}/<token>"
         if rec is None or int(app_id) != self.application_id:
-            self._violate(
-                method, path, "webhook call with an unknown application id or interaction token", body
-            )
+            self._violate(method, path, "webhook call with an unknown application id or interaction token", body)
             return _error(404, 10015, "Unknown Webhook")
         if asyncio.get_running_loop().time() - rec.created > 15 * 60:
             self._violate(method, path, "interaction token used after its 15 minutes", body)
@@ -2100,9 +2048,7 @@ class FakeDiscord:
             return rec
         data = body if isinstance(body, dict) else {}
         if self._is_empty(data, files):
-            self._violate(
-                "POST", f"/webhooks/{app_id}/<token>", "empty follow-up (Discord error 50006)", data
-            )
+            self._violate("POST", f"/webhooks/{app_id}/<token>", "empty follow-up (Discord error 50006)", data)
             return _error(400, 50006, "Cannot send an empty message")
         if rec.first_followup_pending and rec.original_id in self._messages:
             rec.first_followup_pending = False

@@ -22,19 +22,58 @@ from bot.core import Core, open_core
 from tests.conftest import NOW, make_settings
 from tests.discord_fake import FakeDiscord
 from tests.discord_fake.harness import running_bot
-from tests.fixtures.digest import isolate
 from tests.e2e.conftest import CHANNEL, GUILD, MOD_ROLE, OTHER_CHANNEL, new_fake
+from tests.fixtures.digest import isolate
 
 T = TypeVar("T")
 
 HOSTILE_TEXT = [
-    "", " ", "\t\n ", "@everyone", "@here", "<@123>", "<@!123456789012345678>", "<@&123>", "<#123456789012345678>",
-    "@everyone free coins <@&1150000000000000010>", "**bold** __under__ ~~strike~~ ||spoiler||", "```py\nprint(1)\n```",
-    "`", "'; DROP TABLE list_versions; --", "\" OR 1=1 --", "NEAR(kim ri)", "kim* OR ri AND NOT x", "\"unbalanced",
-    "\x00", "a\x00b", "\u202eevil\u202c", "zero\u200bwidth\u200d", "\ufeffbom", "🇰🇵🚀💥", "Kim Jong-un",
-    "2018-02-30", "18/05/2018", "0000-00-00", "9999-12-31", "1900-01-01", "2018-05-02", "25:00", "7pm", "-1",
-    "x" * 6000, "y" * 100_000, "KPi.033", "KP", "kpi33", "KPi.0333", "DPRK", "Mars/Olympus_Mons", "../../etc/passwd",
-    "http://127.0.0.1:1/feed.xml", "javascript:alert(1)", "<script>alert(1)</script>",
+    "",
+    " ",
+    "\t\n ",
+    "@everyone",
+    "@here",
+    "<@123>",
+    "<@!123456789012345678>",
+    "<@&123>",
+    "<#123456789012345678>",
+    "@everyone free coins <@&1150000000000000010>",
+    "**bold** __under__ ~~strike~~ ||spoiler||",
+    "```py\nprint(1)\n```",
+    "`",
+    "'; DROP TABLE list_versions; --",
+    '" OR 1=1 --',
+    "NEAR(kim ri)",
+    "kim* OR ri AND NOT x",
+    '"unbalanced',
+    "\x00",
+    "a\x00b",
+    "\u202eevil\u202c",
+    "zero\u200bwidth\u200d",
+    "\ufeffbom",
+    "🇰🇵🚀💥",
+    "Kim Jong-un",
+    "2018-02-30",
+    "18/05/2018",
+    "0000-00-00",
+    "9999-12-31",
+    "1900-01-01",
+    "2018-05-02",
+    "25:00",
+    "7pm",
+    "-1",
+    "x" * 6000,
+    "y" * 100_000,
+    "KPi.033",
+    "KP",
+    "kpi33",
+    "KPi.0333",
+    "DPRK",
+    "Mars/Olympus_Mons",
+    "../../etc/passwd",
+    "http://127.0.0.1:1/feed.xml",
+    "javascript:alert(1)",
+    "<script>alert(1)</script>",
 ]
 
 
@@ -51,7 +90,9 @@ def text_values() -> st.SearchStrategy[str]:
 def int_values() -> st.SearchStrategy[Any]:
     """Integers at and beyond every sensible limit, and values of the wrong type."""
     return st.one_of(
-        st.sampled_from([0, -1, 1, 2, 24, 25, 26, 99, 100, 101, 1990, 2006, 2026, 3000, 2**31, 2**53, 2**53 + 1, -(2**63)]),
+        st.sampled_from(
+            [0, -1, 1, 2, 24, 25, 26, 99, 100, 101, 1990, 2006, 2026, 3000, 2**31, 2**53, 2**53 + 1, -(2**63)]
+        ),
         st.integers(),
         st.sampled_from(["twenty", "", "1e3", None, 1.5, True]),
     )

@@ -8,8 +8,8 @@ import logging
 import pytest
 
 from bot.cli_ask import as_json, ask
-from tests.e2e.conftest import ALICE, BOB, E2E, GUILD, new_fake
 from tests.discord_fake.harness import running_bot
+from tests.e2e.conftest import ALICE, BOB, E2E, GUILD, new_fake
 
 EPHEMERAL = 1 << 6
 

@@ -58,7 +58,7 @@ def examples(leaf: Leaf) -> st.SearchStrategy[dict[str, Any]]:
     def build(draw: st.DrawFn) -> dict[str, Any]:
         chosen = {}
         for name, strategy in fields.items():
-            include = name in required and draw(st.integers(0, 19)) > 0 or draw(st.booleans())
+            include = (name in required and draw(st.integers(0, 19)) > 0) or draw(st.booleans())
             if include:
                 chosen[name] = draw(strategy)
         return chosen
@@ -66,13 +66,15 @@ def examples(leaf: Leaf) -> st.SearchStrategy[dict[str, Any]]:
     return build()
 
 
-CONTEXTS = st.fixed_dictionaries({
-    "user_id": st.sampled_from([ALICE, MOD, OWNER_ID, 1_999_999_999_999_999_999]),
-    "guild_id": st.sampled_from([GUILD, GUILD, GUILD, None]),
-    "channel_id": st.sampled_from([CHANNEL, OTHER_CHANNEL]),
-    "permissions": st.sampled_from([None, 0, 1 << 5, (1 << 53) - 1]),
-    "locale": st.sampled_from(["en-US", "ko", "ar", "xx-YY"]),
-})
+CONTEXTS = st.fixed_dictionaries(
+    {
+        "user_id": st.sampled_from([ALICE, MOD, OWNER_ID, 1_999_999_999_999_999_999]),
+        "guild_id": st.sampled_from([GUILD, GUILD, GUILD, None]),
+        "channel_id": st.sampled_from([CHANNEL, OTHER_CHANNEL]),
+        "permissions": st.sampled_from([None, 0, 1 << 5, (1 << 53) - 1]),
+        "locale": st.sampled_from(["en-US", "ko", "ar", "xx-YY"]),
+    }
+)
 
 
 def check_one(rig: ThreadedBot, leaf: Leaf, options: dict[str, Any], context: dict[str, Any]) -> None:
@@ -101,17 +103,26 @@ def check_one(rig: ThreadedBot, leaf: Leaf, options: dict[str, Any], context: di
     COUNTS[leaf.path] = COUNTS.get(leaf.path, 0) + 1
 
 
+def run_examples(rig: ThreadedBot, leaf: Leaf) -> None:
+    """Drive one command with EXAMPLES generated option sets and contexts."""
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(options=examples(leaf), context=CONTEXTS)
+    def run(options: dict[str, Any], context: dict[str, Any]) -> None:
+        check_one(rig, leaf, options, context)
+
+    run()
+
+
 def test_every_command_survives_hostile_input(rig: ThreadedBot) -> None:
     all_leaves = leaves(rig.fake.commands())
     assert len(all_leaves) >= 3
     for leaf in all_leaves:
-
-        @settings(max_examples=EXAMPLES, deadline=None, database=None,
-                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-        @given(options=examples(leaf), context=CONTEXTS)
-        def run(options: dict[str, Any], context: dict[str, Any]) -> None:
-            check_one(rig, leaf, options, context)
-
-        run()
+        run_examples(rig, leaf)
     short = {path: n for path, n in COUNTS.items() if n < min(EXAMPLES, 100)}
     assert not short, f"too few distinct examples ran for {short}"

@@ -50,11 +50,19 @@ async def test_denial_quotes_are_word_for_word(e2e: E2E) -> None:
     res = await e2e.fake.invoke("statement denial", {}, user_id=ALICE)
     pages = [res.data]
     body = text_of(pages)
-    for passage in ("nonsense", "stereotyped trick to keep up the atmosphere of sanction and pressure",
-                    "entirely false", "sophisticated hacking campaign"):
+    for passage in (
+        "nonsense",
+        "stereotyped trick to keep up the atmosphere of sanction and pressure",
+        "entirely false",
+        "sophisticated hacking campaign",
+    ):
         assert passage in body and passage in article
-    quoted = [line[2:] for e in res.data["embeds"] for line in (e.get("description") or "").split("\n")
-              if line.startswith("> ")]
+    quoted = [
+        line[2:]
+        for e in res.data["embeds"]
+        for line in (e.get("description") or "").split("\n")
+        if line.startswith("> ")
+    ]
     assert quoted
     for passage in quoted:
         core = passage.replace('"', "").replace("''", "").strip()

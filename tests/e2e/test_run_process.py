@@ -20,19 +20,27 @@ async def test_run_answers_then_stops_cleanly_on_sigterm(tmp_path: Path, loaded_
     fake = new_fake()
     await fake.start()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_", "UN_LIST"))}
-    env.update({
-        "PYTHONPATH": str(REPO_ROOT),
-        "DISCORD_TOKEN": TOKEN,
-        "DISCORD_API_BASE": fake.api_base,
-        "DISCORD_GATEWAY_URL": fake.gateway_url,
-        "DATABASE_PATH": str(db),
-        "SYNC_INTERVAL_MINUTES": "0",
-        "LOG_LEVEL": "DEBUG",
-        "DEV_GUILD_ID": str(GUILD),
-    })
+    env.update(
+        {
+            "PYTHONPATH": str(REPO_ROOT),
+            "DISCORD_TOKEN": TOKEN,
+            "DISCORD_API_BASE": fake.api_base,
+            "DISCORD_GATEWAY_URL": fake.gateway_url,
+            "DATABASE_PATH": str(db),
+            "SYNC_INTERVAL_MINUTES": "0",
+            "LOG_LEVEL": "DEBUG",
+            "DEV_GUILD_ID": str(GUILD),
+        }
+    )
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         await fake.wait_for_ready(timeout=30)

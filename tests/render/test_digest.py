@@ -20,9 +20,7 @@ from tests.fixtures.feeds import LONG_TITLE
 
 NOW = dt.datetime(2026, 11, 26, 7, 0, tzinfo=dt.UTC)
 BERLIN = ZoneInfo("Europe/Berlin")
-VERSION = ListVersion(
-    5, "2024-09-26T17:00:05.547Z", "x" * 64, "un.xml", "2026-11-26T12:00:00+00:00", 1000, 0, 0, 0
-)
+VERSION = ListVersion(5, "2024-09-26T17:00:05.547Z", "x" * 64, "un.xml", "2026-11-26T12:00:00+00:00", 1000, 0, 0, 0)
 MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>")
 
 
@@ -44,9 +42,7 @@ def make_digest(
     )
 
 
-def section(
-    name: str, titles: list[str], links: list[str | None] | None = None, more: int = 0
-) -> FeedSection:
+def section(name: str, titles: list[str], links: list[str | None] | None = None, more: int = 0) -> FeedSection:
     links = links or [f"https://news.example/{i}" for i in range(len(titles))]
     items = tuple(
         DigestItem(i, t, link, NOW - dt.timedelta(hours=i))
@@ -159,8 +155,7 @@ def test_a_huge_list_change_digest_is_split_within_limits() -> None:
         )
     ]
     sections = [
-        section(f"Feed {n}", [f"DPRK story {n}.{i} " + "y" * 150 for i in range(10)], more=3)
-        for n in range(20)
+        section(f"Feed {n}", [f"DPRK story {n}.{i} " + "y" * 150 for i in range(10)], more=3) for n in range(20)
     ]
     pages = digest_pages(make_digest(sections, changes), BERLIN)
     assert_within_limits(pages)
@@ -204,8 +199,7 @@ def test_any_digest_fits_discord_and_keeps_links_whole(
     feeds: list[tuple[str, list[tuple[str, str | None]], int]],
 ) -> None:
     sections = [
-        section(name, [t for t, _l in items], [link for _t, link in items], more)
-        for name, items, more in feeds
+        section(name, [t for t, _l in items], [link for _t, link in items], more) for name, items, more in feeds
     ]
     pages = digest_pages(make_digest(sections), BERLIN)
     assert_within_limits(pages)

@@ -32,9 +32,7 @@ LONG = "word " * 400
 REGIME = Regime(
     "DPRK", "Democratic People's Republic of Korea", "Committee 1718", "1718 (2006)", True, "active", ("s",)
 )
-PUB = Publication(
-    "p", "Publisher", "Title", "2018-05-02", ("s",), url="https://example.org/a", date_derived=True
-)
+PUB = Publication("p", "Publisher", "Title", "2018-05-02", ("s",), url="https://example.org/a", date_derived=True)
 
 
 def statement(i: int, **changes: object) -> Statement:
@@ -78,9 +76,7 @@ def test_a_statement_with_long_everything_is_valid() -> None:
 
 
 def test_members_with_long_names_and_notes() -> None:
-    term = CouncilTerm(
-        2017, 2018, tuple(f"Member {i} {LONG[:90]}" for i in range(10)), (LONG,) * 10, note=LONG
-    )
+    term = CouncilTerm(2017, 2018, tuple(f"Member {i} {LONG[:90]}" for i in range(10)), (LONG,) * 10, note=LONG)
     permanent = CouncilTerm(2006, 2026, ("A", "B", "C", "D", "E"), ("s",), permanent=True)
     answer = MembersAnswer(
         2018,
@@ -97,10 +93,7 @@ def test_members_with_long_names_and_notes() -> None:
 def test_chair_text_is_honest_about_what_is_not_known() -> None:
     assert chair_text(None, 2030) == "Not recorded for 2030."
     unconfirmed = Chair(2026, "Greece", ("s",), person="A B", confirmed=False, note="No source seen.")
-    assert (
-        chair_text(unconfirmed, 2026)
-        == "**Not confirmed:** A B (Greece) is believed to chair. No source seen."
-    )
+    assert chair_text(unconfirmed, 2026) == "**Not confirmed:** A B (Greece) is believed to chair. No source seen."
     assert chair_text(Chair(2009, "Turkey", ("s",)), 2009) == "Turkey"
 
 
@@ -117,9 +110,7 @@ def test_any_search_text_renders_a_valid_inert_answer(query: str) -> None:
 
 def test_reload_reply_lists_changes_and_stays_valid() -> None:
     many = tuple(f"key {i} {LONG[:60]}" for i in range(200))
-    report = LoadReport(
-        "updated", ("a.toml", "b.toml"), (KindChange("quotes", many, many, many),), (("a.toml", 3),)
-    )
+    report = LoadReport("updated", ("a.toml", "b.toml"), (KindChange("quotes", many, many, many),), (("a.toml", 3),))
     reply = reload_reply(report)
     assert reply.ephemeral
     assert_valid(reply)

@@ -42,10 +42,7 @@ def assert_within_limits(reply: Reply) -> None:
             assert len(embed.description or "") <= limits.DESCRIPTION
             assert len(embed.fields) <= limits.FIELDS
             for f in embed.fields:
-                assert (
-                    0 < len(f.name or "") <= limits.FIELD_NAME
-                    and 0 < len(f.value or "") <= limits.FIELD_VALUE
-                )
+                assert 0 < len(f.name or "") <= limits.FIELD_NAME and 0 < len(f.value or "") <= limits.FIELD_VALUE
             assert embed.footer.text and "UN list version" in embed.footer.text
     interaction_payload(reply)
 
@@ -70,16 +67,12 @@ def test_split_text_keeps_limits_and_words(text: str, limit: int) -> None:
 
 
 def test_field_words_are_plain() -> None:
-    assert (
-        field_words(("first_name", "second_name", "comments", "dates_of_birth"))
-        == "name, narrative, dates of birth"
-    )
+    assert field_words(("first_name", "second_name", "comments", "dates_of_birth")) == "name, narrative, dates of birth"
 
 
 def big_entry() -> Entry:
     aliases = tuple(
-        Alias(f"Alias Number {i} " + "Abu " * 8, "Good" if i % 2 else "Low", note="DOB: 1960")
-        for i in range(120)
+        Alias(f"Alias Number {i} " + "Abu " * 8, "Good" if i % 2 else "Low", note="DOB: 1960") for i in range(120)
     )
     return Entry(
         kind="individual",
@@ -128,9 +121,7 @@ def test_a_huge_entry_is_split_within_limits_and_nothing_is_lost() -> None:
     assert "Aliases — good quality" in text and "Aliases — low quality" in text
     assert "amended: narrative, aliases" in text
     # The narrative runs on over several embeds, cut between words: every word is there, in order.
-    descriptions = " ".join(
-        (e.description or "").removesuffix(limits.ELLIPSIS) for p in reply.pages for e in p.embeds
-    )
+    descriptions = " ".join((e.description or "").removesuffix(limits.ELLIPSIS) for p in reply.pages for e in p.embeds)
     assert " ".join(("Long narrative sentence. " * 700).split()) in " ".join(descriptions.split())
 
 
@@ -203,10 +194,7 @@ def test_count_as_of_range_and_sources() -> None:
     text = all_text(reply)
     assert "between 60 and 64 individuals" in text and "10 entities" in text
     assert "4 entries removed between the two versions" in text
-    assert (
-        reply.first.embeds[0].footer.text
-        == "UN list versions of 2020-03-20 and 2024-09-26 · counted for 2022-01-01"
-    )
+    assert reply.first.embeds[0].footer.text == "UN list versions of 2020-03-20 and 2024-09-26 · counted for 2022-01-01"
 
 
 def test_count_as_of_estimate_is_labelled() -> None:
@@ -230,9 +218,7 @@ def test_timeline_is_a_png_attachment_shown_in_the_embed() -> None:
 def test_every_entry_of_the_2024_list_renders_within_limits() -> None:
     parsed = parse_consolidated_list(un_list("2024-09-26").read_bytes())
     for entry in parsed.entries:
-        record = EntryRecord(
-            entry, True, V3, V3, V1, [HistoryEvent(V1, "first seen")], regime_info(entry.regime)
-        )
+        record = EntryRecord(entry, True, V3, V3, V1, [HistoryEvent(V1, "first seen")], regime_info(entry.regime))
         reply = entry_reply(record)
         assert_within_limits(reply)
         text = all_text(reply)

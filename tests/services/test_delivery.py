@@ -40,9 +40,7 @@ class Channels:
 
 def reply(data: dict[str, Any], status: int = 200) -> web.Response:
     # Exactly "application/json", as Discord sends it: discord.py parses nothing else as JSON.
-    return web.Response(
-        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
-    )
+    return web.Response(body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"})
 
 
 @pytest.fixture

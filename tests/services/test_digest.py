@@ -34,9 +34,7 @@ def item(
     )
 
 
-async def follow(
-    core: Core, guild: int, feeds: list[tuple[str, str]], keywords: list[str]
-) -> list[store.Feed]:
+async def follow(core: Core, guild: int, feeds: list[tuple[str, str]], keywords: list[str]) -> list[store.Feed]:
     """Set a server up with feeds that have been fetched once (empty), so what comes next is news."""
     await store.set_up_guild(core.db, guild, feeds=feeds, keywords=keywords, now=core.clock.now())
     out = []
@@ -125,16 +123,10 @@ async def test_future_dates_never_sort_above_what_we_saw_later(loaded_core: Core
     core = isolate(loaded_core)
     (feed,) = await follow(core, GUILD, [("https://a.example/rss", "Press")], [])
     seen = core.clock.now()
-    far_future = FeedItem(
-        "g:f", "Claims 2099", "https://x/f", "f", "", dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
-    )
+    far_future = FeedItem("g:f", "Claims 2099", "https://x/f", "f", "", dt.datetime(2099, 1, 1, tzinfo=dt.UTC))
     await publish(core, feed, [far_future], at=seen)
-    await publish(
-        core, feed, [item("later", "Seen later", hours=0, published=False)], at=seen + dt.timedelta(hours=1)
-    )
-    digest = await DigestComposer(core.db, core.feeds).compose(
-        GUILD, after_item_id=0, after_version_id=5, now=seen
-    )
+    await publish(core, feed, [item("later", "Seen later", hours=0, published=False)], at=seen + dt.timedelta(hours=1))
+    digest = await DigestComposer(core.db, core.feeds).compose(GUILD, after_item_id=0, after_version_id=5, now=seen)
     titles = [i.title for i in digest.sections[0].items]
     assert titles == ["Seen later", "Claims 2099"]
     assert digest.sections[0].items[1].when == seen

@@ -69,9 +69,7 @@ async def test_added_feed_counts_its_back_catalogue_as_seen(fcore: Core, feed_se
     assert sorted(await digestible(fcore)) == sorted(s.title for s in new)
 
 
-@pytest.mark.parametrize(
-    "path, kind", [("/rss10.xml", "rss10"), ("/atom.xml", "atom10"), ("/gzip.xml", "rss20")]
-)
+@pytest.mark.parametrize("path, kind", [("/rss10.xml", "rss10"), ("/atom.xml", "atom10"), ("/gzip.xml", "rss20")])
 async def test_every_format_can_be_added(fcore: Core, feed_server: FeedServer, path: str, kind: str) -> None:
     fcore.feeds.default_feeds = ()
     added = await fcore.feeds.add(GUILD, feed_server.url(path))
@@ -134,9 +132,7 @@ async def test_private_addresses_are_refused_in_production(core: Core, feed_serv
 
 async def test_a_redirect_to_a_forbidden_address_is_refused(core: Core, feed_server: FeedServer) -> None:
     # Allow exactly 127.0.0.1; a redirect to 127.0.0.2 (a literal IP: no resolver involved) must be refused.
-    feeds = FeedService(
-        core.db, core.clock, default_feeds=(), policy=lambda a: a == ipaddress.ip_address("127.0.0.1")
-    )
+    feeds = FeedService(core.db, core.clock, default_feeds=(), policy=lambda a: a == ipaddress.ip_address("127.0.0.1"))
     port = feed_server.base.rsplit(":", 1)[1]
     try:
         assert (await feeds.add(GUILD, feed_server.url("/atom.xml"))).items == 3  # allowed
@@ -217,9 +213,7 @@ async def test_failures_are_counted_backed_off_and_cleared(
         ("/missing.xml", "404"),
     ],
 )
-async def test_broken_feeds_record_a_clear_error(
-    fcore: Core, feed_server: FeedServer, path: str, words: str
-) -> None:
+async def test_broken_feeds_record_a_clear_error(fcore: Core, feed_server: FeedServer, path: str, words: str) -> None:
     # Follow a good feed, then make the URL serve the broken thing (a feed going bad after it was added).
     url = feed_server.url(path)
     now = fcore.clock.now()
@@ -232,9 +226,7 @@ async def test_broken_feeds_record_a_clear_error(
     assert stored.consecutive_failures == 1 and stored.last_error == outcome.error
 
 
-async def test_poll_due_polls_only_due_followed_feeds(
-    fcore: Core, feed_server: FeedServer, clock: ManualClock
-) -> None:
+async def test_poll_due_polls_only_due_followed_feeds(fcore: Core, feed_server: FeedServer, clock: ManualClock) -> None:
     await fcore.feeds.ensure_guild(GUILD)  # three local defaults, never fetched: due now
     outcomes = await fcore.feeds.poll_due()
     assert sorted(o.url for o in outcomes) == sorted(check_feed_url(u) for u, _n in fcore.feeds.default_feeds)
@@ -416,9 +408,7 @@ def test_any_url_text_is_accepted_as_http_or_refused_clearly(text: str) -> None:
     assert check_feed_url(url) == url
 
 
-async def test_malformed_undated_and_hostile_feeds_are_stored_safely(
-    fcore: Core, feed_server: FeedServer
-) -> None:
+async def test_malformed_undated_and_hostile_feeds_are_stored_safely(fcore: Core, feed_server: FeedServer) -> None:
     fcore.feeds.default_feeds = ()
     malformed = await fcore.feeds.add(GUILD, feed_server.url("/malformed.xml"))
     assert malformed.items == 2 and malformed.warning is not None and "not well-formed" in malformed.warning

@@ -8,9 +8,24 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from bot.core import Core
-from bot.errors import HostileXml, ListTooLarge, MalformedList, NotAConsolidatedList, OutOfOrder, TooManyRemovals
+from bot.errors import (
+    HostileXml,
+    ListTooLarge,
+    MalformedList,
+    NotAConsolidatedList,
+    OutOfOrder,
+    TooManyRemovals,
+)
 from bot.store import lists as store
-from tests.fixtures.lists import BILLION_LAUGHS, EXTERNAL_ENTITY, HTML_PAGE, OFAC_SDN, consolidated, entity, individual
+from tests.fixtures.lists import (
+    BILLION_LAUGHS,
+    EXTERNAL_ENTITY,
+    HTML_PAGE,
+    OFAC_SDN,
+    consolidated,
+    entity,
+    individual,
+)
 from tests.shared_files import UN_LIST_DATES, un_list
 
 BOOKKEEPING = {"DATAID", "VERSIONNUM", "SORT_KEY", "SORT_KEY_LAST_MOD"}
@@ -156,11 +171,12 @@ async def test_an_older_list_is_refused(core: Core) -> None:
 
 async def test_amendment_names_the_changed_fields(core: Core) -> None:
     first = consolidated([individual("KPi.001", "KIM", "IL", comments="old")], [], generated="2024-01-01T00:00:00Z")
-    second = consolidated([individual("KPi.001", "KIM", "IL SUNG", comments="new")], [],
-                          generated="2024-02-01T00:00:00Z")
+    second = consolidated(
+        [individual("KPi.001", "KIM", "IL SUNG", comments="new")], [], generated="2024-02-01T00:00:00Z"
+    )
     await core.importer.import_bytes(first, "a.xml")
     result = await core.importer.import_bytes(second, "b.xml")
-    (old, new, fields), = result.diff.amended
+    ((_old, _new, fields),) = result.diff.amended
     assert fields == ("comments", "second_name")
     history = await store.changes_of_reference(core.db, "KPi.001")
     assert [(c.change, c.fields) for c in history] == [("amended", ("comments", "second_name"))]

@@ -94,9 +94,7 @@ async def test_a_broken_file_is_refused_and_the_store_keeps_its_data(core: Core,
     before = await table_rows(core.db)
     files = edited("statements.toml", 'statement = "us-mission-rebuttal"\n', 'statement = "nobody"\n')
     service = service_on(core, write(tmp_path / "data", files))
-    with pytest.raises(
-        KnowledgeError, match=r"^statements\.toml: \[\[quotes\]\] #8 .*unknown statement 'nobody'"
-    ):
+    with pytest.raises(KnowledgeError, match=r"^statements\.toml: \[\[quotes\]\] #8 .*unknown statement 'nobody'"):
         await service.load()
     assert await table_rows(core.db) == before
     assert service.last_error is not None and "unknown statement 'nobody'" in service.last_error
@@ -127,11 +125,7 @@ async def test_members_of_2018(core: Core) -> None:
         "United States",
     ]
     assert len(answer.elected) == 10 and "Netherlands" in {s.member for s in answer.elected}
-    assert (
-        answer.chair is not None
-        and answer.chair.person == "Karel J.G. van Oosterom"
-        and answer.chair.confirmed
-    )
+    assert answer.chair is not None and answer.chair.person == "Karel J.G. van Oosterom" and answer.chair.confirmed
     assert answer.vice_chairs is None
 
 

@@ -64,9 +64,7 @@ async def dcore(loaded_settings: Settings, clock: ManualClock, discord: FakeDisc
 async def add_feed(core: Core, guild: int = GUILD, url: str = "https://news.example/rss") -> feed_store.Feed:
     """A feed the server follows, fetched once (so later items are news), keywords DPRK/sanction."""
     now = core.clock.now()
-    await feed_store.set_up_guild(
-        core.db, guild, feeds=[(url, "News")], keywords=["DPRK", "sanction"], now=now
-    )
+    await feed_store.set_up_guild(core.db, guild, feeds=[(url, "News")], keywords=["DPRK", "sanction"], now=now)
     feed = await feed_store.feed_by_url(core.db, url)
     assert feed is not None
     await feed_store.save_poll(
@@ -128,9 +126,7 @@ async def run_every(core: Core, clock: ManualClock, until: dt.datetime, minutes:
 
 
 def test_parse_time_refuses_what_is_not_hh_mm() -> None:
-    assert (
-        parse_time("08:00") == (8, 0) and parse_time("7:05") == (7, 5) and parse_time(" 23:59 ") == (23, 59)
-    )
+    assert parse_time("08:00") == (8, 0) and parse_time("7:05") == (7, 5) and parse_time(" 23:59 ") == (23, 59)
     for bad, words in [
         ("7pm", "24-hour clock"),
         ("25:00", "00 to 23"),
@@ -206,9 +202,7 @@ _ZONES = st.sampled_from(
     st.sampled_from([0, 15, 30, 45, 59]),
     st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2028, 1, 1)),
 )
-def test_daily_runs_once_per_local_date_in_any_zone(
-    zone: str, hour: int, minute: int, start: dt.datetime
-) -> None:
+def test_daily_runs_once_per_local_date_in_any_zone(zone: str, hour: int, minute: int, start: dt.datetime) -> None:
     s = Schedule("daily", hour, minute, ZoneInfo(zone))
     at = start.replace(tzinfo=dt.UTC)
     days = []
@@ -251,9 +245,7 @@ async def test_daily_digest_runs_once_a_day_across_fall_back(
     assert len(discord.in_channel(CHANNEL)) == 6
 
 
-async def test_new_york_dst_and_a_weekly_digest(
-    dcore: Core, clock: ManualClock, discord: FakeDiscord
-) -> None:
+async def test_new_york_dst_and_a_weekly_digest(dcore: Core, clock: ManualClock, discord: FakeDiscord) -> None:
     clock.set(utc(2026, 3, 1, 12, 0))
     await subscribe(dcore, time="09:00", tz="America/New_York", cadence="weekly", weekday="monday")
     await run_every(dcore, clock, utc(2026, 3, 24, 0, 0), minutes=30)
@@ -284,9 +276,7 @@ async def test_after_downtime_one_catch_up_digest_covers_the_missed_days(
     assert sub.next_run_at == "2026-12-02T07:00:00+00:00"
 
 
-async def test_nothing_new_is_skipped_unless_post_empty(
-    dcore: Core, clock: ManualClock, discord: FakeDiscord
-) -> None:
+async def test_nothing_new_is_skipped_unless_post_empty(dcore: Core, clock: ManualClock, discord: FakeDiscord) -> None:
     await add_feed(dcore)
     await subscribe(dcore, channel=1, post_empty=False)
     await subscribe(dcore, channel=2, post_empty=True)
@@ -297,9 +287,7 @@ async def test_nothing_new_is_skipped_unless_post_empty(
     assert "Nothing new" in json.dumps(discord.in_channel(2)[0].message.embeds)
 
 
-async def test_items_go_out_once_then_never_again(
-    dcore: Core, clock: ManualClock, discord: FakeDiscord
-) -> None:
+async def test_items_go_out_once_then_never_again(dcore: Core, clock: ManualClock, discord: FakeDiscord) -> None:
     feed = await add_feed(dcore)
     await subscribe(dcore, post_empty=False)
     await publish(dcore, feed, "DPRK first", "weather")
@@ -405,9 +393,7 @@ async def test_a_multi_message_digest_resumes_after_the_last_message_sent(
         assert [m.id for m in discord.in_channel(CHANNEL)] == done.message_ids
 
 
-async def test_the_same_period_is_never_recorded_twice(
-    dcore: Core, clock: ManualClock, discord: FakeDiscord
-) -> None:
+async def test_the_same_period_is_never_recorded_twice(dcore: Core, clock: ManualClock, discord: FakeDiscord) -> None:
     sub = await subscribe(dcore, time="08:00")
     clock.advance(days=1)
     await dcore.digests.run_due()
@@ -421,9 +407,7 @@ async def test_the_same_period_is_never_recorded_twice(
     assert len(discord.in_channel(CHANNEL)) == 1
 
 
-async def test_many_due_subscriptions_post_once_each(
-    dcore: Core, clock: ManualClock, discord: FakeDiscord
-) -> None:
+async def test_many_due_subscriptions_post_once_each(dcore: Core, clock: ManualClock, discord: FakeDiscord) -> None:
     for n in range(60):
         await subscribe(dcore, channel=1000 + n, guild=GUILD + n % 6, time=f"{7 + n % 3:02d}:{n % 60:02d}")
     clock.advance(days=1)
@@ -479,9 +463,7 @@ async def test_5xx_is_retried_with_backoff_until_it_goes_through(
     assert len(discord.in_channel(CHANNEL)) == 2
 
 
-async def test_a_failing_feed_never_blocks_the_digest(
-    dcore: Core, clock: ManualClock, discord: FakeDiscord
-) -> None:
+async def test_a_failing_feed_never_blocks_the_digest(dcore: Core, clock: ManualClock, discord: FakeDiscord) -> None:
     feed = await add_feed(dcore)
     now = dcore.clock.now()
     broken = await feed_store.ensure_feed(dcore.db, "https://broken.example/rss", now)
@@ -496,9 +478,7 @@ async def test_a_failing_feed_never_blocks_the_digest(
     assert "DPRK launch" in text and "Broken feed: could not be read (HTTP 500)" in text
 
 
-async def test_without_a_connection_deliveries_wait(
-    dcore: Core, clock: ManualClock, discord: FakeDiscord
-) -> None:
+async def test_without_a_connection_deliveries_wait(dcore: Core, clock: ManualClock, discord: FakeDiscord) -> None:
     await subscribe(dcore)
     dcore.digests.deliverer = None
     clock.advance(days=1)
@@ -515,9 +495,7 @@ async def test_without_a_connection_deliveries_wait(
 # --- send-now and preview -----------------------------------------------------------------------------------
 
 
-async def test_send_now_posts_and_moves_the_cursor(
-    dcore: Core, clock: ManualClock, discord: FakeDiscord
-) -> None:
+async def test_send_now_posts_and_moves_the_cursor(dcore: Core, clock: ManualClock, discord: FakeDiscord) -> None:
     feed = await add_feed(dcore)
     await subscribe(dcore, post_empty=False)
     await publish(dcore, feed, "DPRK now")
@@ -554,9 +532,7 @@ async def test_preview_is_what_the_next_digest_would_post(
     assert discord.requests == 1
 
 
-async def test_send_now_and_the_schedule_never_overlap(
-    dcore: Core, clock: ManualClock, discord: FakeDiscord
-) -> None:
+async def test_send_now_and_the_schedule_never_overlap(dcore: Core, clock: ManualClock, discord: FakeDiscord) -> None:
     feed = await add_feed(dcore)
     sub = await subscribe(dcore, post_empty=False)
     await publish(dcore, feed, "DPRK once")
@@ -581,9 +557,7 @@ async def test_send_now_and_the_schedule_never_overlap(
 async def test_a_schedule_that_became_invalid_pauses_with_the_reason(dcore: Core, clock: ManualClock) -> None:
     sub = await subscribe(dcore)
     async with dcore.db.transaction() as conn:
-        await conn.execute(
-            "UPDATE digest_subscriptions SET timezone = 'Nowhere/Gone' WHERE id = ?", (sub.id,)
-        )
+        await conn.execute("UPDATE digest_subscriptions SET timezone = 'Nowhere/Gone' WHERE id = ?", (sub.id,))
     clock.advance(days=1)
     assert (await dcore.digests.run_due()).paused == 1
     (paused,) = await store.guild_subscriptions(dcore.db, GUILD)

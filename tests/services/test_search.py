@@ -34,9 +34,7 @@ def index(parsed: ParsedList) -> SearchIndex:
     return SearchIndex(VERSION, parsed.entries, history_references=["IQe.003", "KPe.999"])
 
 
-def person(
-    ref: str, *names: str, aliases: tuple[str, ...] = (), original: str = "", regime: str = "DPRK"
-) -> Entry:
+def person(ref: str, *names: str, aliases: tuple[str, ...] = (), original: str = "", regime: str = "DPRK") -> Entry:
     parts = {f"{k}_name": v for k, v in zip(("first", "second", "third", "fourth"), names, strict=False)}
     return Entry(
         kind="individual",
@@ -86,9 +84,7 @@ def test_short_name_parts_count() -> None:
     hits = small.search("Kim Jong Un")
     assert hits[0].reference == "KPi.903" and hits[0].score == 100
     assert all(h.score < 80 for h in hits[1:])
-    without = SearchIndex(
-        VERSION, [person("KPi.901", "KIM", "JONG IL"), person("KPi.902", "KIM", "JONG SIK")]
-    )
+    without = SearchIndex(VERSION, [person("KPi.901", "KIM", "JONG IL"), person("KPi.902", "KIM", "JONG SIK")])
     assert all(h.score < 80 for h in without.search("Kim Jong Un"))
     # Part of a name is a match, but a partial one.
     assert all(h.score < CLOSE_SCORE and "part of the name" in h.reasons for h in without.search("Kim Jong"))

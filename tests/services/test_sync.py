@@ -68,8 +68,16 @@ def make_sync(core: Core, url: str, clock: ManualClock) -> ListSync:
     async def no_sleep(_seconds: float) -> None:
         return None
 
-    return ListSync(core.db, core.importer, core.session, clock, url=url, interval_minutes=360,
-                    timeout=aiohttp.ClientTimeout(total=0.5), sleep=no_sleep)
+    return ListSync(
+        core.db,
+        core.importer,
+        core.session,
+        clock,
+        url=url,
+        interval_minutes=360,
+        timeout=aiohttp.ClientTimeout(total=0.5),
+        sleep=no_sleep,
+    )
 
 
 async def test_first_sync_imports_then_304_changes_nothing(core: Core, clock: ManualClock, list_server) -> None:

@@ -298,9 +298,7 @@ def test_other_rules(name: str, old: str, new: str, record: str, problem: str) -
 
 def test_toml_syntax_errors_name_the_file_and_line() -> None:
     error = refused(edited("panel.toml", 'regime = "DPRK"\nname', 'regime = "DPRK\nname'))
-    assert (
-        error.file == "panel.toml" and error.problem.startswith("not valid TOML:") and "line" in error.problem
-    )
+    assert error.file == "panel.toml" and error.problem.startswith("not valid TOML:") and "line" in error.problem
 
 
 def test_missing_and_unexpected_files() -> None:
@@ -379,9 +377,7 @@ def _toml_value(value: object) -> str:
     ),
     value=_SCALARS,
 )
-def test_any_field_value_is_accepted_or_refused_with_a_knowledge_error(
-    name: str, field: str, value: object
-) -> None:
+def test_any_field_value_is_accepted_or_refused_with_a_knowledge_error(name: str, field: str, value: object) -> None:
     files = bundled()
     text = files[name].decode()
     # Set (or add) the field in the file's first record.
@@ -391,9 +387,7 @@ def test_any_field_value_is_accepted_or_refused_with_a_knowledge_error(
     line = re.search(rf"^{field} = .*$", body.split("\n[[")[0], re.M)
     new = f"{field} = {_toml_value(value)}"
     # Replace a one-line value; otherwise add the field (a duplicate key is a TOML error, also fine here).
-    body = (
-        body.replace(line.group(0), new, 1) if line and not line.group(0).endswith("[") else new + "\n" + body
-    )
+    body = body.replace(line.group(0), new, 1) if line and not line.group(0).endswith("[") else new + "\n" + body
     files[name] = (text[: match.end()] + body).encode()
     try:
         parse_knowledge(files)

@@ -40,8 +40,9 @@ async def test_backup_while_open_then_restore(tmp_path: Path, loaded_settings: S
 
 
 @pytest.mark.parametrize("content", [b"", b"hello world" * 100, b"SQLite format 3\x00" + b"\x00" * 200])
-def test_restore_refuses_what_is_not_a_sound_database(tmp_path: Path, loaded_settings: Settings,
-                                                       content: bytes) -> None:
+def test_restore_refuses_what_is_not_a_sound_database(
+    tmp_path: Path, loaded_settings: Settings, content: bytes
+) -> None:
     bad = tmp_path / "bad.sqlite3"
     bad.write_bytes(content)
     before = loaded_settings.database_path.read_bytes()
@@ -78,9 +79,10 @@ def _make_unwritable(path: Path) -> bool:
     os.chmod(path, 0o444)
     if os.geteuid() != 0:
         return True
-    return shutil.which("chattr") is not None and subprocess.run(
-        ["chattr", "+i", str(path)], capture_output=True, check=False
-    ).returncode == 0
+    return (
+        shutil.which("chattr") is not None
+        and subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False).returncode == 0
+    )
 
 
 async def test_read_only_store_is_refused_at_start_up(tmp_path: Path, loaded_settings: Settings) -> None:
@@ -93,8 +95,13 @@ async def test_read_only_store_is_refused_at_start_up(tmp_path: Path, loaded_set
                 pass
         assert "readonly" in info.value.message or "read-only" in info.value.message
         result = subprocess.run(
-            [sys.executable, "-m", "bot", "sync"], cwd=tmp_path, capture_output=True, text=True, timeout=60,
-            env={**os.environ, "DATABASE_PATH": str(path), "PYTHONPATH": str(REPO_ROOT)}, check=False,
+            [sys.executable, "-m", "bot", "sync"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "DATABASE_PATH": str(path), "PYTHONPATH": str(REPO_ROOT)},
+            check=False,
         )
         assert result.returncode == 1 and "Traceback" not in result.stderr
         assert result.stderr.startswith("sanctionsbot: cannot") and result.stderr.count("\n") == 1
@@ -117,8 +124,9 @@ async def test_write_failure_at_run_time_is_reported_not_fatal(loaded_settings: 
         assert core.lists.counts("DPRK").individuals == 80
 
 
-def test_sigkill_inside_the_import_transaction_leaves_the_previous_version(tmp_path: Path,
-                                                                          loaded_template: Path) -> None:
+def test_sigkill_inside_the_import_transaction_leaves_the_previous_version(
+    tmp_path: Path, loaded_template: Path
+) -> None:
     db = tmp_path / "kill.sqlite3"
     shutil.copyfile(loaded_template, db)
     # A list the store does not hold yet (same content as 2024-09-26, other generation date).
@@ -126,7 +134,9 @@ def test_sigkill_inside_the_import_transaction_leaves_the_previous_version(tmp_p
     newer.write_bytes(un_list("2024-09-26").read_bytes().replace(b"2024-09-26T00:00:07.514Z", b"2024-10-01T00:00:00Z"))
     child = subprocess.Popen(
         [sys.executable, "-m", "tests.fixtures.import_child", str(db), str(newer)],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert child.stdout is not None
@@ -155,8 +165,12 @@ def test_sigkill_inside_the_import_transaction_leaves_the_previous_version(tmp_p
     # And the next import goes through.
     done = subprocess.run(
         [sys.executable, "-m", "bot", "import", str(newer)],
-        cwd=tmp_path, env={**os.environ, "DATABASE_PATH": str(db), "PYTHONPATH": str(REPO_ROOT)},
-        capture_output=True, text=True, timeout=60, check=False,
+        cwd=tmp_path,
+        env={**os.environ, "DATABASE_PATH": str(db), "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert "Imported version 6" in done.stdout

@@ -34,9 +34,8 @@ async def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
 
 async def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite3"
-    async with await Database.open(path) as db:
-        async with db.transaction() as conn:
-            await conn.execute(f"PRAGMA user_version = {schema_version_expected() + 5}")
+    async with await Database.open(path) as db, db.transaction() as conn:
+        await conn.execute(f"PRAGMA user_version = {schema_version_expected() + 5}")
     with pytest.raises(StoreUnavailable, match="newer than this program"):
         await Database.open(path)
 
@@ -45,7 +44,10 @@ async def test_failed_migration_leaves_no_trace(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite3"
     async with await Database.open(path) as db:
         before = await db.schema_version()
-        broken = [*bundled_migrations(), Migration(before + 1, "broken", "CREATE TABLE t (x); SELECT nonsense(;")]
+        broken = [
+            *bundled_migrations(),
+            Migration(before + 1, "broken", "CREATE TABLE t (x); SELECT nonsense(;"),
+        ]
         with pytest.raises(sqlite3.Error):
             await db.migrate(broken)
         assert await db.schema_version() == before

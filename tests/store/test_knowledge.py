@@ -38,9 +38,7 @@ async def table_rows(db: Database) -> dict[str, list[tuple]]:
     for table in (*store.TABLES.values(), "knowledge_files", "knowledge_coverage", "knowledge_seats"):
         rows = await db.fetchall(f"SELECT * FROM {table} ORDER BY 1, 2")
         out[table] = [tuple(r) for r in rows]
-    out["fts"] = [
-        tuple(r) for r in await db.fetchall("SELECT rowid, text FROM knowledge_quotes_fts ORDER BY rowid")
-    ]
+    out["fts"] = [tuple(r) for r in await db.fetchall("SELECT rowid, text FROM knowledge_quotes_fts ORDER BY rowid")]
     return out
 
 
@@ -80,9 +78,7 @@ async def test_a_failed_replace_leaves_the_previous_content(tmp_path: Path, pars
         await store.replace(db, parsed, "2026-11-26T12:00:00Z")
         before = await table_rows(db)
         # A quote of a statement that is not there breaks a foreign key half-way through the writes.
-        broken = dataclasses.replace(
-            parsed, quotes=(*parsed.quotes, Quote("no-such-statement", "x", "voa-2018-05-02"))
-        )
+        broken = dataclasses.replace(parsed, quotes=(*parsed.quotes, Quote("no-such-statement", "x", "voa-2018-05-02")))
         with pytest.raises(sqlite3.IntegrityError):
             await store.replace(db, broken, "2026-11-27T12:00:00Z")
         assert await table_rows(db) == before
@@ -169,9 +165,7 @@ def test_no_text_makes_an_fts_error(fts_connection: sqlite3.Connection, text: st
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(
-        st.sampled_from(
-            ["hacking", "OR", "AND", "NOT", "NEAR(", ")", '"', "*", "^", ":", "nonsense", "-", "+"]
-        ),
+        st.sampled_from(["hacking", "OR", "AND", "NOT", "NEAR(", ")", '"', "*", "^", ":", "nonsense", "-", "+"]),
         max_size=8,
     )
 )
