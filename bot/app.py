@@ -21,7 +21,9 @@ from bot.models import CommandInfo
 from bot.options import check_value
 from bot.render.common import error_reply
 from bot.respond import NO_MENTIONS, send_reply
+from bot.services.delivery import DiscordDeliverer
 from bot.settings import Settings
+from bot.sharding import scope_from_settings
 from bot.store import meta
 
 log = logging.getLogger(__name__)
@@ -163,8 +165,13 @@ discord.VoiceClient.warn_nacl = False
 discord.VoiceClient.warn_dave = False
 
 
-class SanctionsBot(commands.Bot):
-    """The bot: a Core plus the cogs that adapt it to slash commands."""
+class SanctionsBot(commands.AutoShardedBot):
+    """The bot: a Core plus the cogs that adapt it to slash commands.
+
+    Always an AutoShardedBot: with SHARD_COUNT unset it runs as many shards as Discord recommends (one for a
+    small bot); with SHARD_COUNT and SHARD_IDS it runs those shards only, and background work (digests, alerts)
+    is limited to their servers so several processes never send the same thing twice.
+    """
 
     def __init__(
         self,
@@ -176,6 +183,11 @@ class SanctionsBot(commands.Bot):
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
+        settings = core.settings
+        if settings.shard_count is not None:
+            options.setdefault("shard_count", settings.shard_count)
+            if settings.shard_ids is not None:
+                options.setdefault("shard_ids", list(settings.shard_ids))
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -186,6 +198,8 @@ class SanctionsBot(commands.Bot):
             **options,
         )
         self.core = core
+        self.scope = scope_from_settings(settings.shard_count, settings.shard_ids)
+        self.started = False  # set on login; the terminal's bot never logs in
         self.extension_names = extensions
         self.run_background = run_background
 
@@ -196,9 +210,21 @@ class SanctionsBot(commands.Bot):
         self.core.command_index = command_index(self.tree)
 
     async def setup_hook(self) -> None:
-        """Load the cogs, then sync slash commands if they changed since the last sync."""
+        """On login (never in the terminal): post digests through this client, for this process's shards only;
+        load the cogs; sync slash commands if they changed since the last sync."""
+        self.started = True
+        self.core.digests.deliverer = DiscordDeliverer(self)
+        self.core.digests.scope = self.scope
         await self.load_cogs()
         await self.sync_commands()
+
+    async def close(self) -> None:
+        """Stop posting through this client, then close it (a bot that never logged in has nothing to close)."""
+        if not self.started:
+            return
+        if getattr(self.core.digests.deliverer, "_client", None) is self:
+            self.core.digests.deliverer = None
+        await super().close()
 
     def command_payloads(self, guild: discord.abc.Snowflake | None = None) -> list[dict[str, Any]]:
         """The command definitions as Discord receives them."""

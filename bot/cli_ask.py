@@ -101,30 +101,28 @@ async def ask(
     channel_id: int | None = None,
 ) -> AskOutcome:
     """Resolve and run one command; domain errors become the same ephemeral reply Discord would get."""
+    # This bot never logs in: it only holds the command tree (its cogs start no loops without run_background).
     bot = SanctionsBot(core, run_background=False)
+    await bot.load_cogs()
+    path, options = split_arguments(words)
+    command = find_command(bot.tree, path)
+    fn = answer_of(command.extras)
+    if fn is None:
+        raise UsageError(f"{command.qualified_name!r} only works on Discord")
+    # The terminal's operator runs the bot: they count as owner and as a server manager.
+    ctx = AnswerContext(
+        core=core,
+        user_id=user_id,
+        guild_id=guild_id,
+        channel_id=channel_id,
+        is_owner=True,
+        can_manage_guild=guild_id is not None,
+    )
     try:
-        await bot.load_cogs()
-        path, options = split_arguments(words)
-        command = find_command(bot.tree, path)
-        fn = answer_of(command.extras)
-        if fn is None:
-            raise UsageError(f"{command.qualified_name!r} only works on Discord")
-        # The terminal's operator runs the bot: they count as owner and as a server manager.
-        ctx = AnswerContext(
-            core=core,
-            user_id=user_id,
-            guild_id=guild_id,
-            channel_id=channel_id,
-            is_owner=True,
-            can_manage_guild=guild_id is not None,
-        )
-        try:
-            kwargs = parse_options(command, options)
-            return AskOutcome(await fn(ctx, **kwargs), 0)
-        except SanctionsBotError as exc:
-            return AskOutcome(error_reply(exc.message), exc.exit_code, exc.message)
-    finally:
-        await bot.close()
+        kwargs = parse_options(command, options)
+        return AskOutcome(await fn(ctx, **kwargs), 0)
+    except SanctionsBotError as exc:
+        return AskOutcome(error_reply(exc.message), exc.exit_code, exc.message)
 
 
 def readable(reply: Reply) -> str:

@@ -10,7 +10,6 @@ from discord.ext import commands, tasks
 
 from bot.answers import digest as answers
 from bot.app import SanctionsBot
-from bot.services.delivery import DiscordDeliverer
 from cogs._channels import PostableChannel, check_can_post
 
 log = logging.getLogger(__name__)
@@ -37,15 +36,13 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Sched
         super().__init__()
 
     async def cog_load(self) -> None:
-        """Post through this client; start the loop (not in the terminal)."""
-        self.bot.core.digests.deliverer = DiscordDeliverer(self.bot)
+        """Start the loop (not in the terminal)."""
         if self.bot.run_background:
             self.digest_loop.start()
 
     async def cog_unload(self) -> None:
-        """Stop the loop and stop posting."""
+        """Stop the loop."""
         self.digest_loop.cancel()
-        self.bot.core.digests.deliverer = None
 
     @tasks.loop(seconds=CHECK_SECONDS)
     async def digest_loop(self) -> None:

@@ -50,6 +50,7 @@ from bot.services.delivery import (
 )
 from bot.services.digest import Digest, DigestComposer
 from bot.services.feeds import FeedService
+from bot.sharding import ShardScope
 from bot.store import digests as store
 from bot.store import feeds as feed_store
 from bot.store import lists as list_store
@@ -281,6 +282,8 @@ class DigestScheduler:
         self._concurrency = concurrency
         self._run_lock = asyncio.Lock()
         self._sub_locks: dict[int, asyncio.Lock] = {}
+        # Set by the bot when it runs only some shards: then only those servers' digests are ours to send.
+        self.scope: ShardScope | None = None
 
     def _lock(self, subscription_id: int) -> asyncio.Lock:
         return self._sub_locks.setdefault(subscription_id, asyncio.Lock())
@@ -413,10 +416,10 @@ class DigestScheduler:
             gate = asyncio.Semaphore(self._concurrency)
             sending = [
                 asyncio.ensure_future(self._send_one(d, gate, report))
-                for d in await store.pending_deliveries(self._db, now, limit)
+                for d in await store.pending_deliveries(self._db, now, limit, self.scope)
             ]
             resumed = len(sending)
-            for sub in await store.due_subscriptions(self._db, now, limit):
+            for sub in await store.due_subscriptions(self._db, now, limit, self.scope):
                 try:
                     delivery = await self._start(sub, now, report)
                 except Exception as exc:  # one broken subscription must not stop the others

@@ -8,6 +8,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bot.sharding import ShardScope
 from bot.store.db import Database
 from bot.store.feeds import stamp
 
@@ -186,14 +187,29 @@ async def delete_subscription(db: Database, guild_id: int, channel_id: int) -> b
         return cursor.rowcount > 0
 
 
-async def due_subscriptions(db: Database, now: dt.datetime, limit: int = 500) -> list[Subscription]:
-    """Unpaused subscriptions whose run time has come and that have no delivery still in flight."""
+def _scope_sql(scope: ShardScope | None, column: str) -> tuple[str, list[int]]:
+    """An SQL condition keeping servers of this process's shards (placeholders only), and its parameters."""
+    if scope is None:
+        return "", []
+    marks = ",".join("?" * len(scope.ids))
+    return f" AND (({column} >> 22) % ?) IN ({marks})", [scope.count, *sorted(scope.ids)]
+
+
+async def due_subscriptions(
+    db: Database, now: dt.datetime, limit: int = 500, scope: ShardScope | None = None
+) -> list[Subscription]:
+    """Unpaused subscriptions whose run time has come and that have no delivery still in flight.
+
+    With a shard scope, only servers whose shard runs in this process: two processes never both send one.
+    """
+    in_scope, scope_params = _scope_sql(scope, "s.guild_id")
     rows = await db.fetchall(
         f"SELECT {_SUB_COLUMNS} FROM digest_subscriptions s WHERE s.next_run_at <= ? AND s.paused_at IS NULL"  # noqa: S608
         " AND NOT EXISTS (SELECT 1 FROM digest_deliveries d"
         " WHERE d.subscription_id = s.id AND d.status = 'pending')"
-        " ORDER BY s.next_run_at, s.id LIMIT ?",
-        (stamp(now), limit),
+        + in_scope
+        + " ORDER BY s.next_run_at, s.id LIMIT ?",
+        (stamp(now), *scope_params, limit),
     )
     return [_subscription(r) for r in rows]
 
@@ -265,12 +281,17 @@ async def delivery_by_id(db: Database, delivery_id: int) -> Delivery | None:
     return _delivery(row) if row else None
 
 
-async def pending_deliveries(db: Database, now: dt.datetime, limit: int = 500) -> list[Delivery]:
-    """Deliveries not yet fully sent whose (re)try time has come, oldest first."""
+async def pending_deliveries(
+    db: Database, now: dt.datetime, limit: int = 500, scope: ShardScope | None = None
+) -> list[Delivery]:
+    """Deliveries not yet fully sent whose (re)try time has come, oldest first (of this process's shards)."""
+    in_scope, scope_params = _scope_sql(scope, "s.guild_id")
     rows = await db.fetchall(
-        f"SELECT {_DELIVERY_COLUMNS} FROM digest_deliveries WHERE status = 'pending'"  # noqa: S608
-        " AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?",
-        (stamp(now), limit),
+        f"SELECT {_DELIVERY_COLUMNS} FROM digest_deliveries"  # noqa: S608
+        " WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+        " AND subscription_id IN (SELECT s.id FROM digest_subscriptions s WHERE 1" + in_scope + ")"
+        " ORDER BY id LIMIT ?",
+        (stamp(now), *scope_params, limit),
     )
     return [_delivery(r) for r in rows]
 

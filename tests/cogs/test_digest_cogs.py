@@ -58,10 +58,9 @@ async def test_every_command_declares_an_answer_and_a_short_description(bot: San
         assert 1 <= len(info.description) <= 100
 
 
-def test_loaded_cog_installs_the_discord_deliverer(bot: SanctionsBot) -> None:
-    from bot.services.delivery import DiscordDeliverer
-
-    assert isinstance(bot.core.digests.deliverer, DiscordDeliverer)
+def test_a_bot_that_never_logged_in_posts_nothing(bot: SanctionsBot) -> None:
+    # Only a logged-in bot installs its deliverer (setup_hook); the terminal's bot must not.
+    assert bot.core.digests.deliverer is None
 
 
 def _interaction(perms: discord.Permissions | None, cached: bool = True) -> Any:

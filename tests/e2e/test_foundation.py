@@ -14,6 +14,13 @@ from tests.e2e.conftest import ALICE, BOB, E2E, GUILD, new_fake
 EPHEMERAL = 1 << 6
 
 
+async def test_login_installs_the_discord_deliverer(e2e: E2E) -> None:
+    from bot.services.delivery import DiscordDeliverer
+
+    assert isinstance(e2e.core.digests.deliverer, DiscordDeliverer)
+    assert e2e.core.digests.scope is None  # one process, every shard
+
+
 async def test_commands_are_synced_at_login(e2e: E2E) -> None:
     names = {c["name"] for c in e2e.fake.commands()}
     assert {"sanctions", "about", "help"} <= names
