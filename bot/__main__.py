@@ -18,6 +18,9 @@ from bot.settings import Settings, load_settings
 
 log = logging.getLogger("bot")
 
+# How long SIGTERM/SIGINT waits for answers and digest deliveries in progress (systemd's TimeoutStopSec is 30).
+SHUTDOWN_GRACE_SECONDS = 20.0
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
@@ -136,7 +139,8 @@ async def _cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
             waiter = asyncio.create_task(stop.wait(), name="shutdown-signal")
             done, _pending = await asyncio.wait({runner, waiter}, return_when=asyncio.FIRST_COMPLETED)
             if waiter in done:
-                log.info("shutdown requested; closing")
+                log.info("shutdown requested; finishing work in progress")
+                await bot.shutdown(grace=SHUTDOWN_GRACE_SECONDS)
             await bot.close()
             waiter.cancel()
             if runner in done and runner.exception() is not None:

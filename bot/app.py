@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -12,7 +13,7 @@ from typing import Any
 import discord
 import yarl
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from bot.answers.context import AnswerContext, answer_of
 from bot.core import Core
@@ -108,7 +109,13 @@ class SanctionsTree(app_commands.CommandTree["SanctionsBot"]):
     """The command tree, with the one error handler every command shares."""
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        """Refuse forged payloads that would crash discord.py's own option parsing, with a clear answer."""
+        """Refuse work while shutting down, and forged payloads that would crash discord.py's option parsing."""
+        if not self.client.accepting:
+            if interaction.type is discord.InteractionType.autocomplete:
+                await interaction.response.autocomplete([])
+            else:
+                await send_reply(interaction, error_reply("The bot is restarting; please try again in a minute."))
+            return False
         problem = malformed_options(interaction.data)
         if problem is None:
             return True
@@ -200,6 +207,8 @@ class SanctionsBot(commands.AutoShardedBot):
         self.core = core
         self.scope = scope_from_settings(settings.shard_count, settings.shard_ids)
         self.started = False  # set on login; the terminal's bot never logs in
+        self.accepting = True  # False once shutdown() begins: new commands get a "restarting" note
+        self._in_flight: set[asyncio.Task[Any]] = set()
         self.extension_names = extensions
         self.run_background = run_background
 
@@ -217,6 +226,36 @@ class SanctionsBot(commands.AutoShardedBot):
         self.core.digests.scope = self.scope
         await self.load_cogs()
         await self.sync_commands()
+
+    def background_loops(self) -> list[tasks.Loop[Any]]:
+        """Every discord.ext.tasks loop of the loaded cogs."""
+        loops = []
+        for cog in self.cogs.values():
+            for name in dir(cog):
+                attr = getattr(cog, name, None)
+                if isinstance(attr, tasks.Loop):
+                    loops.append(attr)
+        return loops
+
+    @property
+    def in_flight(self) -> int:
+        """Commands being answered right now."""
+        return len(self._in_flight)
+
+    async def shutdown(self, grace: float = 20.0) -> None:
+        """Stop taking new work, let answers and loop passes in progress finish (at most `grace` seconds), close."""
+        self.accepting = False
+        loops = self.background_loops()
+        for loop in loops:
+            loop.stop()  # lets a pass in progress (a digest being sent) finish; starts no new one
+        waiting: list[asyncio.Future[Any]] = [t for t in self._in_flight if not t.done()]
+        waiting += [loop.get_task() for loop in loops if loop.get_task() is not None]  # type: ignore[misc]
+        log.info("shutting down in_flight=%d loops=%d grace_s=%.0f", self.in_flight, len(loops), grace)
+        if waiting:
+            _done, pending = await asyncio.wait(waiting, timeout=grace)
+            if pending:
+                log.warning("shutdown grace period over; %d task(s) cut short", len(pending))
+        await self.close()
 
     async def close(self) -> None:
         """Stop posting through this client, then close it (a bot that never logged in has nothing to close)."""
@@ -282,6 +321,9 @@ class SanctionsBot(commands.AutoShardedBot):
         if fn is None:
             raise RuntimeError(f"command {command.qualified_name!r} declares no answer function")
         outcome = "error"
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
         try:
             ctx = await self.context_for(interaction)
             values = self.checked_options(command, options)
@@ -292,6 +334,8 @@ class SanctionsBot(commands.AutoShardedBot):
             outcome = "refused"
             raise
         finally:
+            if task is not None:
+                self._in_flight.discard(task)
             log.info(
                 "command=%s guild=%s user=%s outcome=%s ms=%.1f",
                 command.qualified_name,
