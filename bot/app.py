@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
@@ -208,7 +207,6 @@ class SanctionsBot(commands.AutoShardedBot):
         self.scope = scope_from_settings(settings.shard_count, settings.shard_ids)
         self.started = False  # set on login; the terminal's bot never logs in
         self.accepting = True  # False once shutdown() begins: new commands get a "restarting" note
-        self._in_flight: set[asyncio.Task[Any]] = set()
         self.extension_names = extensions
         self.run_background = run_background
 
@@ -239,22 +237,20 @@ class SanctionsBot(commands.AutoShardedBot):
 
     @property
     def in_flight(self) -> int:
-        """Commands being answered right now."""
-        return len(self._in_flight)
+        """Answers and deliveries in progress right now."""
+        return self.core.work.count
 
     async def shutdown(self, grace: float = 20.0) -> None:
-        """Stop taking new work, let answers and loop passes in progress finish (at most `grace` seconds), close."""
+        """Stop taking new work, let answers and deliveries in progress finish (at most `grace` s), then close."""
         self.accepting = False
         loops = self.background_loops()
         for loop in loops:
-            loop.stop()  # lets a pass in progress (a digest being sent) finish; starts no new one
-        waiting: list[asyncio.Future[Any]] = [t for t in self._in_flight if not t.done()]
-        waiting += [loop.get_task() for loop in loops if loop.get_task() is not None]  # type: ignore[misc]
+            loop.stop()  # no new pass starts; a pass in progress (a digest being sent) is tracked in core.work
         log.info("shutting down in_flight=%d loops=%d grace_s=%.0f", self.in_flight, len(loops), grace)
-        if waiting:
-            _done, pending = await asyncio.wait(waiting, timeout=grace)
-            if pending:
-                log.warning("shutdown grace period over; %d task(s) cut short", len(pending))
+        if not await self.core.work.wait_idle(grace):
+            log.warning("shutdown grace period over; %d piece(s) of work cut short", self.in_flight)
+        for loop in loops:
+            loop.cancel()  # the loops now only sleep until their next pass: end them
         await self.close()
 
     async def close(self) -> None:
@@ -321,21 +317,17 @@ class SanctionsBot(commands.AutoShardedBot):
         if fn is None:
             raise RuntimeError(f"command {command.qualified_name!r} declares no answer function")
         outcome = "error"
-        task = asyncio.current_task()
-        if task is not None:
-            self._in_flight.add(task)
         try:
-            ctx = await self.context_for(interaction)
-            values = self.checked_options(command, options)
-            reply = await fn(ctx, **values)
-            await send_reply(interaction, reply)
+            async with self.core.work.track():
+                ctx = await self.context_for(interaction)
+                values = self.checked_options(command, options)
+                reply = await fn(ctx, **values)
+                await send_reply(interaction, reply)
             outcome = "ok"
         except UserError:
             outcome = "refused"
             raise
         finally:
-            if task is not None:
-                self._in_flight.discard(task)
             log.info(
                 "command=%s guild=%s user=%s outcome=%s ms=%.1f",
                 command.qualified_name,

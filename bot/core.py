@@ -26,6 +26,7 @@ from bot.services.search import SearchService
 from bot.services.sync import ListSync
 from bot.settings import Settings
 from bot.store.db import Database
+from bot.tasks import InFlight
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ class Core:
     digests: DigestScheduler
     search: SearchService
     history: HistoryService
+    # Answers and deliveries in progress: a graceful shutdown waits for them.
+    work: InFlight = field(default_factory=InFlight)
     command_index: list[CommandInfo] = field(default_factory=list)
     # Each service may add lines to /about: async callables returning (field name, text) pairs.
     about_sections: list[Callable[[], Awaitable[list[tuple[str, str]]]]] = field(default_factory=list)
@@ -103,6 +106,7 @@ async def open_core(
             search=SearchService(db, lists),  # both listen for new versions: built before the first refresh
             history=HistoryService(db, lists),
         )
+        core.digests.work = core.work
         core.about_sections.append(core.search.about)
         core.about_sections.append(core.digests.about)
         await core.lists.refresh()

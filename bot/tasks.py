@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
@@ -33,3 +34,37 @@ def _finished(task: asyncio.Task[Any]) -> None:
 def running() -> list[asyncio.Task[Any]]:
     """Tasks started here that have not finished."""
     return [t for t in _running if not t.done()]
+
+
+class InFlight:
+    """Counts work in progress (answers being sent, digests being delivered) so a shutdown can wait for it."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @property
+    def count(self) -> int:
+        """Pieces of work in progress."""
+        return self._count
+
+    @contextlib.asynccontextmanager
+    async def track(self) -> AsyncIterator[None]:
+        """Count the body as work in progress."""
+        self._count += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._count -= 1
+            if self._count == 0:
+                self._idle.set()
+
+    async def wait_idle(self, seconds: float) -> bool:
+        """Wait until nothing is in progress (at most `seconds`); True if it got there."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True

@@ -15,6 +15,7 @@ a day even when its local time is skipped or repeated by a daylight-saving chang
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import re
@@ -57,6 +58,7 @@ from bot.store import lists as list_store
 from bot.store.db import Database
 from bot.store.digests import Cadence, Delivery, Subscription
 from bot.store.feeds import parse_stamp
+from bot.tasks import InFlight
 
 log = logging.getLogger(__name__)
 
@@ -284,6 +286,8 @@ class DigestScheduler:
         self._sub_locks: dict[int, asyncio.Lock] = {}
         # Set by the bot when it runs only some shards: then only those servers' digests are ours to send.
         self.scope: ShardScope | None = None
+        # Work in progress (set by open_core): a graceful shutdown waits for a pass that is sending.
+        self.work: InFlight | None = None
 
     def _lock(self, subscription_id: int) -> asyncio.Lock:
         return self._sub_locks.setdefault(subscription_id, asyncio.Lock())
@@ -410,7 +414,7 @@ class DigestScheduler:
         Sending starts as soon as a digest is recorded (a few at a time), while the next ones are composed.
         """
         report = RunReport()
-        async with self._run_lock:
+        async with self._run_lock, self.work.track() if self.work else contextlib.nullcontext():
             started = time.perf_counter()
             now = self._clock.now()
             gate = asyncio.Semaphore(self._concurrency)

@@ -42,7 +42,7 @@ async def test_shutdown_finishes_answers_in_progress_and_refuses_new_ones(loaded
             command.extras["answer"] = slow
             in_progress = asyncio.create_task(fake.invoke("sanctions count", {"regime": "DPRK"}, user_id=ALICE))
             await asyncio.wait_for(entered.wait(), 5)
-            assert bot.in_flight == 1
+            assert bot.in_flight >= 1  # this answer (a digest pass may be running too)
             closing = asyncio.create_task(bot.shutdown(grace=10))
             await asyncio.sleep(0.05)
             assert not closing.done()  # waiting for the answer in progress
