@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -46,6 +47,18 @@ def apply_discord_endpoints(settings: Settings) -> None:
         discord.http.Route.BASE = settings.discord_api_base
     if settings.discord_gateway_url:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+# Discord wants an interaction acknowledged within 3 s of its creation; an answer not ready by then is deferred.
+DEFER_AFTER_SECONDS = 2.0
+
+
+def seconds_before_defer(interaction: discord.Interaction) -> float:
+    """How long an answer may still take before it must be deferred (counted from the interaction's creation)."""
+    elapsed = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    if not 0 <= elapsed < 60:  # a clock far off: count from now instead
+        return DEFER_AFTER_SECONDS
+    return max(0.0, DEFER_AFTER_SECONDS - elapsed)
 
 
 def error_reference() -> str:
@@ -321,7 +334,16 @@ class SanctionsBot(commands.AutoShardedBot):
             async with self.core.work.track():
                 ctx = await self.context_for(interaction)
                 values = self.checked_options(command, options)
-                reply = await fn(ctx, **values)
+                work = asyncio.ensure_future(fn(ctx, **values))
+                try:
+                    await asyncio.wait_for(asyncio.shield(work), timeout=seconds_before_defer(interaction))
+                except TimeoutError:
+                    # Slow (a busy moment, a big answer): acknowledge before Discord's 3 s run out, answer after.
+                    if not interaction.response.is_done():
+                        await interaction.response.defer(thinking=True)
+                        interaction.extras["deferred_ephemeral"] = False
+                        log.info("answer deferred command=%s guild=%s", command.qualified_name, interaction.guild_id)
+                reply = await work
                 await send_reply(interaction, reply)
             outcome = "ok"
         except UserError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -38,6 +39,10 @@ async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
     if not interaction.response.is_done():
         await interaction.response.send_message(**kwargs)
     else:
+        if reply.ephemeral and interaction.extras.get("deferred_ephemeral") is False:
+            # A public "thinking…" placeholder must not turn into a private answer: remove it, answer privately.
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.delete_original_response()
         if kwargs["content"] is None:
             kwargs["content"] = MISSING  # followup.send's default; None would be sent as null
         await interaction.followup.send(wait=True, **kwargs)
