@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.e2e.conftest import ALICE, GUILD, new_fake
 from tests.shared_files import REPO_ROOT
@@ -14,7 +17,10 @@ from tests.shared_files import REPO_ROOT
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
 
 
-async def test_run_answers_then_stops_cleanly_on_sigterm(tmp_path: Path, loaded_template: Path) -> None:
+@pytest.mark.parametrize("log_format", ["text", "json"])
+async def test_run_answers_then_stops_cleanly_on_sigterm(
+    tmp_path: Path, loaded_template: Path, log_format: str
+) -> None:
     db = tmp_path / "run.sqlite3"
     db.write_bytes(loaded_template.read_bytes())
     fake = new_fake()
@@ -29,6 +35,7 @@ async def test_run_answers_then_stops_cleanly_on_sigterm(tmp_path: Path, loaded_
             "DATABASE_PATH": str(db),
             "SYNC_INTERVAL_MINUTES": "0",
             "LOG_LEVEL": "DEBUG",
+            "LOG_FORMAT": log_format,
             "DEV_GUILD_ID": str(GUILD),
         }
     )
@@ -59,6 +66,10 @@ async def test_run_answers_then_stops_cleanly_on_sigterm(tmp_path: Path, loaded_
         await fake.stop()
     log_text = err.decode()
     assert proc.returncode == 0, log_text[-2000:]
+    if log_format == "json":
+        records = [json.loads(line) for line in log_text.splitlines() if line.strip()]
+        assert any("command=sanctions count" in r["message"] and r["level"] == "INFO" for r in records)
+        log_text = "\n".join(r["message"] + r.get("exception", "") for r in records)
     assert "shutdown requested" in log_text
     assert "command=sanctions count" in log_text and "outcome=ok" in log_text
     assert TOKEN not in log_text and TOKEN.split(".")[0] not in log_text

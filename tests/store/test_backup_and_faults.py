@@ -119,9 +119,14 @@ async def test_write_failure_at_run_time_is_reported_not_fatal(loaded_settings: 
             async with core.db.transaction() as conn:
                 await conn.execute("INSERT INTO meta (key, value) VALUES ('big', ?)", (big,))
         assert core.db.last_write_error and "full" in core.db.last_write_error
-        # Reads still answer.
+        # Reads still answer, and /about says what is wrong.
         assert (await store.latest_version(core.db)) is not None
         assert core.lists.counts("DPRK").individuals == 80
+        from bot.answers.about import about
+        from bot.answers.context import AnswerContext
+
+        shown = str((await about(AnswerContext(core=core))).first.embeds[0].to_dict())
+        assert "Writes are failing" in shown and "full" in shown
 
 
 def test_sigkill_inside_the_import_transaction_leaves_the_previous_version(
