@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,65 @@ def test_sigkill_inside_the_import_transaction_leaves_the_previous_version(
     )
     assert done.returncode == 0, done.stderr
     assert "Imported version 6" in done.stdout
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 4 MB file system of its own (tmpfs; needs root, skipped elsewhere)."""
+    mount_point = tmp_path / "tiny"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)], capture_output=True, check=False
+    )
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small file system here")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, check=False)
+
+
+def _fill(folder: Path) -> None:
+    """Fill a file system to the last byte."""
+    fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        for chunk in (65536, 4096, 512, 1):
+            try:
+                while True:
+                    os.write(fd, b"\0" * chunk)
+            except OSError:
+                continue
+    finally:
+        os.close(fd)
+
+
+async def test_full_disk_at_start_up_is_a_clean_exit(tiny_disk: Path) -> None:
+    settings = Settings(database_path=tiny_disk / "store.sqlite3")
+    async with open_core(settings):
+        pass
+    _fill(tiny_disk)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "sync"],
+        cwd=tiny_disk.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "DATABASE_PATH": str(settings.database_path), "PYTHONPATH": str(REPO_ROOT)},
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+    assert "full" in result.stderr or "disk" in result.stderr
+
+
+async def test_full_disk_while_running_keeps_reads_and_refuses_the_import(tiny_disk: Path) -> None:
+    settings = Settings(database_path=tiny_disk / "store.sqlite3")
+    async with open_core(settings) as core:
+        await core.importer.import_bytes(un_list("2017-07-03").read_bytes(), "base.xml")
+        await core.after_import()
+        _fill(tiny_disk)
+        with pytest.raises(StoreUnavailable, match="full"):
+            await core.importer.import_bytes(un_list("2020-03-20").read_bytes(), "next.xml")
+        assert [v.generated_date for v in await store.list_versions(core.db)] == ["2017-07-03"]
+        assert core.lists.counts("DPRK").individuals == 53
+        assert await core.db.integrity_check() == "ok"
