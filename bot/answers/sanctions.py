@@ -18,6 +18,7 @@ from bot.render.sanctions import (
     timeline_reply,
 )
 from bot.services.history import parse_day
+from bot.services.search import check_query
 
 KINDS = ("individual", "entity")
 
@@ -26,20 +27,26 @@ def _blank(value: str | None) -> bool:
     return value is None or not value.strip()
 
 
+async def _latest_regime(ctx: AnswerContext, regime: str | None, hint: str) -> str | None:
+    """A regime of the latest list (None for all); one only older versions hold (Iran, Mali) is refused
+    with a message saying so, not with a 'did you mean' for a different regime."""
+    version = ctx.core.lists.require_version()  # no list yet: say that, whatever the regime
+    if _blank(regime):
+        return None
+    try:
+        return ctx.core.lists.resolve_regime(regime or "")
+    except UnknownRegime:
+        past = await ctx.core.history.resolve_any_regime(regime)  # UnknownRegime for a regime never listed
+        raise InvalidOption(
+            "regime", f"{past} has no entries on the latest list (version of {version.generated_date}); {hint}"
+        ) from None
+
+
 async def count(ctx: AnswerContext, regime: str | None = None, as_of: str | None = None) -> Reply:
     """/sanctions count [regime] [as_of]: individuals and entities on the latest list, or on a past date."""
     if _blank(as_of):
-        try:
-            return count_reply(ctx.core.lists.counts(regime))
-        except UnknownRegime:
-            # A regime of an older version (Iran, Mali): say so, and how to count it then.
-            past = await ctx.core.history.resolve_any_regime(regime)
-            version = ctx.core.lists.require_version()
-            raise InvalidOption(
-                "regime",
-                f"{past} has no entries on the latest list (version of {version.generated_date}); "
-                "add as_of:YYYY-MM-DD to count it on an earlier date",
-            ) from None
+        scope = await _latest_regime(ctx, regime, "add as_of:YYYY-MM-DD to count it on an earlier date")
+        return count_reply(ctx.core.lists.counts(scope))
     ctx.core.lists.require_version()
     day = parse_day("as_of", as_of or "", ctx.now.date())
     scope = await ctx.core.history.resolve_any_regime(regime)
@@ -50,7 +57,10 @@ async def search(ctx: AnswerContext, name: str, regime: str | None = None, kind:
     """/sanctions search name [regime] [kind]: the best matches on the latest list, five to a page."""
     if kind is not None and kind not in KINDS:
         raise InvalidOption("kind", "choose individual or entity")
-    results = ctx.core.search.search_names(name, regime=regime, kind=kind)
+    ctx.core.search.require_index()
+    check_query(name)  # the name's problems first, then the regime's
+    scope = await _latest_regime(ctx, regime, "names are searched on the latest list only")
+    results = ctx.core.search.search_names(name, regime=scope, kind=kind)
     return search_reply(results[0]) if len(results) == 1 else names_reply(results)
 
 
@@ -77,7 +87,7 @@ async def regimes(ctx: AnswerContext) -> Reply:
 async def timeline(ctx: AnswerContext, regime: str | None = None) -> Reply:
     """/sanctions timeline [regime]: a chart of designations per year (drawn in a worker thread)."""
     ctx.core.lists.require_version()
-    scope = None if _blank(regime) else ctx.core.lists.resolve_regime(regime or "")
+    scope = await _latest_regime(ctx, regime, "the chart shows the latest list only")
     data = await ctx.core.history.timeline(scope)
     return await asyncio.to_thread(timeline_reply, data)
 

@@ -20,7 +20,7 @@ from bot.services.history import (
     Timeline,
     VersionChanges,
 )
-from bot.services.search import CLOSE_SCORE, SearchResult
+from bot.services.search import CLOSE_SCORE, Hit, SearchResult
 
 HITS_PER_PAGE = 5
 CHANGE_LINES_PER_PAGE = 20
@@ -130,6 +130,19 @@ def _quality_words(quality: str) -> str:
     return f", {quality}"
 
 
+def _not_close_note(best: Hit) -> str:
+    """What the nearest names are when none is close: never 'a different name' for a typo or a part of one."""
+    if "part of the name" in best.reasons:
+        return "The names below contain what was typed but are longer: add more of the name to narrow them down."
+    if "typo" in best.reasons:
+        # A typo of a short name scores below CLOSE_SCORE; it may be the name meant, or another person's.
+        return (
+            f"The nearest names are below. The first, {best.reference}, is a letter or two away from what was "
+            "typed: a typo of it, or a different name. Compare the details before relying on either."
+        )
+    return "The nearest names are below, with low scores: they are different names, not spellings of this one."
+
+
 def search_reply(result: SearchResult) -> Reply:
     """Hits five to a page: reference, primary name, regime, matched name with its quality, score and why."""
     query = limits.echo(result.query, 80)
@@ -154,11 +167,7 @@ def search_reply(result: SearchResult) -> Reply:
         summary = f"**{count_phrase(close, 'close match', 'close matches')}** for **{query}**{scope_text}"
         summary += f", then {count_phrase(len(hits) - close, 'less similar name')}." if len(hits) > close else "."
     else:
-        summary = (
-            f"**No entry on the list matches {query} closely**{scope_text}. The nearest names are below, "
-            "with "
-            "low scores: they are different names, not spellings of this one."
-        )
+        summary = f"**No entry on the list matches {query} closely**{scope_text}. " + _not_close_note(hits[0])
     pages: list[Page] = []
     total_pages = (len(hits) + HITS_PER_PAGE - 1) // HITS_PER_PAGE
     for start in range(0, len(hits), HITS_PER_PAGE):

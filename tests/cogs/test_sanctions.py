@@ -67,6 +67,15 @@ async def test_search_filters(loaded_core: Core) -> None:
     assert vessel.exit_code == 2 and "must be one of: individual, entity" in (vessel.error or "")
 
 
+async def test_a_regime_only_older_versions_hold_is_named_not_mistaken(loaded_core: Core) -> None:
+    # Iran left the list in 2024: search and timeline say so instead of offering Iraq.
+    for words in (("search", "name:Ri Won Ho", "regime:iran"), ("timeline", "regime:Iran")):
+        outcome = await run(loaded_core, "sanctions", *words)
+        assert outcome.exit_code == 2, words
+        assert "Iran has no entries on the latest list (version of 2024-09-26)" in (outcome.error or "")
+        assert "Iraq" not in (outcome.error or "")
+
+
 @pytest.mark.parametrize("name", ["   ", "x", "\u200b\u200b", "!!"])
 async def test_bad_queries(loaded_core: Core, name: str) -> None:
     outcome = await run(loaded_core, "sanctions", "search", f"name:{name}")

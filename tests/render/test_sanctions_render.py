@@ -179,6 +179,23 @@ def test_search_says_when_nothing_is_close() -> None:
     assert "**63**/100 · similar spelling" in text
 
 
+def test_a_typo_or_a_part_is_never_called_a_different_name() -> None:
+    def hit(reference: str, name: str, score: int, reasons: tuple[str, ...]) -> Hit:
+        return Hit(reference, name, "DPRK", "entity", name, "primary name", "", score, reasons)
+
+    typo = all_text(
+        search_reply(
+            SearchResult("Namchongang Tradign Corporaton", V3, [hit("KPe.004", "NAMCHONGANG TRADING", 83, ("typo",))])
+        )
+    )
+    assert "not spellings of this one" not in typo
+    assert "The first, KPe.004, is a letter or two away from what was typed" in typo
+    part = all_text(
+        search_reply(SearchResult("Korea", V3, [hit("KPe.035", "KOREA DAESONG BANK", 64, ("part of the name",))]))
+    )
+    assert "not spellings of this one" not in part and "contain what was typed" in part
+
+
 def test_count_as_of_range_and_sources() -> None:
     answer = CountAsOf(
         dt.date(2022, 1, 1),
