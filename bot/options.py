@@ -41,14 +41,18 @@ _TYPE_WORDS = {
 MAX_SAFE_INTEGER = 2**53  # Discord's integer options are limited to ±2^53
 
 
+def _characters(n: float) -> str:
+    return f"{n:g} character" + ("" if n == 1 else "s")
+
+
 def _limits(param: app_commands.Parameter, value: Any) -> Any:
     name = param.display_name
     if param.type == Opt.string:
         # For string options discord.py keeps the min/max length in min_value/max_value.
         if param.min_value is not None and len(value) < param.min_value:
-            raise InvalidOption(name, f"needs at least {param.min_value} characters")
+            raise InvalidOption(name, f"needs at least {_characters(param.min_value)}")
         if param.max_value is not None and len(value) > param.max_value:
-            raise InvalidOption(name, f"takes at most {param.max_value} characters")
+            raise InvalidOption(name, f"takes at most {_characters(param.max_value)}")
     elif param.type in (Opt.integer, Opt.number):
         if param.min_value is not None and value < param.min_value:
             raise InvalidOption(name, f"must be at least {param.min_value}")
