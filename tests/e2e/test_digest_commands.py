@@ -3,6 +3,7 @@ what the real bot then posts (or does not post) in the digest channel."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from bot.core import Core
 from bot.store import digests as store
 from tests.discord_fake.objects import SEND_MESSAGES
-from tests.e2e.conftest import CHANNEL, E2E, GUILD, MOD, OTHER_CHANNEL, start_e2e
+from tests.e2e.conftest import CHANNEL, E2E, GUILD, MOD, OTHER_CHANNEL, e2e_run, start_e2e
 from tests.e2e.digests import (
     EPHEMERAL,
     answer,
@@ -24,6 +25,7 @@ from tests.e2e.digests import (
 )
 from tests.fixtures import feeds as docs
 from tests.fixtures.feed_server import FeedServer
+from tests.shared_files import un_list
 
 
 async def no_sleep(_seconds: float) -> None:
@@ -218,3 +220,53 @@ async def test_send_now_into_a_deleted_channel_says_so_and_pauses(env: E2E, feed
     (sub,) = await store.guild_subscriptions(env.core.db, GUILD)
     assert sub.paused and sub.paused_reason == "the channel no longer exists"
     assert posts(fake, CHANNEL) == []
+
+
+async def test_a_long_preview_pages_through_exactly_the_messages_then_posted(
+    core: Core, feed_server: FeedServer
+) -> None:
+    await core.importer.import_bytes(un_list("2020-03-20").read_bytes(), "un-2020-03-20.xml")
+    async with e2e_run(core, run_background=False, feed_server=feed_server) as env:
+        fake = env.fake
+        await subscribe(env)
+        for date in ("2024-09-21", "2024-09-26"):  # 900-odd list changes: a digest of several messages
+            await core.importer.import_bytes(un_list(date).read_bytes(), f"un-{date}.xml")
+        to_run_time(env)
+        first = await answer(fake, "digest preview", {"channel": CHANNEL})
+        pages = [first["embeds"]]
+        match = re.search(r"\((\d+) messages\)\.$", first["content"])
+        assert match is not None
+        count = int(match.group(1))
+        assert count >= 2
+        shown = first
+        for _ in range(count - 1):
+            next_id = next(c["custom_id"] for c in shown["components"][0]["components"] if c["label"] == "Next")
+            res = await fake.click(shown, next_id, user_id=MOD)
+            assert res.type == 7  # the same ephemeral message, updated
+            shown = {**shown, **res.data}
+            pages.append(res.data["embeds"])
+        report = await core.digests.run_due()
+        assert report.sent == 1
+        messages = posts(fake, CHANNEL)
+        assert [m["embeds"] for m in messages] == pages
+
+
+async def test_a_feed_added_under_a_hostile_title_stays_inert_everywhere(env: E2E, feed_server: FeedServer) -> None:
+    fake = env.fake
+    # A redirect to a feed the server already follows is that feed.
+    data = await answer(fake, "feeds add", {"url": feed_server.url("/redirect")})
+    assert "This server already follows that feed (as `UN Press`)." in text_of(data)
+    # Named after its own title: "@here Hostile <@&123456789012345678>".
+    data = await answer(fake, "feeds add", {"url": feed_server.url("/hostile.xml")})
+    assert "Now following **@\u200bhere Hostile <@\u200b&123456789012345678>** (rss20)." in text_of(data)
+    await subscribe(env)
+    feed_server.serve("/hostile.xml", docs.HOSTILE.replace(b"<guid>h-1</guid>", b"<guid>h-3</guid>"))
+    await poll(env)
+    to_run_time(env)
+    assert (await env.core.digests.run_due()).sent == 1
+    (message,) = posts(fake, CHANNEL)
+    assert "@\u200bhere Hostile <@\u200b&123456789012345678>" in [e["title"] for e in message["embeds"]]
+    for method, path, body in fake.message_bodies:  # every answer and post of this test
+        assert body.get("allowed_mentions") == {"parse": []}, (method, path)
+        sent = text_of({k: v for k, v in body.items() if k != "allowed_mentions"})
+        assert "@here" not in sent and "@everyone" not in sent and "<@&" not in sent, (method, path)

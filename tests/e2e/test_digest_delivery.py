@@ -264,3 +264,30 @@ async def test_after_downtime_one_catch_up_digest_covers_the_missed_days(env: E2
     assert delivery.period == "2026-11-28"  # the latest missed period stands for them all
     assert (await env.core.digests.run_due()).started == 0
     assert "Next: Sun 29 Nov 2026 13:00 UTC" in text_of(await answer(fake, "digest status"))
+
+
+async def test_two_digests_in_one_server_each_carry_the_news_once(env: E2E, feed_server: FeedServer) -> None:
+    fake = env.fake
+    await subscribe(env)  # daily at 13:00 UTC in CHANNEL
+    weekly = {"cadence": "weekly", "weekday": "friday", "time": "09:00", "timezone": "Asia/Seoul"}
+    data = await subscribe(env, OTHER_CHANNEL, **weekly)  # Fri 27 Nov 09:00 KST = Fri 00:00 UTC
+    assert "weekly on Friday at 09:00 (Asia/Seoul)" in text_of(data)
+    publish_rss(feed_server, "/rss20.xml", news(1, slug="both"))
+    await poll(env)
+    to_run_time(env)
+    assert (await env.core.digests.run_due()).sent == 1
+    manual(env.core).advance(hours=11)  # Fri 00:01 UTC
+    assert (await env.core.digests.run_due()).sent == 1
+    daily, weekly_posts = posts(fake, CHANNEL), posts(fake, OTHER_CHANNEL)
+    assert len(daily) == 1 and len(weekly_posts) == 1
+    assert "both-0" in embeds_text(daily) and "both-0" in embeds_text(weekly_posts)
+    assert weekly_posts[0]["embeds"][0]["title"] == "Sanctions digest — 27 November 2026"  # the server's date
+    # Stopping one leaves the other.
+    data = await answer(fake, "digest unsubscribe", {"channel": OTHER_CHANNEL})
+    assert f"No more digests in <#{OTHER_CHANNEL}>" in text_of(data)
+    publish_rss(feed_server, "/rss20.xml", news(1, slug="after") + news(1, slug="both"))
+    await poll(env, minutes=60)
+    manual(env.core).advance(days=7)
+    assert (await env.core.digests.run_due()).sent == 1
+    assert len(posts(fake, CHANNEL)) == 2 and len(posts(fake, OTHER_CHANNEL)) == 1
+    assert "after-0" in embeds_text(posts(fake, CHANNEL)[-1:])

@@ -15,6 +15,7 @@ from bot.services.delivery import make_nonce
 from bot.settings import Settings
 from bot.store import digests as store
 from tests.discord_fake import FakeDiscord
+from tests.discord_fake.objects import VIEW_CHANNEL
 from tests.e2e.conftest import CHANNEL, E2E, GUILD, e2e_run, new_fake, start_e2e
 from tests.e2e.digests import (
     POST_MESSAGE_REGEX,
@@ -163,7 +164,9 @@ async def test_a_503_that_outlasts_the_retries_is_delivered_on_a_later_pass_once
     [
         (404, "the channel no longer exists"),
         (403, "the bot lacks permission to post there (it needs View Channel, Send Messages and Embed Links)"),
+        (50001, "the bot cannot see the channel (Missing Access)"),
     ],
+    ids=["deleted", "missing-permission", "missing-access"],
 )
 async def test_a_deleted_channel_or_missing_permission_pauses_with_the_reason(
     env: E2E, feed_server: FeedServer, status: int, reason: str
@@ -171,7 +174,13 @@ async def test_a_deleted_channel_or_missing_permission_pauses_with_the_reason(
     fake = env.fake
     await subscribe(env)
     await news_then_run_time(env, feed_server)
-    fake.set_channel_status(CHANNEL, status)
+    if status == 50001:  # the channel was hidden from the bot (the bot's cache does not know yet)
+        channel = fake.channel(CHANNEL)
+        saved = list(channel["permission_overwrites"])
+        bot_role = next(r for r in fake.guilds[GUILD].roles.values() if r.get("managed"))
+        channel["permission_overwrites"] = [{"id": bot_role["id"], "type": 0, "allow": "0", "deny": str(VIEW_CHANNEL)}]
+    else:
+        fake.set_channel_status(CHANNEL, status)
     report = await env.core.digests.run_due()
     assert (report.started, report.paused, report.sent) == (1, 1, 0)
     assert posts(fake, CHANNEL) == []
@@ -183,7 +192,10 @@ async def test_a_deleted_channel_or_missing_permission_pauses_with_the_reason(
     manual(env.core).advance(days=2)
     assert (await env.core.digests.run_due()).started == 0  # paused: no attempts at all
     # Fixed, and subscribed again: the digest resumes, and nothing the failed one held is lost.
-    fake.set_channel_status(CHANNEL, None)
+    if status == 50001:
+        fake.channel(CHANNEL)["permission_overwrites"] = saved
+    else:
+        fake.set_channel_status(CHANNEL, None)
     data = await answer(fake, "digest subscribe", {"channel": CHANNEL, "time": "13:00", "timezone": "UTC"})
     assert f"Digest updated in <#{CHANNEL}>" in text_of(data)
     assert "Paused" not in text_of(await answer(fake, "digest status"))
@@ -304,3 +316,19 @@ async def test_a_rejected_message_fails_the_delivery_and_the_next_digest_carries
     assert report.sent == 1
     (message,) = posts(fake, CHANNEL)
     assert "refused-0" in embeds_text([message]) and "refused-1" in embeds_text([message])
+
+
+async def test_discords_per_channel_rate_limit_holds_a_long_digest_back_without_loss(
+    env: E2E, feed_server: FeedServer
+) -> None:
+    fake = env.fake
+    await subscribe(env)
+    await news_then_run_time(env, feed_server, slug="paced", long=True)
+    fake.rate_limit = (2, 0.3)  # per channel: two posts per 0.3 s (Discord's is 5 per 5 s)
+    report = await env.core.digests.run_due()
+    assert report.sent == 1 and report.messages >= 3
+    messages = posts(fake, CHANNEL)
+    assert len(messages) == report.messages
+    assert_once_each(messages)
+    # discord.py read the bucket headers and waited, or was told to (429) and retried: either way no loss.
+    assert len(post_bodies(fake, CHANNEL)) == len(messages) + fake.rate_limited_count
