@@ -5,6 +5,7 @@ followed by a restart (a new bot and core on the same database and the same Disc
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.core import Core, open_core
 from bot.services.delivery import make_nonce
+from bot.services.scheduler import RunReport
 from bot.settings import Settings
 from bot.store import digests as store
 from tests.discord_fake import FakeDiscord
@@ -332,3 +334,33 @@ async def test_discords_per_channel_rate_limit_holds_a_long_digest_back_without_
     assert_once_each(messages)
     # discord.py read the bucket headers and waited, or was told to (429) and retried: either way no loss.
     assert len(post_bodies(fake, CHANNEL)) == len(messages) + fake.rate_limited_count
+
+
+async def test_the_loop_never_sends_a_delivery_that_send_now_is_still_sending(
+    env: E2E, feed_server: FeedServer
+) -> None:
+    fake = env.fake
+    core = env.core
+    await subscribe(env)
+    publish_rss(feed_server, "/rss20.xml", news(2, slug="race"))
+    fake.inject_fault("POST", POST_MESSAGE_REGEX, 503, times=1)
+    passes: list[asyncio.Future[RunReport]] = []
+
+    async def loop_tick_during_backoff(_seconds: float) -> None:
+        # While /digest send-now waits to retry its 503, the digest loop's pass comes round (its own task).
+        passes.append(asyncio.ensure_future(core.digests.run_due()))
+        await asyncio.sleep(0)
+
+    core.digests._sleep = loop_tick_during_backoff
+    data = await answer(fake, "digest send-now", {"channel": CHANNEL})
+    assert "Posted the digest" in text_of(data)
+    (tick,) = passes
+    report = await tick
+    assert (report.started, report.sent) == (0, 0)  # it found the delivery in hand, then done
+    (message,) = posts(fake, CHANNEL)
+    (sub,) = await store.guild_subscriptions(core.db, GUILD)
+    (delivery,) = await store.deliveries_of(core.db, sub.id)
+    assert delivery.status == "sent" and delivery.message_ids == [int(message["id"])]
+    bodies = post_bodies(fake, CHANNEL)
+    assert len(bodies) == 2  # the 503 and its retry: one sender only
+    assert fake.nonce_dedup_count == 0
