@@ -507,11 +507,26 @@ class DigestScheduler:
         return delivery
 
     async def deliver(self, delivery: Delivery, report: RunReport | None = None) -> str:
-        """Post a delivery's messages from where it stopped; return sent, retrying, failed or paused."""
+        """Post a delivery's messages from where it stopped; return sent, retrying, failed or paused.
+
+        One sender per delivery: a pass of the loop may pick up a record that /digest send-now is still sending
+        (its retries take seconds), so the record is re-read under the subscription's lock, and left alone if
+        another sender finished it meanwhile or set it to be retried later.
+        """
         report = report if report is not None else RunReport()
         deliverer = self.deliverer
         if deliverer is None:
             raise DeliveryUnavailable("The bot is not connected to Discord, so nothing can be posted from here.")
+        async with self._lock(delivery.subscription_id):
+            current = await store.delivery_by_id(self._db, delivery.id)
+            if current is None or current.status != "pending":
+                return "sent" if current is not None and current.status in ("sent", "skipped") else "failed"
+            retry_at = parse_stamp(current.next_attempt_at)
+            if retry_at is not None and retry_at > self._clock.now():
+                return "retrying"
+            return await self._send_parts(current, deliverer, report)
+
+    async def _send_parts(self, delivery: Delivery, deliverer: Deliverer, report: RunReport) -> str:
         for part in range(delivery.parts_sent, len(delivery.payload)):
             message = OutgoingMessage.from_payload(delivery.payload[part])
             nonce = make_nonce(delivery.nonce_seed, part)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -13,7 +14,7 @@ from tests.conftest import OWNER_ID
 from tests.discord_fake import FakeDiscord
 from tests.discord_fake.harness import BotRun, running_bot
 from tests.fixtures.digest import isolate
-from tests.fixtures.feed_server import FeedServer
+from tests.fixtures.feed_server import FeedServer, run_feed_server
 from tests.shared_files import openapi_path
 
 GUILD = 1_150_000_000_000_000_000
@@ -36,43 +37,83 @@ class E2E:
     run: BotRun
 
 
-def new_fake() -> FakeDiscord:
-    """A fake Discord with one server: two channels, a moderator role, four members."""
-    fake = FakeDiscord(openapi_path=openapi_path())
+def add_watchers_guild(
+    fake: FakeDiscord, guild_id: int = GUILD, name: str = "UN Watchers", *, extra_channels: int = 0
+) -> None:
+    """A server shaped like GUILD: channels guild+1 (sanctions) and guild+2 (news), then `extra_channels` more
+    (guild+3, …), a moderator role guild+10 (Manage Server), and the same four members (ALICE, BOB, MOD with the
+    role, OWNER_ID)."""
+    assert extra_channels <= 4, "guild+7 is the bot's role, guild+10 the moderators'"
+    extra = [{"id": guild_id + 3 + n, "name": f"digest-{n + 1}"} for n in range(extra_channels)]
     fake.add_guild(
-        GUILD,
-        name="UN Watchers",
-        channels=[{"id": CHANNEL, "name": "sanctions"}, {"id": OTHER_CHANNEL, "name": "news"}],
-        roles=[{"id": MOD_ROLE, "name": "Mod", "permissions": MANAGE_GUILD}],
+        guild_id,
+        name=name,
+        channels=[{"id": guild_id + 1, "name": "sanctions"}, {"id": guild_id + 2, "name": "news"}, *extra],
+        roles=[{"id": guild_id + 10, "name": "Mod", "permissions": MANAGE_GUILD}],
         members=[
             {"id": ALICE, "username": "alice"},
             {"id": BOB, "username": "bob"},
-            {"id": MOD, "username": "mod", "roles": [MOD_ROLE]},
+            {"id": MOD, "username": "mod", "roles": [guild_id + 10]},
             {"id": OWNER_ID, "username": "owner"},
         ],
     )
+
+
+def new_fake(*, shards: int = 1, guilds: Sequence[int] = (GUILD,), extra_channels: int = 0) -> FakeDiscord:
+    """A fake Discord with one server (or several of the same shape): two channels, a moderator role, four
+    members. `shards` is how many shards the fake tells a bot to run."""
+    fake = FakeDiscord(openapi_path=openapi_path(), shards=shards)
+    for n, guild_id in enumerate(guilds):
+        name = "UN Watchers" if n == 0 else f"UN Watchers {n + 1}"
+        add_watchers_guild(fake, guild_id, name, extra_channels=extra_channels)
     return fake
 
 
-async def start_e2e(
-    core: Core, *, run_background: bool = True, feed_server: FeedServer | None = None
+@asynccontextmanager
+async def e2e_run(
+    core: Core,
+    *,
+    run_background: bool = True,
+    feed_server: FeedServer | None = None,
+    fake: FakeDiscord | None = None,
+    wait_commands: bool = True,
 ) -> AsyncIterator[E2E]:
-    """Start fake + bot; on the way out, fail the test on any contract violation or logged discord.py error.
-
-    Feeds can only reach 127.0.0.1 (the default feeds are the feed server's, or none): tests never go online.
-    """
+    """The bot on `core`, logged in to `fake` (a new one if None); fails on contract violations and logged
+    discord.py errors. A fake passed in is the caller's to start and stop (a second bot may log in to it, as
+    after a restart or in another process; pass wait_commands=False when the store already synced commands)."""
     isolate(core, feed_server)
-    fake = new_fake()
-    await fake.start()
+    own = fake is None
+    if fake is None:
+        fake = new_fake()
+        await fake.start()
     try:
         bot = SanctionsBot(core, run_background=run_background, guild_ready_timeout=0.05)
-        async with running_bot(fake, bot, token="dummy.token.for-tests-only") as run:
+        async with running_bot(fake, bot, token="dummy.token.for-tests-only", wait_commands=wait_commands) as run:
             yield E2E(fake, bot, core, run)
             errors = run.error_messages()
         fake.assert_no_violations()
         assert not errors, f"discord.py logged errors: {errors}"
     finally:
-        await fake.stop()
+        if own:
+            await fake.stop()
+
+
+async def start_e2e(
+    core: Core,
+    *,
+    run_background: bool = True,
+    feed_server: FeedServer | None = None,
+    fake: FakeDiscord | None = None,
+    wait_commands: bool = True,
+) -> AsyncIterator[E2E]:
+    """Start fake + bot; on the way out, fail the test on any contract violation or logged discord.py error.
+
+    Feeds can only reach 127.0.0.1 (the default feeds are the feed server's, or none): tests never go online.
+    """
+    async with e2e_run(
+        core, run_background=run_background, feed_server=feed_server, fake=fake, wait_commands=wait_commands
+    ) as env:
+        yield env
 
 
 @pytest.fixture
@@ -87,3 +128,10 @@ async def e2e_empty(core: Core) -> AsyncIterator[E2E]:
     """The bot on an empty store (no list imported)."""
     async for env in start_e2e(core):
         yield env
+
+
+@pytest.fixture
+async def feed_server() -> AsyncIterator[FeedServer]:
+    """The local feed server (127.0.0.1): RSS 2.0, RSS 1.0 and Atom feeds that tests change, and broken ones."""
+    async with run_feed_server() as server:
+        yield server

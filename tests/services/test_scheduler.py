@@ -3,6 +3,7 @@ exactly one message per period across crashes and restarts, pauses on 403/404, r
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
 import json
@@ -25,7 +26,7 @@ from bot.errors import (
     UnknownTimezone,
     UserError,
 )
-from bot.services.scheduler import Schedule, parse_time, resolve_timezone
+from bot.services.scheduler import RunReport, Schedule, parse_time, resolve_timezone
 from bot.settings import Settings
 from bot.sources.feeds import FeedItem
 from bot.store import digests as store
@@ -552,6 +553,28 @@ async def test_send_now_and_the_schedule_never_overlap(dcore: Core, clock: Manua
     posts = discord.in_channel(CHANNEL)
     assert len(posts) == 1 and "DPRK once" in json.dumps(posts[0].message.embeds)
     assert [d.status for d in await store.deliveries_of(dcore.db, sub.id)] == ["sent", "skipped"]
+
+
+async def test_a_pass_leaves_alone_a_delivery_send_now_is_still_sending(dcore: Core, discord: FakeDiscord) -> None:
+    feed = await add_feed(dcore)
+    await subscribe(dcore, post_empty=False)
+    await publish(dcore, feed, "DPRK raced")
+    deliverer = dcore.digests.deliverer
+    assert isinstance(deliverer, FakeDeliverer)
+    deliverer.transient_failures = 1  # send-now's first attempt fails; it waits before retrying …
+    ticks: list[asyncio.Future[RunReport]] = []
+
+    async def loop_pass_meanwhile(_seconds: float) -> None:
+        ticks.append(asyncio.ensure_future(dcore.digests.run_due()))  # … and the loop's pass comes round
+        await asyncio.sleep(0)
+
+    dcore.digests._sleep = loop_pass_meanwhile
+    assert not (await dcore.digests.send_now(GUILD, CHANNEL)).pending
+    (tick,) = ticks
+    report = await tick
+    assert report.sent == 0 and report.messages == 0  # it waited for send-now, then found the delivery done
+    assert len(discord.in_channel(CHANNEL)) == 1
+    assert len(deliverer.sent_nonces) == 2  # the failed attempt and its retry: one sender
 
 
 async def test_a_schedule_that_became_invalid_pauses_with_the_reason(dcore: Core, clock: ManualClock) -> None:
