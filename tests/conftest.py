@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import ipaddress
 import shutil
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,12 +22,29 @@ NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 OWNER_ID = 1_160_000_000_000_000_099
 
 
+_LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "0.0.0.0", ""}
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _loopback_only_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+    """Tests may only reach this machine: resolving any other name is a test bug, refused loudly."""
+    name = host.decode() if isinstance(host, bytes) else str(host or "")
+    try:
+        if not ipaddress.ip_address(name.strip("[]")).is_loopback:
+            raise OSError(f"tests must not connect to {name} (loopback only)")
+    except ValueError:
+        if name.lower() not in _LOOPBACK_NAMES:
+            raise OSError(f"tests must not resolve {name!r} (loopback only, no DNS)") from None
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Fail the whole run at once, clearly, if the shared material is missing."""
+    """Fail the whole run at once, clearly, if the shared material is missing; keep every test on loopback."""
     try:
         shared_dir()
     except SharedFilesMissing as exc:
         pytest.exit(str(exc), returncode=4)
+    socket.getaddrinfo = _loopback_only_getaddrinfo
 
 
 def make_settings(tmp_path: Path, **overrides: object) -> Settings:

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import aiohttp
+from aiohttp.abc import AbstractResolver
 from rapidfuzz import fuzz, process
 
 from bot.clock import Clock
@@ -158,6 +159,8 @@ class FeedService:
         self.default_keywords = tuple(default_keywords)
         # Which addresses fetches may connect to; settable until the first fetch opens the session.
         self.policy: AddressPolicy = policy or (allow_all if allow_private else public_only)
+        # The name resolver under the policy check (None: the system's); tests set one that never uses DNS.
+        self.resolver: AbstractResolver | None = None
         self._session = session
         self._own_session = session is None
         self._sleep = sleep
@@ -168,7 +171,7 @@ class FeedService:
     def session(self) -> aiohttp.ClientSession:
         """The guarded HTTP session (created on first use, inside the running loop)."""
         if self._session is None:
-            self._session = guarded_session(self.policy)
+            self._session = guarded_session(self.policy, resolver=self.resolver)
         return self._session
 
     async def close(self) -> None:
