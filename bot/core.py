@@ -24,6 +24,7 @@ from bot.services.lists import ListService
 from bot.services.scheduler import DigestScheduler
 from bot.services.search import SearchService
 from bot.services.sync import ListSync
+from bot.services.watch import WatchService
 from bot.settings import Settings
 from bot.store.db import Database
 
@@ -46,6 +47,7 @@ class Core:
     digests: DigestScheduler
     search: SearchService
     history: HistoryService
+    watches: WatchService
     command_index: list[CommandInfo] = field(default_factory=list)
     # Each service may add lines to /about: async callables returning (field name, text) pairs.
     about_sections: list[Callable[[], Awaitable[list[tuple[str, str]]]]] = field(default_factory=list)
@@ -82,6 +84,7 @@ async def open_core(
     try:
         importer = ListImporter(db, clock)
         lists = ListService(db)
+        search = SearchService(db, lists)
         core = Core(
             settings=settings,
             db=db,
@@ -100,11 +103,13 @@ async def open_core(
             knowledge=KnowledgeService(db, lists, clock),
             feeds=feeds,
             digests=DigestScheduler(db, clock, DigestComposer(db, feeds), feeds),
-            search=SearchService(db, lists),  # both listen for new versions: built before the first refresh
+            search=search,  # both listen for new versions: built before the first refresh
             history=HistoryService(db, lists),
+            watches=WatchService(db, clock, lists, search, limit=settings.watch_limit),  # after search: its listener
         )
         core.about_sections.append(core.search.about)
         core.about_sections.append(core.digests.about)
+        core.about_sections.append(core.watches.about)
         await core.lists.refresh()
         # Idempotent: writes only if a knowledge file changed; a broken file is logged and shown in /about.
         await core.knowledge.load_at_startup()
