@@ -86,7 +86,7 @@ class WatchCog(
     )
     @app_commands.rename(watch_id="id")
     @app_commands.describe(watch_id="The watch's id, as /watch list shows it")
-    async def remove(self, interaction: discord.Interaction, watch_id: app_commands.Range[int, 1, 2**53]) -> None:
+    async def remove(self, interaction: discord.Interaction, watch_id: app_commands.Range[int, 1, 2**53 - 1]) -> None:
         """/watch remove."""
         await self.bot.answer(interaction, watch_id=watch_id)
 

@@ -22,7 +22,7 @@ from bot.render.sanctions import FIELD_LABELS, _alias, _date_of_birth, _document
 
 if TYPE_CHECKING:  # the service imports this module; its types are only needed for annotations here
     from bot.services.search import Hit
-    from bot.services.watch import AddResult, CurrentMatches, Overview, TestResult, WatchHit
+    from bot.services.watch import AddResult, CurrentMatches, EntryChange, Overview, TestResult, WatchHit
     from bot.store.watches import Watch, WatchServer
 
 ALERT_COLOUR = 0xE67E22
@@ -72,16 +72,25 @@ def describe_amendment(old: Entry | None, new: Entry | None, fields: Sequence[st
         if label in seen:
             continue
         seen.add(label)
-        if name in _NAME_PARTS:
-            before, after = [escape(old.name)], [escape(new.name)]
-        elif hasattr(old, name):
-            before, after = _items(old, name), _items(new, name)
-        else:
+        if not hasattr(old, name):
             lines.append(f"{label} changed")
             continue
+        scalar = name in _NAME_PARTS or not isinstance(getattr(old, name), tuple)
+        raw = (old.name, new.name) if name in _NAME_PARTS else (getattr(old, name), getattr(new, name))
+        if scalar and max(len(str(raw[0])), len(str(raw[1]))) > SHORT:
+            # A narrative rewritten: too long to quote (and not worth escaping a few thousand characters for).
+            lines.append(f"{label} changed (too long to show here; `/sanctions entry` has the record)")
+            continue
+        if name in _NAME_PARTS:
+            before, after = [escape(old.name)], [escape(new.name)]
+        else:
+            before, after = _items(old, name), _items(new, name)
         left, right = _side(before), _side(after)
         if len(left) <= SHORT and len(right) <= SHORT:
             lines.append(f"{label}: {left} → {right}")
+            continue
+        if scalar:
+            lines.append(f"{label} changed (too long to show here; `/sanctions entry` has the record)")
             continue
         added = [i for i in after if i not in before]
         removed = [i for i in before if i not in after]
@@ -92,7 +101,7 @@ def describe_amendment(old: Entry | None, new: Entry | None, fields: Sequence[st
             parts = [f"{len(added)} added" if added else "", f"{len(removed)} removed" if removed else ""]
             lines.append(f"{label}: {', '.join(p for p in parts if p)}")
         else:
-            lines.append(f"{label} reworded")
+            lines.append(f"{label} reordered")
     return lines
 
 
@@ -113,7 +122,17 @@ def _why(score: int | None, reasons: Sequence[str], matched: str | None) -> str:
     return text + (f", as “{inert(matched, 120)}”" if matched else "")
 
 
-def _hit_block(hits: Sequence[WatchHit]) -> tuple[str, str]:
+Describe = Callable[["EntryChange"], list[str]]
+
+
+def describe_change(change: EntryChange) -> list[str]:
+    """What an amendment changed (see describe_amendment); nothing for additions and removals."""
+    if change.change != "amended":
+        return []
+    return describe_amendment(change.old, change.new, change.fields)
+
+
+def _hit_block(hits: Sequence[WatchHit], describe: Describe = describe_change) -> tuple[str, str]:
     """The field (name, value) of one changed entry and every watch it fired."""
     change = hits[0].change
     entry = change.new or change.old
@@ -126,7 +145,7 @@ def _hit_block(hits: Sequence[WatchHit]) -> tuple[str, str]:
         note = f" · note: {inert(hit.watch.note, 120)}" if hit.watch.note else ""
         lines.append(f"Watched: {watch_label(hit.watch)}{_why(hit.score, hit.reasons, hit.matched)}{note}")
     if change.change == "amended":
-        described = describe_amendment(change.old, change.new, change.fields)
+        described = describe(change)
         if described:
             lines.append("Changed:")
             lines.extend(f"• {line}" for line in described)
@@ -148,8 +167,13 @@ def alert_pages(
     *,
     role_id: int | None = None,
     heading: str = "Watchlist alert",
+    describe: Describe = describe_change,
 ) -> list[Page]:
-    """The messages of one alert: every changed entry with the watches it fired, split within Discord's limits."""
+    """The messages of one alert: every changed entry with the watches it fired, split within Discord's limits.
+
+    `describe` says what an amendment changed; a change set passes its memoised one, since every server's alert
+    describes the same amendments.
+    """
     groups = group_hits(hits)
     title = f"{heading}: {count_phrase(len(groups), 'watched entry', 'watched entries')} changed"
     compared = f"compared with {previous.generated_date}" if previous else None
@@ -161,7 +185,7 @@ def alert_pages(
     footer = version_footer(version, compared)
     embeds: list[discord.Embed] = [make_embed(title, description, footer=footer, colour=ALERT_COLOUR)]
     for group in groups:
-        field_name, value = _hit_block(group)
+        field_name, value = _hit_block(group, describe)
         current = embeds[-1]
         if len(current.fields) >= limits.FIELDS or len(current) + len(field_name) + len(value) > _EMBED_BUDGET:
             current = make_embed(f"{title} (continued)", footer=footer, colour=ALERT_COLOUR)
@@ -374,7 +398,9 @@ def test_reply(result: TestResult) -> Reply:
         return Reply.embed(
             make_embed("Test: no alert", truncate(text, limits.DESCRIPTION), footer=footer), ephemeral=True
         )
-    pages = alert_pages(change_set.version, change_set.previous, result.hits, heading="Test")
+    pages = alert_pages(
+        change_set.version, change_set.previous, result.hits, heading="Test", describe=change_set.describe
+    )
     first = pages[0].embeds[0]
     extra = f"Threshold {result.threshold}."
     if near:

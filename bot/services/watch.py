@@ -38,7 +38,7 @@ from bot.errors import (
 )
 from bot.models import Change, ChangeKind, Entry, Kind, ListVersion
 from bot.normalize import fold, name_key, strip_invisible
-from bot.render.watch import alert_pages, alert_payload
+from bot.render.watch import alert_pages, alert_payload, describe_change
 from bot.services.delivery import (
     ChannelUnavailable,
     Deliverer,
@@ -51,7 +51,16 @@ from bot.services.delivery import (
 )
 from bot.services.lists import ListService
 from bot.services.scheduler import MAX_RETRY_MINUTES, RETRY_WINDOW, SEND_ATTEMPTS, SEND_CONCURRENCY
-from bot.services.search import REFERENCE, Hit, IndexedEntry, SearchIndex, SearchService
+from bot.services.search import (
+    FUZZY_CAP,
+    PARTIAL_CAP,
+    REFERENCE,
+    WITHIN_MAX_WORDS,
+    Hit,
+    IndexedEntry,
+    SearchIndex,
+    SearchService,
+)
 from bot.sharding import ShardScope
 from bot.store import lists as list_store
 from bot.store import watches as store
@@ -67,6 +76,10 @@ MAX_TARGET = 100
 MAX_NOTE = 200
 MAX_NAME_HITS = 500  # per watched name and version: far more than any real change set gives one name
 CHANGE_SETS_KEPT = 4
+# At this score or more only exact-level matches count (exact, word order, romanization variants, a listed name
+# inside the watched one): typos and parts of names are capped below it. The default threshold (90) is here.
+EXACT_LEVEL = FUZZY_CAP + 1
+assert PARTIAL_CAP < EXACT_LEVEL
 # An amendment to any of these can change which names match: the entry's former names are searched too.
 NAME_FIELDS = frozenset({"first_name", "second_name", "third_name", "fourth_name", "name_original_script", "aliases"})
 _MENTION_LIKE = re.compile(r"@(everyone|here)\b|<[@#][!&]?\d*>?|<@|<#|<a?:\w+:\d+>", re.IGNORECASE)
@@ -150,10 +163,20 @@ class ChangeSet:
         self._current = SearchIndex(version, current) if current else None
         self._former = SearchIndex(version, former) if former else None
         self._names: dict[str, list[NameMatch]] = {}
+        self._described: dict[str, list[str]] = {}
+        self._exact_possible: dict[str, bool] = {}
+        self._exact_keys = [(i, _exact_level_keys(i)) for i in (self._current, self._former) if i is not None]
         self.build_seconds = time.perf_counter() - started
 
     def __len__(self) -> int:
         return len(self.changes)
+
+    def describe(self, change: EntryChange) -> list[str]:
+        """What an amendment changed, old → new where short (worked out once per entry, for every server)."""
+        described = self._described.get(change.reference)
+        if described is None:
+            described = self._described[change.reference] = describe_change(change)
+        return described
 
     def name_matches(self, target: str) -> list[NameMatch]:
         """Changed entries matching a name at MIN_THRESHOLD or more, best first (one per entry)."""
@@ -175,6 +198,17 @@ class ChangeSet:
         self._names[target] = found
         return found
 
+    def may_match_exactly(self, target: str) -> bool:
+        """False when no changed name can score EXACT_LEVEL or more against a watched name, so the search can be
+        skipped (most watched names, at the default threshold): such scores need the same whole name in one of
+        match_score's four forms, or a listed name inside the watched one."""
+        known = self._exact_possible.get(target)
+        if known is None:
+            known = self._exact_possible[target] = any(
+                _may_score_exact_level(index, keys, target) for index, keys in self._exact_keys
+            )
+        return known
+
     def hits(self, watches: Sequence[Watch], threshold: int) -> list[WatchHit]:
         """Every (watch, changed entry) that fires at this threshold, in change then reference order."""
         out: list[WatchHit] = []
@@ -183,6 +217,12 @@ class ChangeSet:
                 change = self.changes.get(watch.target)
                 if change is not None:
                     out.append(WatchHit(watch, change))
+                continue
+            if (
+                threshold >= EXACT_LEVEL
+                and watch.target not in self._names
+                and not self.may_match_exactly(watch.target)
+            ):
                 continue
             for match in self.name_matches(watch.target):
                 if match.score < threshold:
@@ -200,6 +240,40 @@ class ChangeSet:
             if matches and matches[0].score < threshold:
                 out.append(NearMiss(watch, matches[0], self.changes[matches[0].reference]))
         return out
+
+
+def _exact_level_keys(index: SearchIndex) -> frozenset[str]:
+    """Every whole-name form match_score compares for its exact-level scores, of every name of an index."""
+    keys: set[str] = set()
+    for tokens, variants in zip(index.name_tokens, index.name_variants, strict=True):
+        keys.add("c" + "".join(tokens))
+        keys.add("o" + "".join(sorted(tokens)))
+        keys.add("v" + "".join(variants))
+        keys.add("w" + "".join(sorted(variants)))
+    return frozenset(keys)
+
+
+def _may_score_exact_level(index: SearchIndex, keys: frozenset[str], target: str) -> bool:
+    """True when some name of the index could score EXACT_LEVEL or more against the target in
+    SearchIndex.search: the same folded words (in order or not), the same canonical romanization (in order or
+    not) — for the target as typed or with run-together words split — or a listed name inside it."""
+    q = name_key(target)
+    if not q.tokens:
+        return False
+    candidates = [q]
+    split = index.split_words(q)
+    if split is not None:
+        candidates.append(split)
+    for key in candidates:
+        forms = ("c" + key.compact, "o" + key.ordered, "v" + key.variant_compact, "w" + key.variant_ordered)
+        if any(form in keys for form in forms):
+            return True
+    words = q.variants
+    for start in range(len(words)):
+        for end in range(start + 2, min(len(words), start + WITHIN_MAX_WORDS) + 1):
+            if "v" + "".join(words[start:end]) in keys:
+                return True
+    return False
 
 
 # --- Results of the commands ------------------------------------------------------------------------------
@@ -300,9 +374,10 @@ def clean_note(note: str | None) -> str:
 def parse_target(text: str, index: SearchIndex) -> tuple[WatchKind, str, str]:
     """(kind, target as stored, key that makes two watches the same) for what /watch add was given.
 
-    Anything with a digit is a reference number: watched exactly, also when it is not (or not yet) listed, as
-    long as it is shaped like one (two letters, i or e, a dot, three digits). Anything else is a name of at
-    least three letters, searched fuzzily.
+    Two letters and a number (KPi.033, kpi33, QDe 12) is a reference number: watched exactly, also when it is not
+    (or not yet) listed, once it is written like one (two letters, i or e, a dot, three digits; a near miss gets
+    a suggestion). Anything else is a name of at least three letters or digits (a few listed names have digits,
+    e.g. an alias like `Laskar 99`), searched fuzzily.
     """
     cleaned = " ".join(strip_invisible(text).split())
     if not cleaned:
@@ -323,13 +398,7 @@ def parse_target(text: str, index: SearchIndex) -> tuple[WatchKind, str, str]:
             f"{quote(cleaned)} has formatting characters (* _ ~ ` | > \\); names on the list have none, "
             "so type the name as plain text",
         )
-    if any(ch.isdigit() for ch in cleaned) and not _REFERENCE_LIKE.match(cleaned):
-        raise InvalidOption(
-            "target",
-            f"{quote(cleaned)} mixes a name with digits: reference numbers look like KPi.033, and names on the "
-            "list are written without digits",
-        )
-    if any(ch.isdigit() for ch in cleaned):
+    if _REFERENCE_LIKE.match(cleaned):
         try:
             reference = index.resolve_reference(cleaned)
         except UnknownReference:
@@ -723,7 +792,9 @@ def _compose_alerts(
         hits = change_set.hits(watches.get(server.guild_id, ()), server.threshold)
         if not hits:
             continue
-        pages = alert_pages(change_set.version, change_set.previous, hits, role_id=server.ping_role_id)
+        pages = alert_pages(
+            change_set.version, change_set.previous, hits, role_id=server.ping_role_id, describe=change_set.describe
+        )
         out.append(
             NewAlert(
                 server.guild_id,
