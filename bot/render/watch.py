@@ -137,7 +137,7 @@ def _hit_block(hits: Sequence[WatchHit], describe: Describe = describe_change) -
     change = hits[0].change
     entry = change.new or change.old
     name = f"{_CHANGE_WORDS[change.change]} · {change.reference} {escape(change.name)}"
-    about = f"{change.regime} {change.kind}"
+    about = f"{escape(change.regime)} {change.kind}"
     if change.change == "added" and entry is not None and entry.listed_on:
         about += f" · listed on {escape(entry.listed_on)}"
     lines = [about]
@@ -209,7 +209,7 @@ def alert_payload(pages: Sequence[Page], role_id: int | None) -> list[dict[str, 
 
 
 def _hit_line(hit: Hit) -> str:
-    return f"`{hit.reference}` {escape(truncate(hit.name, 80))} · {hit.regime} — {hit.score}, {hit.why}" + (
+    return f"`{hit.reference}` {escape(truncate(hit.name, 80))} · {escape(hit.regime)} — {hit.score}, {hit.why}" + (
         f" (as “{inert(hit.matched, 80)}”)" if hit.matched and hit.matched != hit.name else ""
     )
 
@@ -219,7 +219,7 @@ def matches_lines(watch: Watch, matches: CurrentMatches, threshold: int, *, show
     if watch.kind == "reference":
         if matches.entry is not None:
             e = matches.entry
-            return [f"On the list now: `{e.reference}` {escape(truncate(e.name, 80))} · {e.regime} {e.kind}."]
+            return [f"On the list now: `{e.reference}` {escape(truncate(e.name, 80))} · {escape(e.regime)} {e.kind}."]
         if matches.known:
             return ["Not on the list now (it was in an earlier imported version); an alert comes if it returns."]
         return ["Not in any imported version of the list; an alert comes if it is added."]
