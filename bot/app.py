@@ -38,6 +38,7 @@ EXTENSIONS = (
     "cogs.admin",
     "cogs.feeds",
     "cogs.digest",
+    "cogs.watch",
 )
 
 
@@ -233,8 +234,11 @@ class SanctionsBot(commands.AutoShardedBot):
         """On login (never in the terminal): post digests through this client, for this process's shards only;
         load the cogs; sync slash commands if they changed since the last sync."""
         self.started = True
-        self.core.digests.deliverer = DiscordDeliverer(self)
+        deliverer = DiscordDeliverer(self)
+        self.core.digests.deliverer = deliverer
         self.core.digests.scope = self.scope
+        self.core.watches.deliverer = deliverer  # watchlist alerts: the same client, the same shard scope
+        self.core.watches.scope = self.scope
         await self.load_cogs()
         await self.sync_commands()
 
@@ -272,6 +276,8 @@ class SanctionsBot(commands.AutoShardedBot):
             return
         if getattr(self.core.digests.deliverer, "_client", None) is self:
             self.core.digests.deliverer = None
+        if getattr(self.core.watches.deliverer, "_client", None) is self:
+            self.core.watches.deliverer = None
         await super().close()
 
     def command_payloads(self, guild: discord.abc.Snowflake | None = None) -> list[dict[str, Any]]:

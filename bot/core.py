@@ -24,6 +24,7 @@ from bot.services.lists import ListService
 from bot.services.scheduler import DigestScheduler
 from bot.services.search import SearchService
 from bot.services.sync import ListSync
+from bot.services.watch import WatchService
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.tasks import InFlight
@@ -47,6 +48,7 @@ class Core:
     digests: DigestScheduler
     search: SearchService
     history: HistoryService
+    watches: WatchService
     # Answers and deliveries in progress: a graceful shutdown waits for them.
     work: InFlight = field(default_factory=InFlight)
     command_index: list[CommandInfo] = field(default_factory=list)
@@ -85,6 +87,7 @@ async def open_core(
     try:
         importer = ListImporter(db, clock)
         lists = ListService(db)
+        search = SearchService(db, lists)
         core = Core(
             settings=settings,
             db=db,
@@ -103,12 +106,14 @@ async def open_core(
             knowledge=KnowledgeService(db, lists, clock),
             feeds=feeds,
             digests=DigestScheduler(db, clock, DigestComposer(db, feeds), feeds),
-            search=SearchService(db, lists),  # both listen for new versions: built before the first refresh
+            search=search,  # both listen for new versions: built before the first refresh
             history=HistoryService(db, lists),
+            watches=WatchService(db, clock, lists, search, limit=settings.watch_limit),  # after search: its listener
         )
-        core.digests.work = core.work
+        core.digests.work = core.watches.work = core.work
         core.about_sections.append(core.search.about)
         core.about_sections.append(core.digests.about)
+        core.about_sections.append(core.watches.about)
         await core.lists.refresh()
         # Idempotent: writes only if a knowledge file changed; a broken file is logged and shown in /about.
         await core.knowledge.load_at_startup()

@@ -26,6 +26,16 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Mainten
         """/admin reload-knowledge."""
         await self.bot.answer(interaction)
 
+    @app_commands.command(
+        name="sync",
+        description="Fetch and import the UN list now (as the scheduled sync does); report what changed. Owners only.",
+        extras={"answer": answers.sync, "writes": True},
+    )
+    async def sync(self, interaction: discord.Interaction) -> None:
+        """/admin sync."""
+        await interaction.response.defer(ephemeral=True, thinking=True)  # a download can take a while
+        await self.bot.answer(interaction)
+
 
 async def setup(bot: SanctionsBot) -> None:
     """Load the extension."""

@@ -8,6 +8,7 @@ from bot.models import CommandInfo, ListVersion, SyncStatus
 from bot.render.common import COLOUR, count_phrase, version_footer
 from bot.render.reply import Reply, make_embed, paginate_embeds
 from bot.services.lists import CountAnswer
+from bot.services.sync import SyncResult
 
 
 def count_reply(answer: CountAnswer) -> Reply:
@@ -126,3 +127,30 @@ def help_reply(commands: list[CommandInfo]) -> Reply:
             )
         )
     return Reply(paginate_embeds(embeds, per_page=1))
+
+
+def sync_reply(result: SyncResult) -> Reply:
+    """/admin sync: the version imported with its change counts, or that the list had not changed."""
+    if result.outcome == "not_modified" or result.result is None:
+        return Reply.embed(
+            make_embed(
+                "List unchanged", "The UN server says the list has not changed since the last sync.", colour=COLOUR
+            ),
+            ephemeral=True,
+        )
+    version = result.result.version
+    if result.outcome == "unchanged":
+        text = f"The list downloaded is the version of {version.generated_date}, already imported."
+        return Reply.embed(
+            make_embed("List unchanged", text, footer=version_footer(version), colour=COLOUR), ephemeral=True
+        )
+    previous = result.result.previous
+    against = f" against {previous.generated_date}" if previous else " (the first version: nothing to compare)"
+    text = (
+        f"Imported the list version of **{version.generated_date}**{against}: "
+        f"{count_phrase(version.added, 'entry', 'entries')} added, {version.removed:,} removed, "
+        f"{version.amended:,} amended; {count_phrase(version.entry_count, 'entry', 'entries')} in all."
+    )
+    if version.added + version.removed + version.amended:
+        text += " Watchlist alerts for it are being worked out and sent."
+    return Reply.embed(make_embed("List synced", text, footer=version_footer(version), colour=COLOUR), ephemeral=True)

@@ -7,8 +7,10 @@ posting a second one.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -25,15 +27,28 @@ NONCE_LENGTH = 25  # Discord's maximum
 
 @dataclass(frozen=True)
 class OutgoingMessage:
-    """One message as stored in a delivery record: optional content and embed dicts."""
+    """One message as stored in a delivery record: optional content and embed dicts.
+
+    `allowed_roles` lists the only roles the message may mention (a server's opt-in alert ping); empty means
+    no mention of anyone at all.
+    """
 
     content: str | None = None
     embeds: list[dict[str, Any]] = field(default_factory=list)
+    allowed_roles: tuple[int, ...] = ()
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> OutgoingMessage:
-        """From a stored {"content": …, "embeds": [...]} dict."""
-        return cls(payload.get("content"), list(payload.get("embeds") or []))
+        """From a stored {"content": …, "embeds": [...], "allowed_roles": [...]} dict."""
+        roles = tuple(int(r) for r in payload.get("allowed_roles") or ())
+        return cls(payload.get("content"), list(payload.get("embeds") or []), roles)
+
+    def allowed_mentions(self) -> discord.AllowedMentions:
+        """No mentions, or exactly the opted-in roles (never @everyone, users or other roles)."""
+        if not self.allowed_roles:
+            return discord.AllowedMentions.none()
+        roles = [discord.Object(id=r) for r in self.allowed_roles]
+        return discord.AllowedMentions(everyone=False, users=False, roles=roles, replied_user=False)
 
 
 class DeliveryError(Exception):
@@ -70,6 +85,28 @@ def make_nonce(seed: str, part: int) -> str:
     return hashlib.sha256(f"{seed}:{part}".encode()).hexdigest()[:NONCE_LENGTH]
 
 
+async def send_with_retries(
+    deliverer: Deliverer,
+    channel_id: int,
+    message: OutgoingMessage,
+    nonce: str,
+    *,
+    attempts: int = 3,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    what: str = "delivery",
+) -> int:
+    """Post one message, retrying transient failures a few times with short backoff (same nonce each time)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await deliverer.send(channel_id, message, nonce)
+        except TransientDeliveryError as exc:
+            if attempt == attempts:
+                raise
+            log.warning("%s send retry channel=%d attempt=%d reason=%s", what, channel_id, attempt, exc.reason)
+            await sleep(2.0 ** (attempt - 1))
+    raise AssertionError("unreachable")
+
+
 _PERMISSION_CODES = {
     50001: "the bot cannot see the channel (Missing Access)",
     50013: "the bot lacks permission to post there (it needs View Channel, Send Messages and Embed Links)",
@@ -90,7 +127,7 @@ class DiscordDeliverer:
             content=message.content,
             embeds=[discord.Embed.from_dict(e) for e in message.embeds],
             nonce=nonce,  # discord.py adds enforce_nonce=True whenever a nonce is given
-            allowed_mentions=discord.AllowedMentions.none(),
+            allowed_mentions=message.allowed_mentions(),
         )
         try:
             with params:

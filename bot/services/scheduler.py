@@ -48,6 +48,7 @@ from bot.services.delivery import (
     RejectedMessage,
     TransientDeliveryError,
     make_nonce,
+    send_with_retries,
 )
 from bot.services.digest import Digest, DigestComposer
 from bot.services.feeds import FeedService
@@ -568,15 +569,9 @@ class DigestScheduler:
     async def _send_with_retries(
         self, deliverer: Deliverer, channel_id: int, message: OutgoingMessage, nonce: str
     ) -> int:
-        for attempt in range(1, SEND_ATTEMPTS + 1):
-            try:
-                return await deliverer.send(channel_id, message, nonce)
-            except TransientDeliveryError as exc:
-                if attempt == SEND_ATTEMPTS:
-                    raise
-                log.warning("digest send retry channel=%d attempt=%d reason=%s", channel_id, attempt, exc.reason)
-                await self._sleep(2.0 ** (attempt - 1))
-        raise AssertionError("unreachable")
+        return await send_with_retries(
+            deliverer, channel_id, message, nonce, attempts=SEND_ATTEMPTS, sleep=self._sleep, what="digest"
+        )
 
     async def _retry_later(self, delivery: Delivery, exc: DeliveryError, report: RunReport) -> str:
         now = self._clock.now()

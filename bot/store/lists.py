@@ -7,6 +7,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.models import Change, Entry, ListDiff, ListVersion, RegimeCount, SyncStatus
 from bot.store.db import Database
@@ -236,7 +237,7 @@ def _split_revisions(
     return revision_ids, fresh
 
 
-def _change(row: sqlite3.Row) -> Change:
+def _change(row: sqlite3.Row | tuple[Any, ...]) -> Change:
     version_id, reference, change, kind, regime, name, fields = row
     return Change(version_id, reference, change, kind, regime, name, tuple(json.loads(fields)))
 
@@ -251,6 +252,30 @@ async def changes_of_version(db: Database, version_id: int) -> list[Change]:
         (version_id,),
     )
     return [_change(r) for r in rows]
+
+
+async def changes_with_revisions(db: Database, version_id: int) -> list[tuple[Change, Entry | None, Entry | None]]:
+    """The changes one version made, each with the entry before (amended, removed) and after (added, amended)."""
+    rows = await db.fetchall(
+        "SELECT c.version_id, c.reference, c.change, c.kind, c.regime, c.name, c.fields, o.data, n.data"
+        " FROM entry_changes c LEFT JOIN entry_revisions o ON o.id = c.old_revision_id"
+        " LEFT JOIN entry_revisions n ON n.id = c.new_revision_id"
+        " WHERE c.version_id = ? ORDER BY c.change, c.reference",
+        (version_id,),
+    )
+    # Decoding up to a couple of thousand JSON records: off the event loop, like version_entries.
+    return await asyncio.to_thread(_decode_changes, rows)
+
+
+def _decode_changes(rows: list[sqlite3.Row]) -> list[tuple[Change, Entry | None, Entry | None]]:
+    return [
+        (
+            _change(row[:7]),
+            Entry.from_json(row[7]) if row[7] else None,
+            Entry.from_json(row[8]) if row[8] else None,
+        )
+        for row in rows
+    ]
 
 
 async def changes_after(db: Database, after_version_id: int, *, regime: str | None = None) -> list[Change]:

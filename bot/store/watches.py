@@ -1,0 +1,477 @@
+"""Watchlists: servers' watched names and references, their alert settings, and alert records with their hits.
+
+An alert record (server, list version) is written with its hits and the server's moved cursor in ONE
+transaction before anything is sent; the primary key of `watch_hits` (watch, version, entry) and the UNIQUE
+(server, version) of `watch_deliveries` make a second alert for the same change impossible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from bot.sharding import ShardScope
+from bot.store.db import Database
+from bot.store.digests import _scope_sql as scope_sql  # one definition of "servers of this process's shards"
+from bot.store.feeds import stamp
+
+WatchKind = Literal["reference", "name"]
+AlertStatus = Literal["pending", "sent", "failed"]
+DEFAULT_THRESHOLD = 90
+
+
+@dataclass(frozen=True, slots=True)
+class WatchServer:
+    """A server's alert settings and how far its alerts got."""
+
+    guild_id: int
+    channel_id: int | None
+    threshold: int
+    ping_role_id: int | None
+    ping_role_name: str | None
+    through_version_id: int
+    created_at: str
+    paused_at: str | None
+    paused_reason: str | None
+
+    @property
+    def paused(self) -> bool:
+        """True when Discord refused the alert channel (alerts are kept until /watch channel is run again)."""
+        return self.paused_at is not None
+
+
+_SERVER_COLUMNS = (
+    "guild_id, channel_id, threshold, ping_role_id, ping_role_name, through_version_id, created_at, paused_at,"
+    " paused_reason"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Watch:
+    """One watched reference number or name."""
+
+    id: int
+    guild_id: int
+    kind: WatchKind
+    target: str
+    target_key: str
+    note: str
+    since_version_id: int
+    created_by: int | None
+    created_at: str
+
+
+_WATCH_COLUMNS = "id, guild_id, kind, target, target_key, note, since_version_id, created_by, created_at"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertDelivery:
+    """One server's alert for one list version: its messages as composed, and how far sending got."""
+
+    id: int
+    guild_id: int
+    version_id: int
+    status: AlertStatus
+    nonce_seed: str
+    payload: list[dict[str, Any]]
+    hit_count: int
+    parts_sent: int
+    message_ids: list[int]
+    channel_id: int | None
+    created_at: str
+    updated_at: str
+    attempts: int
+    next_attempt_at: str | None
+    last_error: str | None
+
+
+_DELIVERY_COLUMNS = (
+    "id, guild_id, version_id, status, nonce_seed, payload, hit_count, parts_sent, message_ids, channel_id,"
+    " created_at, updated_at, attempts, next_attempt_at, last_error"
+)
+
+
+def _delivery(row: sqlite3.Row | tuple[Any, ...]) -> AlertDelivery:
+    values = list(row)
+    values[5] = json.loads(values[5])
+    values[8] = [int(m) for m in json.loads(values[8])]
+    return AlertDelivery(*values)
+
+
+@dataclass(frozen=True, slots=True)
+class HitRecord:
+    """One (watch, version, entry) that fired, as recorded."""
+
+    watch_id: int
+    version_id: int
+    reference: str
+    change: str
+    score: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewAlert:
+    """What to record for one server and version: the composed messages and the hits they report."""
+
+    guild_id: int
+    payload: list[dict[str, Any]]
+    nonce_seed: str
+    hits: list[HitRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class AddOutcome:
+    """What adding a watch did: added, already there (the existing one), or refused at the server's limit."""
+
+    outcome: Literal["added", "duplicate", "limit"]
+    watch: Watch | None
+    count: int
+
+
+# --- Settings and watches ----------------------------------------------------------------------------------
+
+
+async def server(db: Database, guild_id: int) -> WatchServer | None:
+    """A server's alert settings, if it ever used /watch."""
+    row = await db.fetchone(f"SELECT {_SERVER_COLUMNS} FROM watch_servers WHERE guild_id = ?", (guild_id,))  # noqa: S608
+    return WatchServer(*row) if row else None
+
+
+_ENSURE_SERVER = (
+    "INSERT OR IGNORE INTO watch_servers (guild_id, threshold, through_version_id, created_at) VALUES (?, ?, ?, ?)"
+)
+
+
+async def add_watch(
+    db: Database,
+    *,
+    guild_id: int,
+    kind: WatchKind,
+    target: str,
+    target_key: str,
+    note: str,
+    latest_version_id: int,
+    created_by: int | None,
+    now: dt.datetime,
+    limit: int,
+) -> AddOutcome:
+    """Add a watch unless the server has it already or holds `limit` watches (checked inside the transaction).
+
+    The server's alert cursor starts at the latest version the first time it uses watchlists, so its history
+    never floods it; the watch itself only alerts for versions after `latest_version_id`.
+    """
+    async with db.transaction() as conn:
+        await conn.execute(_ENSURE_SERVER, (guild_id, DEFAULT_THRESHOLD, latest_version_id, stamp(now)))
+        async with conn.execute(
+            f"SELECT {_WATCH_COLUMNS} FROM watches WHERE guild_id = ? AND kind = ? AND target_key = ?",  # noqa: S608
+            (guild_id, kind, target_key),
+        ) as cur:
+            existing = await cur.fetchone()
+        async with conn.execute("SELECT COUNT(*) FROM watches WHERE guild_id = ?", (guild_id,)) as cur:
+            row = await cur.fetchone()
+        count = int(row[0]) if row else 0
+        if existing is not None:
+            return AddOutcome("duplicate", Watch(*existing), count)
+        if count >= limit:
+            return AddOutcome("limit", None, count)
+        cursor = await conn.execute(
+            "INSERT INTO watches (guild_id, kind, target, target_key, note, since_version_id, created_by, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (guild_id, kind, target, target_key, note, latest_version_id, created_by, stamp(now)),
+        )
+        watch_id = cursor.lastrowid
+        assert watch_id is not None
+        async with conn.execute(f"SELECT {_WATCH_COLUMNS} FROM watches WHERE id = ?", (watch_id,)) as cur:  # noqa: S608
+            created = await cur.fetchone()
+    assert created is not None
+    return AddOutcome("added", Watch(*created), count + 1)
+
+
+async def remove_watch(db: Database, guild_id: int, watch_id: int) -> Watch | None:
+    """Remove one of a server's watches; return it (None if the server has no watch with that id)."""
+    async with db.transaction() as conn:
+        async with conn.execute(
+            f"SELECT {_WATCH_COLUMNS} FROM watches WHERE id = ? AND guild_id = ?",  # noqa: S608
+            (watch_id, guild_id),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        await conn.execute("DELETE FROM watches WHERE id = ?", (watch_id,))
+    return Watch(*row)
+
+
+async def guild_watches(db: Database, guild_id: int) -> list[Watch]:
+    """A server's watches, oldest first."""
+    rows = await db.fetchall(
+        f"SELECT {_WATCH_COLUMNS} FROM watches WHERE guild_id = ? ORDER BY id",  # noqa: S608
+        (guild_id,),
+    )
+    return [Watch(*r) for r in rows]
+
+
+async def _update_server(
+    db: Database, guild_id: int, latest_version_id: int, now: dt.datetime, sql: str, params: Sequence[object]
+) -> WatchServer:
+    async with db.transaction() as conn:
+        await conn.execute(_ENSURE_SERVER, (guild_id, DEFAULT_THRESHOLD, latest_version_id, stamp(now)))
+        await conn.execute(sql, (*params, guild_id))
+    found = await server(db, guild_id)
+    assert found is not None
+    return found
+
+
+async def set_channel(
+    db: Database, guild_id: int, channel_id: int, *, latest_version_id: int, now: dt.datetime
+) -> WatchServer:
+    """Send alerts to a channel from now on; clears a pause (alerts kept while paused go out there)."""
+    return await _update_server(
+        db,
+        guild_id,
+        latest_version_id,
+        now,
+        "UPDATE watch_servers SET channel_id = ?, paused_at = NULL, paused_reason = NULL WHERE guild_id = ?",
+        (channel_id,),
+    )
+
+
+async def set_threshold(
+    db: Database, guild_id: int, threshold: int, *, latest_version_id: int, now: dt.datetime
+) -> WatchServer:
+    """The lowest search score at which a watched name alerts, for this server."""
+    return await _update_server(
+        db, guild_id, latest_version_id, now, "UPDATE watch_servers SET threshold = ? WHERE guild_id = ?", (threshold,)
+    )
+
+
+async def set_ping_role(
+    db: Database,
+    guild_id: int,
+    role_id: int | None,
+    role_name: str | None,
+    *,
+    latest_version_id: int,
+    now: dt.datetime,
+) -> WatchServer:
+    """The one role alerts mention (None: mention nobody)."""
+    return await _update_server(
+        db,
+        guild_id,
+        latest_version_id,
+        now,
+        "UPDATE watch_servers SET ping_role_id = ?, ping_role_name = ? WHERE guild_id = ?",
+        (role_id, role_name[:100] if role_name else None),
+    )
+
+
+# --- Working out alerts ------------------------------------------------------------------------------------
+
+
+async def servers_behind(db: Database, version_id: int, scope: ShardScope | None = None) -> list[WatchServer]:
+    """Servers (of this process's shards) whose alerts have not been worked out up to a version."""
+    in_scope, params = scope_sql(scope, "guild_id")
+    rows = await db.fetchall(
+        f"SELECT {_SERVER_COLUMNS} FROM watch_servers WHERE through_version_id < ?"  # noqa: S608
+        + in_scope
+        + " ORDER BY guild_id",
+        (version_id, *params),
+    )
+    return [WatchServer(*r) for r in rows]
+
+
+async def watches_for_version(db: Database, version_id: int, guild_ids: Sequence[int]) -> dict[int, list[Watch]]:
+    """The watches, by server, that a version can fire: of these servers, added before that version."""
+    out: dict[int, list[Watch]] = {}
+    ids = sorted(set(guild_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = await db.fetchall(
+            f"SELECT {_WATCH_COLUMNS} FROM watches WHERE since_version_id < ? AND guild_id IN ({marks})"  # noqa: S608
+            " ORDER BY guild_id, id",
+            (version_id, *chunk),
+        )
+        for row in rows:
+            watch = Watch(*row)
+            out.setdefault(watch.guild_id, []).append(watch)
+    return out
+
+
+async def record_alerts(
+    db: Database, *, version_id: int, guild_ids: Sequence[int], alerts: Sequence[NewAlert], now: dt.datetime
+) -> list[int]:
+    """Record the alerts of one version and move these servers' cursors to it, in ONE transaction.
+
+    A server whose cursor already reached the version (another process or pass got there first) is left
+    alone. Returns the ids of the alert records written.
+    """
+    by_guild = {a.guild_id: a for a in alerts}
+    written: list[int] = []
+    at = stamp(now)
+    async with db.transaction() as conn:
+        for guild_id in guild_ids:
+            async with conn.execute(
+                "SELECT through_version_id FROM watch_servers WHERE guild_id = ?", (guild_id,)
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None or int(row[0]) >= version_id:
+                continue
+            alert = by_guild.get(guild_id)
+            if alert is not None and alert.hits:
+                cursor = await conn.execute(
+                    "INSERT OR IGNORE INTO watch_deliveries (guild_id, version_id, status, nonce_seed, payload,"
+                    " hit_count, created_at, updated_at) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?)",
+                    (
+                        guild_id,
+                        version_id,
+                        alert.nonce_seed,
+                        json.dumps(alert.payload, ensure_ascii=False, separators=(",", ":")),
+                        len(alert.hits),
+                        at,
+                        at,
+                    ),
+                )
+                if cursor.rowcount > 0 and cursor.lastrowid is not None:
+                    delivery_id = cursor.lastrowid
+                    written.append(delivery_id)
+                    await conn.executemany(
+                        "INSERT OR IGNORE INTO watch_hits (watch_id, version_id, reference, delivery_id, change, score)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        [(h.watch_id, version_id, h.reference, delivery_id, h.change, h.score) for h in alert.hits],
+                    )
+            await conn.execute(
+                "UPDATE watch_servers SET through_version_id = ? WHERE guild_id = ? AND through_version_id < ?",
+                (version_id, guild_id, version_id),
+            )
+    return written
+
+
+# --- Sending ----------------------------------------------------------------------------------------------
+
+
+async def pending_deliveries(
+    db: Database, now: dt.datetime, scope: ShardScope | None = None, limit: int = 500
+) -> list[tuple[AlertDelivery, WatchServer]]:
+    """Alerts not yet fully sent, due, of servers with a channel and not paused (of this process's shards)."""
+    in_scope, params = scope_sql(scope, "s.guild_id")
+    columns = ", ".join(f"d.{c.strip()}" for c in _DELIVERY_COLUMNS.split(","))
+    server_columns = ", ".join(f"s.{c.strip()}" for c in _SERVER_COLUMNS.split(","))
+    rows = await db.fetchall(
+        f"SELECT {columns}, {server_columns} FROM watch_deliveries d"  # noqa: S608
+        " JOIN watch_servers s ON s.guild_id = d.guild_id"
+        " WHERE d.status = 'pending' AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?)"
+        " AND s.channel_id IS NOT NULL AND s.paused_at IS NULL" + in_scope + " ORDER BY d.id LIMIT ?",
+        (stamp(now), *params, limit),
+    )
+    width = len(_DELIVERY_COLUMNS.split(","))
+    return [(_delivery(r[:width]), WatchServer(*r[width:])) for r in rows]
+
+
+async def delivery_by_id(db: Database, delivery_id: int) -> AlertDelivery | None:
+    """One alert record."""
+    row = await db.fetchone(f"SELECT {_DELIVERY_COLUMNS} FROM watch_deliveries WHERE id = ?", (delivery_id,))  # noqa: S608
+    return _delivery(row) if row else None
+
+
+async def mark_part_sent(
+    db: Database, delivery_id: int, part: int, message_id: int, channel_id: int, now: dt.datetime
+) -> None:
+    """Record that one message of an alert is on Discord (so a resend starts after it)."""
+    async with db.transaction() as conn:
+        async with conn.execute("SELECT message_ids FROM watch_deliveries WHERE id = ?", (delivery_id,)) as cur:
+            row = await cur.fetchone()
+        ids = json.loads(row[0]) if row else []
+        ids.append(str(message_id))
+        await conn.execute(
+            "UPDATE watch_deliveries SET parts_sent = ?, message_ids = ?, channel_id = ?, updated_at = ? WHERE id = ?",
+            (part + 1, json.dumps(ids), channel_id, stamp(now), delivery_id),
+        )
+
+
+async def complete_delivery(db: Database, delivery_id: int, now: dt.datetime) -> None:
+    """Mark an alert sent."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE watch_deliveries SET status = 'sent', updated_at = ?, next_attempt_at = NULL, last_error = NULL"
+            " WHERE id = ?",
+            (stamp(now), delivery_id),
+        )
+
+
+async def fail_delivery(db: Database, delivery_id: int, *, now: dt.datetime, error: str) -> None:
+    """Give up on an alert (Discord refused the message itself, or transient failures lasted too long)."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE watch_deliveries SET status = 'failed', attempts = attempts + 1, last_error = ?,"
+            " next_attempt_at = NULL, updated_at = ? WHERE id = ?",
+            (error[:300], stamp(now), delivery_id),
+        )
+
+
+async def retry_later(
+    db: Database, delivery_id: int, *, now: dt.datetime, error: str, next_attempt_at: dt.datetime
+) -> None:
+    """Record a transient failure (5xx, timeout) and when to try again."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE watch_deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ?"
+            " WHERE id = ?",
+            (error[:300], stamp(next_attempt_at), stamp(now), delivery_id),
+        )
+
+
+async def pause_server(db: Database, guild_id: int, delivery_id: int, *, reason: str, now: dt.datetime) -> None:
+    """Stop a server's alerts until /watch channel is run again, saying why; the alert stays pending."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE watch_servers SET paused_at = ?, paused_reason = ? WHERE guild_id = ?",
+            (stamp(now), reason[:300], guild_id),
+        )
+        await conn.execute(
+            "UPDATE watch_deliveries SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?",
+            (reason[:300], stamp(now), delivery_id),
+        )
+
+
+# --- Reading back -------------------------------------------------------------------------------------------
+
+
+async def pending_count(db: Database, guild_id: int) -> int:
+    """How many of a server's alerts are recorded but not fully sent."""
+    row = await db.fetchone(
+        "SELECT COUNT(*) FROM watch_deliveries WHERE guild_id = ? AND status = 'pending'", (guild_id,)
+    )
+    return int(row[0]) if row else 0
+
+
+async def deliveries_of(db: Database, guild_id: int) -> list[AlertDelivery]:
+    """Every alert record of a server, oldest first."""
+    rows = await db.fetchall(
+        f"SELECT {_DELIVERY_COLUMNS} FROM watch_deliveries WHERE guild_id = ? ORDER BY id",  # noqa: S608
+        (guild_id,),
+    )
+    return [_delivery(r) for r in rows]
+
+
+async def hits_of(db: Database, guild_id: int) -> list[HitRecord]:
+    """Every recorded hit of a server's watches, in version then reference order."""
+    rows = await db.fetchall(
+        "SELECT h.watch_id, h.version_id, h.reference, h.change, h.score FROM watch_hits h"
+        " JOIN watch_deliveries d ON d.id = h.delivery_id WHERE d.guild_id = ?"
+        " ORDER BY h.version_id, h.reference, h.watch_id",
+        (guild_id,),
+    )
+    return [HitRecord(*r) for r in rows]
+
+
+async def counts(db: Database) -> tuple[int, int, int]:
+    """(servers with watches, watches, paused servers) over all servers."""
+    row = await db.fetchone(
+        "SELECT (SELECT COUNT(DISTINCT guild_id) FROM watches), (SELECT COUNT(*) FROM watches),"
+        " (SELECT COUNT(*) FROM watch_servers WHERE paused_at IS NOT NULL)"
+    )
+    return (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
