@@ -62,9 +62,9 @@ async def complete_feed(ctx: AnswerContext, current: str) -> list[tuple[str, str
         return []
     key = current.strip().casefold()
     out = []
-    for gf in await ctx.core.feeds.guild_feeds(ctx.guild_id):
-        if key in gf.name.casefold() or key in gf.feed.url.casefold():
-            out.append((gf.name[:100], gf.name[:100]))  # names are at most 100 characters, like choices
+    for name, url in await ctx.core.feeds.feed_names_as_set(ctx.guild_id):
+        if key in name.casefold() or key in url.casefold():
+            out.append((name[:100], name[:100]))  # names are at most 100 characters, like choices
     return out[:25]
 
 
@@ -73,4 +73,4 @@ async def complete_keyword(ctx: AnswerContext, current: str) -> list[tuple[str, 
     if ctx.guild_id is None or not ctx.can_manage_guild:
         return []
     key = current.strip().casefold()
-    return [(w, w) for w in await ctx.core.feeds.keywords(ctx.guild_id) if key in w.casefold()][:25]
+    return [(w, w) for w in await ctx.core.feeds.keywords_as_set(ctx.guild_id) if key in w.casefold()][:25]

@@ -299,6 +299,22 @@ class FeedService:
         await self.ensure_guild(guild_id)
         return await store.keywords(self._db, guild_id)
 
+    async def feed_names_as_set(self, guild_id: int) -> list[tuple[str, str]]:
+        """(name, url) of a server's feeds without setting anything up (the defaults, if it has none yet).
+
+        For autocomplete, which must never write."""
+        if await store.is_set_up(self._db, guild_id):
+            return [(gf.name, gf.feed.url) for gf in await store.guild_feeds(self._db, guild_id)]
+        return [(name, url) for url, name in self.default_feeds]
+
+    async def keywords_as_set(self, guild_id: int) -> list[str]:
+        """A server's keywords without setting anything up: the defaults it would get, if it has none yet.
+
+        For autocomplete, which must never write (it runs on every keystroke)."""
+        if await store.is_set_up(self._db, guild_id):
+            return await store.keywords(self._db, guild_id)
+        return list(self.default_keywords)
+
     async def set_keywords(self, guild_id: int, raw: str) -> list[str]:
         """Replace a server's keywords with a comma-separated list."""
         words = split_keywords(raw)

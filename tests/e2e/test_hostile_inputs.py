@@ -119,6 +119,59 @@ def run_examples(rig: ThreadedBot, leaf: Leaf) -> None:
     run()
 
 
+def check_autocomplete(
+    rig: ThreadedBot, leaf: Leaf, focused: str, options: dict[str, Any], context: dict[str, Any]
+) -> None:
+    """One hostile autocomplete: choices within 3 s, valid, at most 25, nothing logged, nothing written."""
+    fingerprint = snapshot_counter(rig.db_path)
+    before_version = fingerprint()
+    before_violations = len(rig.fake.violations)
+    before_errors = len(rig.errors.records)
+    if context["guild_id"] is None:
+        context = {**context, "channel_id": None}
+    res = rig.call(
+        rig.fake.autocomplete_result(
+            leaf.path, options, focused=focused, raw=True, timeout=DEADLINE_SECONDS + 2, **context
+        )
+    )
+    assert res.latency < DEADLINE_SECONDS, f"/{leaf.path} {focused}: autocomplete after {res.latency:.2f} s"
+    assert res.status in (200, 204) and res.type == 8, (leaf.path, focused, options, res.status, res.problems)
+    assert len(rig.fake.violations) == before_violations, rig.fake.violations[before_violations:]
+    assert len(res.data.get("choices") or []) <= 25
+    new_errors = [r.getMessage() for r in rig.errors.records[before_errors:]]
+    assert not new_errors, (leaf.path, focused, options, new_errors)
+    assert fingerprint() == before_version, f"autocomplete of /{leaf.path} {focused} changed the store"
+    key = f"{leaf.path} [{focused} autocomplete]"
+    COUNTS[key] = COUNTS.get(key, 0) + 1
+
+
+def run_autocomplete_examples(rig: ThreadedBot, leaf: Leaf, focused: str) -> None:
+    """Drive one autocompleted option with EXAMPLES hostile partial values (other options hostile too)."""
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(options=examples(leaf), typed=values_for(3), context=CONTEXTS)
+    def run(options: dict[str, Any], typed: Any, context: dict[str, Any]) -> None:
+        check_autocomplete(rig, leaf, focused, {**options, focused: typed}, context)
+
+    run()
+
+
+def test_every_autocomplete_survives_hostile_input(rig: ThreadedBot) -> None:
+    targets = [(leaf, o["name"]) for leaf in leaves(rig.fake.commands()) for o in leaf.options if o.get("autocomplete")]
+    assert len(targets) >= 8
+    for leaf, focused in targets:
+        run_autocomplete_examples(rig, leaf, focused)
+    counted = {k: n for k, n in COUNTS.items() if k.endswith("autocomplete]")}
+    assert len(counted) == len(targets)
+    short = {k: n for k, n in counted.items() if n < min(EXAMPLES, 100)}
+    assert not short, f"too few distinct examples ran for {short}"
+
+
 def test_every_command_survives_hostile_input(rig: ThreadedBot) -> None:
     all_leaves = leaves(rig.fake.commands())
     assert len(all_leaves) >= 3
