@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.clock import ManualClock
-from bot.services.knowledge import KnowledgeService, bundled_directory, read_files
+from bot.services.knowledge import KnowledgeService
 from bot.services.lists import ListService
-from bot.sources.knowledge import parse_knowledge
+from bot.sources.knowledge import bundled_directory, parse_knowledge, read_files
 from bot.store.db import Database
 
 

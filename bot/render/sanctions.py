@@ -174,7 +174,7 @@ def search_reply(result: SearchResult) -> Reply:
         fields = []
         for rank, hit in enumerate(hits[start : start + HITS_PER_PAGE], start=start + 1):
             info = regime_info(hit.regime)
-            regime = f"{hit.regime} · {info.committee}" if info else hit.regime
+            regime = f"{hit.regime} · {info.short_committee}" if info else hit.regime
             if hit.source == "primary name":
                 matched = "Matched the primary name"
             else:
@@ -288,7 +288,7 @@ def entry_fields(record: EntryRecord) -> list[tuple[str, str, bool]]:
     e: Entry = record.entry
     fields: list[tuple[str, str, bool]] = []
     info = record.info
-    regime = f"{e.regime} — {info.committee}" if info else e.regime
+    regime = f"{e.regime} — {info.short_committee}" if info else e.regime
     fields.append(("Regime", escape(regime), False))
     fields.append(("Kind", e.kind, True))
     fields.append(("Listed on", e.listed_on or "not given", True))
@@ -529,16 +529,17 @@ def regimes_reply(answer: RegimesAnswer) -> Reply:
     fields = []
     for row in answer.rows:
         info = row.info
-        committee = f"{info.committee}, on {info.subject}" if info else "committee not in the bot's table"
+        committee = f"{info.short_committee}, on {info.subject}" if info else "committee not in the bot's table"
         value = (
             f"{count_phrase(row.individuals, 'individual')}, "
             f"{count_phrase(row.entities, 'entity', 'entities')}"
             f" · references {', '.join(f'{p}.…' for p in row.prefixes) or '—'}"
         )
         if info:
-            value += f"\nResolution {info.resolution}, adopted {info.established.isoformat()}"
-            if info.status != "active":
-                value += f" ({info.status})"
+            adopted = f" on {info.established.isoformat()}" if info.established else ""
+            value += f"\nEstablished by {info.resolution}{adopted}"
+            if not info.active:
+                value += f"\nNo longer active: {info.status}"
         fields.append((f"{row.regime} — {committee}", value, False))
     individuals = sum(r.individuals for r in answer.rows)
     entities = sum(r.entities for r in answer.rows)

@@ -235,7 +235,7 @@ class HistoryService:
         if start is not None and day < start:
             info = regime_info(regime) if regime else None
             what = f"the {regime} sanctions regime began" if regime else "the first regime on the list began"
-            how = f", resolution {info.resolution}" if info else ""
+            how = f", {info.resolution}" if info else ""
             raise InvalidOption("as_of", f"{day.isoformat()} is before {what} ({start.isoformat()}{how})")
         iso = day.isoformat()
         same_day = [v for v in versions if v.generated_date == iso]

@@ -10,7 +10,6 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 
@@ -40,7 +39,9 @@ from bot.sources.knowledge import (
     Resolution,
     Statement,
     ViceChairs,
+    bundled_directory,
     parse_knowledge,
+    read_files,
     sha256,
 )
 from bot.store import knowledge as store
@@ -66,20 +67,6 @@ KIND_NAMES = {
     "statements": "statements",
     "quotes": "quotes",
 }
-
-
-def bundled_directory() -> Traversable:
-    """bot/data inside the installed package."""
-    return resources.files("bot").joinpath("data")
-
-
-def read_files(directory: Traversable | Path) -> dict[str, bytes]:
-    """Every *.toml in the folder, by name (the parser says which are missing or unexpected)."""
-    found: dict[str, bytes] = {}
-    for item in directory.iterdir():
-        if item.name.endswith(".toml") and item.is_file():
-            found[item.name] = item.read_bytes()
-    return found
 
 
 # --- results ------------------------------------------------------------------------------------------------

@@ -15,9 +15,27 @@ import typing
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
 from typing import Any, ClassVar
 
 from bot.errors import KnowledgeError
+
+
+def bundled_directory() -> Traversable:
+    """bot/data inside the installed package."""
+    return resources.files("bot").joinpath("data")
+
+
+def read_files(directory: Traversable | Path) -> dict[str, bytes]:
+    """Every *.toml in the folder, by name (the parser says which are missing or unexpected)."""
+    found: dict[str, bytes] = {}
+    for item in directory.iterdir():
+        if item.name.endswith(".toml") and item.is_file():
+            found[item.name] = item.read_bytes()
+    return found
+
 
 PERMANENT_SEATS = 5
 ELECTED_SEATS = 10

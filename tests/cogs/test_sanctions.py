@@ -123,7 +123,7 @@ async def test_entry_through_ask(loaded_core: Core) -> None:
     outcome = await run(loaded_core, "sanctions", "entry", "reference:kpi.033")
     assert outcome.exit_code == 0
     text = readable(outcome.reply)
-    assert "KPi.033 — RI WON HO" in text and "1718 Sanctions Committee" in text
+    assert "KPi.033 — RI WON HO" in text and "1718 Committee" in text
     assert "Passport 381310014" in text and "History in the imported versions" in text
     removed = readable((await run(loaded_core, "sanctions", "entry", "reference:IQe.003")).reply)
     assert "No longer on the list" in removed
@@ -189,7 +189,7 @@ async def test_changes_regimes_and_timeline_through_ask(loaded_core: Core) -> No
     since = await run(loaded_core, "sanctions", "changes", "since:2030-01-01")
     assert since.exit_code == 2
     regimes = readable((await run(loaded_core, "sanctions", "regimes")).reply)
-    assert "DPRK — 1718 Sanctions Committee" in regimes and "KPi.…, KPe.…" in regimes
+    assert "DPRK — 1718 Committee" in regimes and "KPi.…, KPe.…" in regimes
     timeline = await run(loaded_core, "sanctions", "timeline", "regime:dprk")
     assert timeline.exit_code == 0
     assert timeline.reply.files[0].data.startswith(b"\x89PNG")

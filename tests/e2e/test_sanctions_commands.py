@@ -83,8 +83,7 @@ async def test_a_hit_shows_reference_name_regime_matched_name_quality_score_and_
     assert embed["title"] == "Search: Ri Won Ho"
     assert embed["description"] == "**1 close match** for **Ri Won Ho**."
     assert fields_of(embed) == {
-        "1. KPi.033 — RI WON HO": "**100**/100 · exact\nDPRK · 1718 Sanctions Committee · individual\n"
-        "Matched the primary name"
+        "1. KPi.033 — RI WON HO": "**100**/100 · exact\nDPRK · 1718 Committee · individual\nMatched the primary name"
     }
     assert embed["footer"]["text"] == f"{LATEST} · results 1–1 of 1"
     assert "components" not in res.data or not res.data["components"]  # one page: no buttons
@@ -185,9 +184,7 @@ async def test_filters_by_regime_and_kind(env: E2E) -> None:
     pages = await all_pages(env, res)
     hits = [h for page in pages for h in hits_of(page["embeds"][0])]
     assert len(hits) >= 6
-    assert all(
-        ref.startswith("KPe.") and "DPRK · 1718 Sanctions Committee · entity" in v for _r, ref, _n, _s, v in hits
-    )
+    assert all(ref.startswith("KPe.") and "DPRK · 1718 Committee · entity" in v for _r, ref, _n, _s, v in hits)
     assert "(DPRK, entities)" in pages[0]["embeds"][0]["description"]
     # Every hit holds the word: the note says so rather than calling them different names.
     assert "contain what was typed" in pages[0]["embeds"][0]["description"]
@@ -331,7 +328,7 @@ async def test_entry_shows_the_whole_record(env: E2E) -> None:
         "Ri Won Ho is a DPRK Ministry of State Security Official stationed in Syria supporting KOMID."
     )
     fields = fields_of(embed)
-    assert fields["Regime"] == "DPRK — 1718 Sanctions Committee"
+    assert fields["Regime"] == "DPRK — 1718 Committee"
     assert fields["Kind"] == "individual" and fields["Listed on"] == "2016-11-30"
     assert fields["Designation"] == "DPRK Ministry of State Security Official"
     assert fields["Nationality"] == "Democratic People's Republic of Korea"
@@ -530,9 +527,9 @@ async def test_regimes_with_committee_prefix_and_counts(env: E2E) -> None:
     embeds = res.data["embeds"]
     fields = {k: v for e in embeds for k, v in fields_of(e).items()}
     assert len(fields) == 13
-    dprk = fields["DPRK — 1718 Sanctions Committee, on the Democratic People's Republic of Korea"]
+    dprk = fields["DPRK — 1718 Committee, on Democratic People's Republic of Korea"]
     assert dprk.startswith("80 individuals, 75 entities · references KPi.…, KPe.…")
-    assert "Resolution 1718 (2006), adopted 2006-10-14" in dprk
+    assert "Established by resolution 1718 (2006), adopted unanimously at the 5551st meeting on 2006-10-14" in dprk
     people = sum(int(found(r"^([\d,]+) individual", v).replace(",", "")) for v in fields.values())
     groups = sum(int(found(r"([\d,]+) entit", v).replace(",", "")) for v in fields.values())
     assert embeds[0]["description"].startswith(f"13 regimes with {people} individuals and {groups} entities.")
