@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass
 
-from bot.sources.knowledge import bundled_directory, parse_knowledge, read_files
+from bot.sources.knowledge import Regime, bundled_directory, parse_knowledge, read_files
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +36,14 @@ class RegimeInfo:
 
 
 @functools.cache
+def _regimes() -> tuple[Regime, ...]:
+    """The regimes of the bundled knowledge files (parsed once)."""
+    return parse_knowledge(read_files(bundled_directory())).regimes
+
+
+@functools.cache
 def _table() -> dict[str, RegimeInfo]:
-    """The regimes of the bundled knowledge files, by the list's spelling (parsed once)."""
-    knowledge = parse_knowledge(read_files(bundled_directory()))
+    """The regimes by the list's spelling."""
     return {
         r.list_type: RegimeInfo(
             list_type=r.list_type,
@@ -50,9 +56,25 @@ def _table() -> dict[str, RegimeInfo]:
             active=r.active,
             numbers=r.committee_numbers,
         )
-        for r in knowledge.regimes
+        for r in _regimes()
         if r.list_type
     }
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.casefold())
+
+
+@functools.cache
+def regime_synonyms() -> dict[str, str]:
+    """Other names people type for a regime (its aliases, name and committee numbers in regimes.toml), keyed
+    case- and punctuation-free, mapped to the list's spelling: "North Korea" and "1718" → DPRK."""
+    out: dict[str, str] = {}
+    for r in _regimes():
+        if r.list_type:
+            for name in (*r.aliases, r.name, r.id, *(str(n) for n in r.committee_numbers)):
+                out.setdefault(_key(name), r.list_type)
+    return out
 
 
 def regime_info(list_type: str) -> RegimeInfo | None:

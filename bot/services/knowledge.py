@@ -25,7 +25,8 @@ from bot.errors import (
     UnknownYear,
 )
 from bot.models import ListVersion
-from bot.services.lists import REGIME_SYNONYMS, CountAnswer, ListService, regime_key
+from bot.regimes import regime_synonyms
+from bot.services.lists import CountAnswer, ListService, regime_key
 from bot.sources.knowledge import (
     Chair,
     CouncilTerm,
@@ -282,7 +283,7 @@ class KnowledgeService:
                     keys.setdefault(regime_key(name), regime)
         if wanted in keys:
             return keys[wanted]
-        synonym = REGIME_SYNONYMS.get(wanted)
+        synonym = regime_synonyms().get(wanted)
         if synonym and regime_key(synonym) in keys:
             return keys[regime_key(synonym)]
         choices = {r.id: regime_key(r.id) for r in regimes}

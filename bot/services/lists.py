@@ -12,42 +12,11 @@ from rapidfuzz import fuzz, process
 
 from bot.errors import ListNotLoaded, UnknownRegime
 from bot.models import ListVersion, RegimeCount
+from bot.regimes import regime_synonyms
 from bot.store import lists as store
 from bot.store.db import Database
 
 log = logging.getLogger(__name__)
-
-# Other names people use for a regime, mapped to the list's own spelling (UN_LIST_TYPE).
-REGIME_SYNONYMS = {
-    "northkorea": "DPRK",
-    "democraticpeoplesrepublicofkorea": "DPRK",
-    "1718": "DPRK",
-    "kp": "DPRK",
-    "alqaeda": "Al-Qaida",
-    "isil": "Al-Qaida",
-    "daesh": "Al-Qaida",
-    "isis": "Al-Qaida",
-    "1267": "Al-Qaida",
-    "1988": "Taliban",
-    "1518": "Iraq",
-    "1533": "DRC",
-    "democraticrepublicofthecongo": "DRC",
-    "congo": "DRC",
-    "1591": "Sudan",
-    "1970": "Libya",
-    "2048": "GB",
-    "guineabissau": "GB",
-    "2127": "CAR",
-    "centralafricanrepublic": "CAR",
-    "2140": "Yemen",
-    "2206": "SouthSudan",
-    "2653": "Haiti",
-    "751": "Somalia",
-    "2713": "Somalia",
-    "alshabaab": "Somalia",
-    "2374": "Mali",
-    "1737": "Iran",
-}
 
 VersionListener = Callable[[ListVersion, ListVersion | None], Awaitable[None]]
 
@@ -130,7 +99,7 @@ class ListService:
         by_key = {regime_key(name): name for name in names}
         if wanted in by_key:
             return by_key[wanted]
-        synonym = REGIME_SYNONYMS.get(wanted)
+        synonym = regime_synonyms().get(wanted)
         if synonym and synonym in names:
             return synonym
         choices = {name: regime_key(name) for name in names}
