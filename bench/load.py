@@ -34,7 +34,7 @@ from tests.e2e.load_mix import USERS, dispatch, mix
 from tests.fixtures.digest import isolate
 from tests.shared_files import UN_LIST_DATES, un_list
 
-TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.benchmarkbenchmarkbenchmarkbenchmark12"
+TOKEN = "fake-bench-token.not-real.benchmarkbenchmarkbenchmark12"
 
 
 def rss_of(pid: int) -> float:

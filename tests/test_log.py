@@ -7,7 +7,7 @@ import logging
 
 from bot.log import JsonFormatter, RedactSecrets
 
-SECRET = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
+SECRET = "fake-test-token.not-real.abcdefghijklmnopqrstuvwxyz0123456789AB"
 
 
 def _record(msg: str, *args: object, exc: BaseException | None = None) -> logging.LogRecord:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from bot.errors import SettingsError
 from bot.settings import DEFAULT_UN_LIST_URL, Secret, load_settings, settings_from_env
 
-TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
+TOKEN = "fake-test-token.not-real.abcdefghijklmnopqrstuvwxyz0123456789AB"
 
 
 def test_defaults() -> None:

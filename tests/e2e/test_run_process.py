@@ -14,7 +14,7 @@ import pytest
 from tests.e2e.conftest import ALICE, GUILD, new_fake
 from tests.shared_files import REPO_ROOT
 
-TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
+TOKEN = "fake-test-token.not-real.abcdefghijklmnopqrstuvwxyz0123456789AB"
 
 
 @pytest.mark.parametrize("log_format", ["text", "json"])

@@ -17,7 +17,7 @@ from tests.e2e.conftest import GUILD, new_fake
 from tests.fixtures.digest import isolate
 from tests.shared_files import REPO_ROOT
 
-TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.shardsshardsshardsshardsshardsshards1234"
+TOKEN = "fake-shard-token.not-real.shardsshardsshardsshards1234"
 SERVERS = (GUILD, GUILD + (1 << 22))  # shard (guild_id >> 22) % 2: 0 and 1
 
 
