@@ -26,7 +26,7 @@ from bot.errors import (
     UnknownFeed,
     quote,
 )
-from bot.fetch import fetch
+from bot.fetch import FetchResult, fetch
 from bot.services.netguard import AddressPolicy, allow_all, check_feed_url, guarded_session, public_only
 from bot.sources.feeds import MAX_FEED_BYTES, ParsedFeed, fold, parse_feed
 from bot.store import feeds as store
@@ -182,6 +182,21 @@ class FeedService:
 
     # --- Servers: defaults, feeds, keywords ---------------------------------------------------------------
 
+    async def _save_fetched(self, feed_id: int, result: FetchResult, parsed: ParsedFeed, now: dt.datetime) -> int:
+        """Store a successful fetch: its items, validators, title, and the next poll time; new items counted."""
+        return await store.save_poll(
+            self._db,
+            feed_id,
+            parsed.items,
+            at=now,
+            next_poll_at=self._next_poll(now, 0),
+            title=parsed.title,
+            kind=parsed.kind,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            warning=parsed.warning,
+        )
+
     async def ensure_guild(self, guild_id: int) -> None:
         """Give a server the default feeds and keywords the first time it uses feeds or digests."""
         if await store.is_set_up(self._db, guild_id):
@@ -231,18 +246,7 @@ class FeedService:
                 self._refuse_duplicate(current, final)
             now = self._clock.now()
             feed = await store.ensure_feed(self._db, clean_url, now)
-            await store.save_poll(
-                self._db,
-                feed.id,
-                parsed.items,
-                at=now,
-                next_poll_at=self._next_poll(now, 0),
-                title=parsed.title,
-                kind=parsed.kind,
-                etag=result.etag,
-                last_modified=result.last_modified,
-                warning=parsed.warning,
-            )
+            await self._save_fetched(feed.id, result, parsed, now)
             title, warning = parsed.title, parsed.warning
         display = clean_name or self._clean_name(title, fallback=clean_url)
         await store.add_guild_feed(self._db, guild_id, clean_url, display, self._clock.now())
@@ -412,18 +416,7 @@ class FeedService:
                 log.info("feed polled feed=%d status=304 ms=%.0f", feed.id, (time.perf_counter() - started) * 1000)
                 return PollOutcome(feed.id, feed.url, True, not_modified=True)
             parsed: ParsedFeed = await asyncio.to_thread(parse_feed, result.body, result.url, result.content_type)
-            added = await store.save_poll(
-                self._db,
-                feed.id,
-                parsed.items,
-                at=now,
-                next_poll_at=self._next_poll(now, 0),
-                title=parsed.title,
-                kind=parsed.kind,
-                etag=result.etag,
-                last_modified=result.last_modified,
-                warning=parsed.warning,
-            )
+            added = await self._save_fetched(feed.id, result, parsed, now)
         except (FetchFailed, NotAFeed, FeedRefused) as exc:
             now = self._clock.now()
             error = _short_error(exc.message, feed.url)

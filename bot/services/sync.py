@@ -86,13 +86,7 @@ class ListSync:
                 **kwargs,  # type: ignore[arg-type]
             )
             if fetched.not_modified:
-                next_at = now + dt.timedelta(minutes=self.interval_minutes or 360)
-                await store.record_sync(
-                    self._db,
-                    attempt_at=now.isoformat(timespec="seconds"),
-                    ok=True,
-                    next_attempt_at=next_at.isoformat(timespec="seconds"),
-                )
+                next_at = await self._record_success(now)
                 log.info("list sync not modified url=%s", self.url)
                 return SyncResult("not_modified", next_attempt_at=next_at)
             result = await self._importer.import_bytes(fetched.body, self.url, force=force)
@@ -108,13 +102,20 @@ class ListSync:
             )
             log.warning("list sync failed url=%s failures=%d error=%s", self.url, failures, exc.message)
             return SyncResult("failed", error=exc.message, next_attempt_at=next_at)
+        next_at = await self._record_success(now, etag=fetched.etag, last_modified=fetched.last_modified)
+        return SyncResult(result.status, result=result, next_attempt_at=next_at)
+
+    async def _record_success(
+        self, now: dt.datetime, *, etag: str | None = None, last_modified: str | None = None
+    ) -> dt.datetime:
+        """Record a good attempt (keeping the old validators where none are given); the next attempt's time."""
         next_at = now + dt.timedelta(minutes=self.interval_minutes or 360)
         await store.record_sync(
             self._db,
             attempt_at=now.isoformat(timespec="seconds"),
             ok=True,
             next_attempt_at=next_at.isoformat(timespec="seconds"),
-            etag=fetched.etag,
-            last_modified=fetched.last_modified,
+            etag=etag,
+            last_modified=last_modified,
         )
-        return SyncResult(result.status, result=result, next_attempt_at=next_at)
+        return next_at
