@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 
 from bot.models import Alias, Change, DateOfBirth, Document, Entry, ListVersion
 from bot.regimes import regime_info
 from bot.render import limits
-from bot.render.chart import stacked_years_png
 from bot.render.common import COLOUR, count_phrase, version_footer
 from bot.render.limits import escape, truncate
 from bot.render.reply import Attachment, Page, Reply, make_embed, paginate_embeds
@@ -20,7 +21,9 @@ from bot.services.history import (
     Timeline,
     VersionChanges,
 )
-from bot.services.search import CLOSE_SCORE, Hit, SearchResult
+
+if TYPE_CHECKING:  # the search module (numpy, rapidfuzz) loads only where names are searched
+    from bot.services.search import Hit, SearchResult
 
 HITS_PER_PAGE = 5
 CHANGE_LINES_PER_PAGE = 20
@@ -163,6 +166,8 @@ def search_reply(result: SearchResult) -> Reply:
         return Reply.embed(embed)
     hits = result.hits
     if result.close:
+        from bot.services.search import CLOSE_SCORE
+
         close = sum(1 for h in hits if h.score >= CLOSE_SCORE)
         summary = f"**{count_phrase(close, 'close match', 'close matches')}** for **{query}**{scope_text}"
         summary += f", then {count_phrase(len(hits) - close, 'less similar name')}." if len(hits) > close else "."
@@ -583,6 +588,8 @@ def timeline_reply(timeline: Timeline) -> Reply:
         "entries listed then, by the year they were listed. "
         "Entries removed before that version are not shown."
     )
+    from bot.render.chart import stacked_years_png  # matplotlib loads only when a chart is drawn
+
     png = stacked_years_png(timeline.years, timeline.individuals, timeline.entities, title=title, caption=caption)
     filename = timeline_filename(timeline.regime)
     busiest = max(range(len(timeline.years)), key=lambda i: timeline.individuals[i] + timeline.entities[i])
