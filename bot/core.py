@@ -20,7 +20,7 @@ from bot.models import CommandInfo
 from bot.services.lists import ListService
 from bot.settings import Settings
 from bot.store.db import Database
-from bot.tasks import InFlight
+from bot.tasks import InFlight, LoopHealth
 
 if TYPE_CHECKING:
     import aiohttp
@@ -58,12 +58,15 @@ class Core:
         self.lists = ListService(db)
         # Answers and deliveries in progress: a graceful shutdown waits for them.
         self.work = InFlight()
+        # Every background loop's failures and backoff (bot.tasks.guarded): shown in /about.
+        self.loops = LoopHealth()
         self.command_index: list[CommandInfo] = []
         # Each service may add lines to /about: async callables returning (field name, text) pairs.
         self.about_sections: list[AboutSection] = [
             self._search_about,
             self._digests_about,
             self._watches_about,
+            self.loops.about,
             self._knowledge_about,
         ]
         self._importer: ListImporter | None = None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 
 from bot.models import Alias, Change, DateOfBirth, Document, Entry, ListVersion
@@ -12,6 +10,7 @@ from bot.render import limits
 from bot.render.common import COLOUR, count_phrase, version_footer
 from bot.render.limits import escape, truncate
 from bot.render.reply import Attachment, Page, Reply, make_embed, paginate_embeds
+from bot.search_results import CLOSE_SCORE, Hit, SearchResult
 from bot.services.history import (
     ChangesAnswer,
     CountAsOf,
@@ -21,9 +20,6 @@ from bot.services.history import (
     Timeline,
     VersionChanges,
 )
-
-if TYPE_CHECKING:  # the search module (numpy, rapidfuzz) loads only where names are searched
-    from bot.services.search import Hit, SearchResult
 
 HITS_PER_PAGE = 5
 CHANGE_LINES_PER_PAGE = 20
@@ -166,8 +162,6 @@ def search_reply(result: SearchResult) -> Reply:
         return Reply.embed(embed)
     hits = result.hits
     if result.close:
-        from bot.services.search import CLOSE_SCORE
-
         close = sum(1 for h in hits if h.score >= CLOSE_SCORE)
         summary = f"**{count_phrase(close, 'close match', 'close matches')}** for **{query}**{scope_text}"
         summary += f", then {count_phrase(len(hits) - close, 'less similar name')}." if len(hits) > close else "."
