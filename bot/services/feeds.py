@@ -65,6 +65,7 @@ POLL_CONCURRENCY = 4
 POLL_TIMEOUT = aiohttp.ClientTimeout(total=30, sock_connect=10, sock_read=20)
 ADD_TIMEOUT = aiohttp.ClientTimeout(total=15, sock_connect=10, sock_read=10)
 REFRESH_SECONDS = 6.0
+REFRESH_INTERVAL = dt.timedelta(minutes=5)  # /digest preview and send-now fetch a server's feeds at most this often
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "＇": "'"})
 
 
@@ -167,6 +168,7 @@ class FeedService:
         self._sleep = sleep
         self._poll_lock = asyncio.Lock()
         self._in_flight: dict[int, asyncio.Task[PollOutcome]] = {}
+        self._refreshed: dict[int, dt.datetime] = {}  # guild → when its feeds were last refreshed on demand
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -450,8 +452,23 @@ class FeedService:
         return PollOutcome(feed.id, feed.url, False, error=error)
 
     async def refresh_guild(self, guild_id: int, *, seconds: float = REFRESH_SECONDS) -> list[PollOutcome]:
-        """Poll all of a server's feeds now, each within a short timeout (for preview and send-now)."""
-        feeds = [gf.feed for gf in await self.guild_feeds(guild_id)]
+        """Poll a server's feeds now, each within a short timeout (for preview and send-now).
+
+        At most once per REFRESH_INTERVAL per server (otherwise the stored items are used as they are), and never
+        a feed that is backing off after failures."""
+        now = self._clock.now()
+        last = self._refreshed.get(guild_id)
+        if last is not None and now - last < REFRESH_INTERVAL:
+            log.info("feeds refresh skipped guild=%s last=%s", guild_id, last.isoformat(timespec="seconds"))
+            return []
+        self._refreshed[guild_id] = now
+        if len(self._refreshed) > 10_000:  # forget servers whose interval is over
+            self._refreshed = {g: t for g, t in self._refreshed.items() if now - t < REFRESH_INTERVAL}
+        feeds = [
+            gf.feed
+            for gf in await self.guild_feeds(guild_id)
+            if not gf.feed.failing or gf.feed.next_poll_at <= store.stamp(now)
+        ]
         if not feeds:
             return []
         timeout = aiohttp.ClientTimeout(total=seconds, sock_connect=seconds, sock_read=seconds)

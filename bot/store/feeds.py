@@ -117,6 +117,7 @@ async def due_feeds(db: Database, now: dt.datetime, limit: int = 100) -> list[Fe
 
 
 ITEM_RETENTION = dt.timedelta(days=120)
+MAX_ITEMS_PER_FEED = 500  # stored per feed; the oldest beyond it are pruned (never those the feed lists now)
 
 
 async def save_poll(
@@ -174,10 +175,19 @@ async def save_poll(
             " WHERE feed_id = ? AND seen_through IS NULL",
             (feed_id, feed_id),
         )
+        listed = json.dumps([i.dedup_key for i in items])
         await conn.execute(
             "DELETE FROM feed_items WHERE feed_id = ? AND seen_at < ?"
             " AND dedup_key NOT IN (SELECT value FROM json_each(?))",
-            (feed_id, stamp(at - ITEM_RETENTION), json.dumps([i.dedup_key for i in items])),
+            (feed_id, stamp(at - ITEM_RETENTION), listed),
+        )
+        # A feed churning out new ids keeps at most MAX_ITEMS_PER_FEED (plus what it lists now, whose deletion
+        # would make them "new" again at the next poll).
+        await conn.execute(
+            "DELETE FROM feed_items WHERE feed_id = ? AND id < COALESCE("
+            " (SELECT id FROM feed_items WHERE feed_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?), 0)"
+            " AND dedup_key NOT IN (SELECT value FROM json_each(?))",
+            (feed_id, feed_id, MAX_ITEMS_PER_FEED - 1, listed),
         )
     return added
 

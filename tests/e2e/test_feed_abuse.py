@@ -11,7 +11,10 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.core import Core
+from bot.services.feeds import REFRESH_INTERVAL
+from bot.sources.feeds import MAX_ITEMS_PER_POLL
 from bot.store import feeds as feed_store
+from bot.store.feeds import MAX_ITEMS_PER_FEED
 from tests.e2e.conftest import E2E, start_e2e
 from tests.e2e.digests import EPHEMERAL, answer, manual, text_of
 from tests.fixtures import abuse
@@ -107,3 +110,44 @@ async def test_a_feed_turned_poison_is_marked_failing_with_backoff(env: E2E, fee
     feed = await feed_store.feed_by_url(env.core.db, url)
     assert feed is not None and feed.consecutive_failures == 2
     assert feed_server.hits["/turns.xml"] == hits + 1
+
+
+# --- 3. Caps ----------------------------------------------------------------------------------------------------
+
+
+async def test_a_churning_feed_stores_a_bounded_number_of_items(env: E2E, feed_server: FeedServer) -> None:
+    url = feed_server.serve("/churn.xml", abuse.churning_feed(2000, round_=0))
+    data = await answer(env.fake, "feeds add", {"url": url})
+    assert data["embeds"][0]["title"] == "Feed added"
+    assert "Its 200 current items count as already seen" in text_of(data)
+    assert "1800 older item(s) beyond the first 200 not read" in text_of(data)
+    feed = await feed_store.feed_by_url(env.core.db, url)
+    assert feed is not None
+    clock = manual(env.core)
+    for round_ in range(1, 5):
+        feed_server.serve("/churn.xml", abuse.churning_feed(2000, round_=round_))
+        clock.advance(minutes=20)
+        outcomes = {o.url: o for o in await env.core.feeds.poll_due()}
+        assert outcomes[url].ok and outcomes[url].new_items == MAX_ITEMS_PER_POLL
+        assert await feed_store.feed_item_count(env.core.db, feed.id) <= MAX_ITEMS_PER_FEED
+    assert await feed_store.feed_item_count(env.core.db, feed.id) == MAX_ITEMS_PER_FEED
+    # What the feed lists now is kept (pruning it would make it "new" again): the next poll adds nothing.
+    clock.advance(minutes=20)
+    feed_server.serve("/churn.xml", abuse.churning_feed(2000, round_=4) + b" ")  # same items, new ETag
+    outcomes = {o.url: o for o in await env.core.feeds.poll_due()}
+    assert outcomes[url].ok and outcomes[url].new_items == 0
+
+
+async def test_preview_fetches_a_servers_feeds_at_most_once_per_few_minutes(env: E2E, feed_server: FeedServer) -> None:
+    await answer(env.fake, "feeds list")  # the default feeds: three on the local server
+    before = sum(feed_server.hits.values())
+    await answer(env.fake, "digest preview")
+    fetched = sum(feed_server.hits.values()) - before
+    assert fetched == 3
+    for _ in range(5):
+        data = await answer(env.fake, "digest preview")
+        assert data["flags"] & EPHEMERAL and "Preview" in data["content"]
+    assert sum(feed_server.hits.values()) - before == fetched  # the stored items were used
+    manual(env.core).advance(minutes=REFRESH_INTERVAL.total_seconds() / 60 + 1)
+    await answer(env.fake, "digest preview")
+    assert sum(feed_server.hits.values()) - before == 2 * fetched
