@@ -116,6 +116,19 @@ async def due_feeds(db: Database, now: dt.datetime, limit: int = 100) -> list[Fe
     return [_feed(r) for r in rows]
 
 
+async def followers(db: Database, feed_ids: Sequence[int]) -> dict[int, list[int]]:
+    """For each feed, the servers that follow it (lowest id first): whose limits its polls may count against."""
+    rows = await db.fetchall(
+        "SELECT feed_id, guild_id FROM guild_feeds"
+        " WHERE feed_id IN (SELECT value FROM json_each(?)) ORDER BY feed_id, guild_id",
+        (json.dumps(list(feed_ids)),),
+    )
+    out: dict[int, list[int]] = {}
+    for feed_id, guild_id in rows:
+        out.setdefault(int(feed_id), []).append(int(guild_id))
+    return out
+
+
 ITEM_RETENTION = dt.timedelta(days=120)
 MAX_ITEMS_PER_FEED = 500  # stored per feed; the oldest beyond it are pruned (never those the feed lists now)
 

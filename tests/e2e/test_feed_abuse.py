@@ -6,7 +6,10 @@ reads what the bot answered, stored and posted.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -15,15 +18,41 @@ from bot.services.feeds import REFRESH_INTERVAL
 from bot.sources.feeds import MAX_ITEMS_PER_POLL
 from bot.store import feeds as feed_store
 from bot.store.feeds import MAX_ITEMS_PER_FEED
-from tests.e2e.conftest import E2E, start_e2e
+from tests.e2e.conftest import E2E, GUILD, new_fake, start_e2e
 from tests.e2e.digests import EPHEMERAL, answer, manual, text_of
 from tests.fixtures import abuse
 from tests.fixtures import feeds as docs
 from tests.fixtures.feed_server import FeedServer
 
+OTHER_GUILD = 1_150_000_000_000_100_000  # a second server, shaped like GUILD
+
 
 async def no_sleep(_seconds: float) -> None:
     return None
+
+
+@pytest.fixture
+async def two_servers(loaded_core: Core, feed_server: FeedServer) -> AsyncIterator[E2E]:
+    """The bot in two servers: GUILD (the attacker's) and OTHER_GUILD."""
+    loaded_core.feeds._sleep = no_sleep
+    fake = new_fake(guilds=(GUILD, OTHER_GUILD))
+    await fake.start()
+    try:
+        async for e in start_e2e(loaded_core, run_background=False, feed_server=feed_server, fake=fake):
+            yield e
+            feed_server.release.set()  # let what still hangs finish before the bot stops
+    finally:
+        await fake.stop()
+
+
+async def until(condition: Any, seconds: float) -> bool:
+    """Wait (at most `seconds`) until condition() is true; say whether it became true."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if await condition():
+            return True
+        await asyncio.sleep(0.05)
+    return bool(await condition())
 
 
 @pytest.fixture
@@ -151,3 +180,60 @@ async def test_preview_fetches_a_servers_feeds_at_most_once_per_few_minutes(env:
     manual(env.core).advance(minutes=REFRESH_INTERVAL.total_seconds() / 60 + 1)
     await answer(env.fake, "digest preview")
     assert sum(feed_server.hits.values()) - before == 2 * fetched
+
+
+# --- 4. One server's feeds never hold up another's ------------------------------------------------------------------
+
+
+async def test_one_servers_hanging_adds_never_delay_anothers(two_servers: E2E, feed_server: FeedServer) -> None:
+    fake = two_servers.fake
+    attack = [
+        asyncio.ensure_future(
+            answer(fake, "feeds add", {"url": feed_server.url(f"/hang?n={n}")}, guild_id=GUILD, timeout=60)
+        )
+        for n in range(60)
+    ]
+    await asyncio.wait(attack, timeout=20, return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.sleep(0.5)
+    refused = [t for t in attack if t.done() and "already checking 2 new feeds" in text_of(t.result())]
+    assert len(refused) >= 50, "a server's extra adds are refused at once, not queued"
+    url = feed_server.serve("/other.xml", docs.rss20(docs.stories(2, slug="other"), title="Other Wire"))
+    data = await asyncio.wait_for(
+        answer(fake, "feeds add", {"url": url}, guild_id=OTHER_GUILD, channel_id=OTHER_GUILD + 2), timeout=10
+    )
+    assert data["embeds"][0]["title"] == "Feed added"
+    hanging = [t for t in attack if not t.done()]
+    assert hanging, "the other server's feed was added while the attacker's were still hanging"
+    assert feed_server.hits["/hang"] <= 2, "only two of the attacker's adds ever reached the network"
+    feed_server.release.set()
+    await asyncio.wait(attack, timeout=30)
+    assert all(t.done() for t in attack)
+
+
+async def test_one_servers_slow_feeds_never_delay_anothers_polls(two_servers: E2E, feed_server: FeedServer) -> None:
+    core = two_servers.core
+    url = feed_server.serve("/other.xml", docs.rss20(docs.stories(2, slug="other"), title="Other Wire"))
+    data = await answer(two_servers.fake, "feeds add", {"url": url}, guild_id=OTHER_GUILD, channel_id=OTHER_GUILD + 2)
+    assert data["embeds"][0]["title"] == "Feed added"
+    other = await feed_store.feed_by_url(core.db, url)
+    assert other is not None
+    # The attacker follows 20 feeds that never answer, all due before the other server's.
+    now = core.clock.now()
+    for n in range(20):
+        slow = feed_server.url(f"/hang?slow={n}")
+        await feed_store.ensure_feed(core.db, slow, now)
+        await feed_store.add_guild_feed(core.db, GUILD, slow, f"slow {n}", now)
+    feed_server.serve("/other.xml", docs.rss20(docs.stories(3, slug="fresh") + docs.stories(2, slug="other")))
+    manual(core).advance(minutes=20)
+    passing = asyncio.ensure_future(core.feeds.poll_due())
+
+    async def other_polled() -> bool:
+        return await feed_store.feed_item_count(core.db, other.id) == 5
+
+    try:
+        assert await until(other_polled, 10), "the other server's feed waited behind the attacker's"
+        assert not passing.done()  # the attacker's feeds are still hanging
+        assert feed_server.hits["/hang"] <= 2, "the attacker's feeds poll two at a time"
+    finally:
+        feed_server.release.set()
+        await asyncio.wait([passing], timeout=30)
