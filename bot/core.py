@@ -27,7 +27,7 @@ from bot.services.sync import ListSync
 from bot.services.watch import WatchService
 from bot.settings import Settings
 from bot.store.db import Database
-from bot.tasks import InFlight
+from bot.tasks import InFlight, LoopHealth
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,8 @@ class Core:
     watches: WatchService
     # Answers and deliveries in progress: a graceful shutdown waits for them.
     work: InFlight = field(default_factory=InFlight)
+    # Every background loop's failures and backoff (bot.tasks.guarded): shown in /about.
+    loops: LoopHealth = field(default_factory=LoopHealth)
     command_index: list[CommandInfo] = field(default_factory=list)
     # Each service may add lines to /about: async callables returning (field name, text) pairs.
     about_sections: list[Callable[[], Awaitable[list[tuple[str, str]]]]] = field(default_factory=list)
@@ -114,6 +116,7 @@ async def open_core(
         core.about_sections.append(core.search.about)
         core.about_sections.append(core.digests.about)
         core.about_sections.append(core.watches.about)
+        core.about_sections.append(core.loops.about)
         await core.lists.refresh()
         # Idempotent: writes only if a knowledge file changed; a broken file is logged and shown in /about.
         await core.knowledge.load_at_startup()

@@ -11,6 +11,7 @@ from bot.render.chart import stacked_years_png
 from bot.render.common import COLOUR, count_phrase, version_footer
 from bot.render.limits import escape, truncate
 from bot.render.reply import Attachment, Page, Reply, make_embed, paginate_embeds
+from bot.search_results import CLOSE_SCORE, Hit, SearchResult
 from bot.services.history import (
     ChangesAnswer,
     CountAsOf,
@@ -20,7 +21,6 @@ from bot.services.history import (
     Timeline,
     VersionChanges,
 )
-from bot.services.search import CLOSE_SCORE, Hit, SearchResult
 
 HITS_PER_PAGE = 5
 CHANGE_LINES_PER_PAGE = 20

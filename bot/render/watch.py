@@ -21,7 +21,7 @@ from bot.render.reply import Page, Reply, make_embed, paginate_embeds
 from bot.render.sanctions import FIELD_LABELS, _alias, _date_of_birth, _document, _joined
 
 if TYPE_CHECKING:  # the service imports this module; its types are only needed for annotations here
-    from bot.services.search import Hit
+    from bot.search_results import Hit
     from bot.services.watch import AddResult, CurrentMatches, EntryChange, Overview, TestResult, WatchHit
     from bot.store.watches import Watch, WatchServer
 

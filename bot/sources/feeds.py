@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import feedparser
 
 from bot.errors import NotAFeed
+from bot.text import strip_invisible
 
 MAX_FEED_BYTES = 5 * 1024 * 1024
 TITLE_MAX = 1000
@@ -64,7 +65,6 @@ _BLOCK_TAGS = frozenset(
     }
 )
 _SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "iframe", "object"})
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 _ROUTINE_BOZO = frozenset({"CharacterEncodingOverride", "CharacterEncodingUnknown", "NonXMLContentType"})
 _TRACKING_PARAM = re.compile(r"^(utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid)$", re.I)
 
@@ -123,7 +123,7 @@ class _TextExtractor(HTMLParser):
 
 def fold(text: str) -> str:
     """Drop control and invisible characters and fold every run of whitespace into one space."""
-    return " ".join(_CONTROL.sub("", text).split())
+    return " ".join(strip_invisible(text).split())
 
 
 def html_to_text(fragment: str) -> str:
