@@ -30,6 +30,10 @@ class SanctionsBotError(Exception):
         return str(self)
 
 
+class UsageError(Exception):
+    """The command line does not name a command or gives a bad option: exit code 2."""
+
+
 class UserError(SanctionsBotError):
     """A mistake in what the user asked: shown to them, never logged as a failure."""
 
