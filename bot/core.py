@@ -76,7 +76,7 @@ async def open_core(
     once with StoreUnavailable, so the program exits cleanly at start-up instead of failing later.
     """
     clock = clock or SystemClock()
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.store_location())
     if writable:
         try:
             await db.check_writable()

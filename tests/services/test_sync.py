@@ -80,6 +80,7 @@ def make_sync(core: Core, url: str, clock: ManualClock) -> ListSync:
     )
 
 
+@pytest.mark.both_engines
 async def test_first_sync_imports_then_304_changes_nothing(core: Core, clock: ManualClock, list_server) -> None:
     server, url = list_server
     sync = make_sync(core, url, clock)
@@ -97,6 +98,7 @@ async def test_first_sync_imports_then_304_changes_nothing(core: Core, clock: Ma
     assert status.last_error is None and status.consecutive_failures == 0
 
 
+@pytest.mark.both_engines
 async def test_changed_content_is_imported(core: Core, clock: ManualClock, list_server) -> None:
     server, url = list_server
     sync = make_sync(core, url, clock)
@@ -107,6 +109,7 @@ async def test_changed_content_is_imported(core: Core, clock: ManualClock, list_
     assert result.result.version.generated_date == "2024-09-21"
 
 
+@pytest.mark.both_engines
 @pytest.mark.parametrize("mode", ["status:403", "status:500", "html", "truncated", "hang"])
 async def test_failures_keep_the_last_good_data_and_back_off(
     core: Core, clock: ManualClock, list_server, mode: str
@@ -137,6 +140,7 @@ def test_backoff_schedule() -> None:
     assert [sync.backoff_minutes(n) for n in (1, 2, 3, 4, 7, 20)] == [5, 10, 20, 40, 320, 360]
 
 
+# /about reads the digest and alert tables too: on SQLite until they are ported to PostgreSQL.
 async def test_sync_failure_shows_in_about(core: Core, clock: ManualClock, list_server) -> None:
     from bot.answers.about import about
     from bot.answers.context import AnswerContext
