@@ -69,6 +69,14 @@ def is_database_url(location: str | Path) -> bool:
     return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
 
 
+def json_values(db: Database, cast: str | None = None) -> str:
+    """A subquery giving the elements of a JSON array bound as one `?` (text, or cast to e.g. BIGINT)."""
+    if db.dialect == POSTGRESQL:
+        values = "jsonb_array_elements_text(CAST(? AS jsonb))"
+        return f"SELECT CAST({values} AS {cast})" if cast else f"SELECT {values}"
+    return "SELECT value FROM json_each(?)"
+
+
 class Database:
     """What every store module uses, on either engine; `Database.open` picks the engine from the location."""
 
