@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 from bot.errors import SettingsError
 
@@ -60,6 +60,7 @@ class Settings:
     feed_poll_minutes: int = 15
     feeds_allow_private: bool = False
     watch_limit: int = 100
+    commands_per_minute: int = 20  # per user; 0 turns every command limit off
     list_max_age_hours: int = 48
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
@@ -113,19 +114,6 @@ def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | N
     if parts.scheme not in schemes or not parts.netloc:
         raise SettingsError(name, f"must be a {'/'.join(schemes)} URL, got {raw[:80]!r}")
     return raw.rstrip("/")
-
-
-def redact_url(url: str) -> str:
-    """A database URL with its password replaced by ***, for messages and logs."""
-    try:
-        parts = urlsplit(url)
-        password = parts.password
-    except ValueError:
-        return "(an unparseable URL)"
-    if password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
 
 
 def database_url_secrets(url: str) -> list[str]:
@@ -208,6 +196,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         feed_poll_minutes=_int(env, "FEED_POLL_MINUTES", 15, minimum=1) or 15,
         feeds_allow_private=_bool(env, "FEEDS_ALLOW_PRIVATE", False),
         watch_limit=_int(env, "WATCH_LIMIT", 100, minimum=1) or 100,
+        commands_per_minute=_int(env, "COMMANDS_PER_MINUTE", 20, minimum=0) or 0,
         list_max_age_hours=_int(env, "LIST_MAX_AGE_HOURS", 48, minimum=1) or 48,
         shard_count=shard_count,
         shard_ids=shard_ids,

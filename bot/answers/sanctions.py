@@ -44,6 +44,15 @@ async def _latest_regime(ctx: AnswerContext, regime: str | None, hint: str) -> s
 async def count(ctx: AnswerContext, regime: str | None = None, as_of: str | None = None) -> Reply:
     """/sanctions count [regime] [as_of]: individuals and entities on the latest list, or on a past date."""
     if _blank(as_of):
+        ctx.core.lists.require_version()
+        if not _blank(regime):
+            try:
+                ctx.core.lists.resolve_regime(regime or "")
+            except UnknownRegime:
+                # A regime only older versions hold (Iran, Mali): the true answer is 0, and why.
+                past = await ctx.core.history.resolve_any_regime(regime)
+                if past is not None:
+                    return await ctx.fresh(count_reply(await ctx.core.history.absent_count(past)))
         scope = await _latest_regime(ctx, regime, "add as_of:YYYY-MM-DD to count it on an earlier date")
         return await ctx.fresh(count_reply(ctx.core.lists.counts(scope)))
     ctx.core.lists.require_version()

@@ -19,11 +19,27 @@ def count_reply(answer: CountAnswer) -> Reply:
     footer = version_footer(answer.version)
     if answer.regime is not None:
         counts = answer.counts[0]
-        embed = make_embed(
-            f"UN sanctions list — {answer.regime}",
+        text = (
             f"**{count_phrase(counts.individuals, 'individual')}** and "
             f"**{count_phrase(counts.entities, 'entity', 'entities')}** "
-            f"are on the UN Security Council Consolidated List under the {answer.regime} regime.",
+            f"are on the UN Security Council Consolidated List under the {answer.regime} regime."
+        )
+        if counts.total == 0:
+            text += (
+                f" The latest imported list (version of {answer.version.generated_date}) has no {answer.regime} "
+                "entries."
+            )
+            if answer.last_held is not None:
+                held_in, held = answer.last_held
+                text += (
+                    f" The last imported version with any was that of {held_in.generated_date}: "
+                    f"{count_phrase(held.individuals, 'individual')} and "
+                    f"{count_phrase(held.entities, 'entity', 'entities')}. Use `as_of:YYYY-MM-DD` to count an "
+                    f"earlier date, and `/committee info regime:{answer.regime}` for the regime's status."
+                )
+        embed = make_embed(
+            f"UN sanctions list — {answer.regime}",
+            text,
             fields=[
                 ("Individuals", f"{counts.individuals:,}", True),
                 ("Entities", f"{counts.entities:,}", True),

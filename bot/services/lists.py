@@ -32,6 +32,8 @@ class CountAnswer:
     version: ListVersion
     regime: str | None
     counts: list[RegimeCount]
+    # For a regime with no entries on this version: the last imported version that had some, with its counts.
+    last_held: tuple[ListVersion, RegimeCount] | None = None
 
     @property
     def individuals(self) -> int:

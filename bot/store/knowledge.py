@@ -170,9 +170,15 @@ async def replace(db: Database, knowledge: Knowledge, loaded_at: str) -> None:
                 "INSERT INTO knowledge_quotes (position, statement, text, data) VALUES (?, ?, ?, ?) RETURNING id",
                 (i, q.statement, q.text, _json(q)),
             ) as cursor:
-                quote_id = (await cursor.fetchone())[0]
+                row = await cursor.fetchone()
+            # The reporter's lead-in is shown with each passage, so search finds it too.
+            searched = f"{q.lead}\n{q.text}" if q.lead else q.text
             if db.dialect == SQLITE:
-                await conn.execute("INSERT INTO knowledge_quotes_fts (rowid, text) VALUES (?, ?)", (quote_id, q.text))
+                await conn.execute("INSERT INTO knowledge_quotes_fts (rowid, text) VALUES (?, ?)", (row[0], searched))
+            else:
+                await conn.execute(
+                    "UPDATE knowledge_quotes SET search = to_tsvector('english', ?) WHERE id = ?", (searched, row[0])
+                )
 
 
 async def _insert_terms(conn: Any, terms: Sequence[CouncilTerm]) -> None:

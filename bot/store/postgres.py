@@ -19,7 +19,7 @@ from typing import Any
 import asyncpg
 
 from bot.errors import StoreUnavailable
-from bot.settings import redact_url
+from bot.redact import redact_url
 from bot.store.db import POSTGRESQL, Database, Migration, bundled_migrations
 
 log = logging.getLogger(__name__)

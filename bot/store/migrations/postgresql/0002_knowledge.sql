@@ -1,5 +1,5 @@
 -- PostgreSQL: the curated knowledge files (as SQLite's 0002_knowledge.sql). Full-text search over quoted
--- passages is a generated tsvector column with a GIN index instead of SQLite's FTS5 table.
+-- passages is a tsvector column with a GIN index instead of SQLite's FTS5 table.
 
 CREATE TABLE knowledge_files (
     name       TEXT PRIMARY KEY,
@@ -103,8 +103,9 @@ CREATE TABLE knowledge_quotes (
     statement  TEXT NOT NULL REFERENCES knowledge_statements (id) ON DELETE CASCADE,
     text       TEXT NOT NULL,
     data       TEXT NOT NULL,
-    -- English stemming, so that "hack" finds "hacking" (SQLite: FTS5 with the porter tokenizer).
-    search     tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED
+    -- The lead-in and the passage with English stemming, so that "hack" finds "hacking" (SQLite: an FTS5 table
+    -- with the porter tokenizer); written with the row.
+    search     tsvector NOT NULL DEFAULT ''::tsvector
 );
 CREATE INDEX knowledge_quotes_statement ON knowledge_quotes (statement, position);
 CREATE INDEX knowledge_quotes_search ON knowledge_quotes USING GIN (search);
