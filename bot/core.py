@@ -11,7 +11,8 @@ list version. The bot (`open_core(eager=True)`, the default) builds everything a
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     import aiohttp
 
     from bot.services.feeds import FeedService
+    from bot.services.guilds import GuildLifecycle
     from bot.services.history import HistoryService
     from bot.services.importer import ListImporter
     from bot.services.knowledge import KnowledgeService
@@ -61,6 +63,10 @@ class Core:
         # Every background loop's failures and backoff (bot.tasks.guarded): shown in /about.
         self.loops = LoopHealth()
         self.command_index: list[CommandInfo] = []
+        # Finished answers, kept per list version and knowledge revision (bot/answers/cache.py).
+        self.answer_cache: OrderedDict[Hashable, object] = OrderedDict()
+        # Moves on each reload of the knowledge files that changed them: cached answers then go stale.
+        self.knowledge_revision = 0
         # Each service may add lines to /about: async callables returning (field name, text) pairs.
         self.about_sections: list[AboutSection] = [
             self._search_about,
@@ -78,6 +84,7 @@ class Core:
         self._search: SearchService | None = None
         self._history: HistoryService | None = None
         self._watches: WatchService | None = None
+        self._guilds: GuildLifecycle | None = None
 
     # --- the services, each built on first use ----------------------------------------------------------------
 
@@ -175,6 +182,15 @@ class Core:
             self._watches = WatchService(self.db, self.clock, self.lists, search, limit=self.settings.watch_limit)
             self._watches.work = self.work
         return self._watches
+
+    @property
+    def guilds(self) -> GuildLifecycle:
+        """Servers the bot left: suspension, resumption, deletion after 30 days."""
+        if self._guilds is None:
+            from bot.services.guilds import GuildLifecycle
+
+            self._guilds = GuildLifecycle(self.db, self.clock)
+        return self._guilds
 
     # --- readiness for answers that need more than a built service --------------------------------------------
 
