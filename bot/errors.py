@@ -30,6 +30,10 @@ class SanctionsBotError(Exception):
         return str(self)
 
 
+class UsageError(Exception):
+    """The command line does not name a command or gives a bad option: exit code 2."""
+
+
 class UserError(SanctionsBotError):
     """A mistake in what the user asked: shown to them, never logged as a failure."""
 
@@ -151,6 +155,19 @@ class FetchFailed(SanctionsBotError):
 
 class StoreUnavailable(SanctionsBotError):
     """The database cannot be opened or written."""
+
+
+class DiscordUnavailable(SanctionsBotError):
+    """Discord could not be reached at start-up (DNS, connection, timeout, 5xx), retries included."""
+
+
+class TokenRefused(DiscordUnavailable):
+    """Discord answered 401 to the bot's token: retrying cannot help."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Discord refused the token (401 Unauthorized): check DISCORD_TOKEN (Developer Portal → Bot → Reset Token)"
+        )
 
 
 class KnowledgeError(SanctionsBotError):

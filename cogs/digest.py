@@ -11,7 +11,7 @@ from discord.ext import commands, tasks
 from bot.answers import digest as answers
 from bot.app import SanctionsBot
 from bot.tasks import LoopHealth, guarded
-from cogs._channels import PostableChannel, check_can_post
+from cogs._channels import PostableChannel, check_can_post, check_member_can_post
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,7 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Sched
         post_empty: bool = False,
     ) -> None:
         """/digest subscribe."""
+        check_member_can_post(interaction, channel)
         check_can_post(interaction, channel.id)
         await self.bot.answer(
             interaction,
@@ -141,6 +142,7 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Sched
     @app_commands.describe(channel="The channel whose digest is posted now")
     async def send_now(self, interaction: discord.Interaction, channel: Channel) -> None:
         """/digest send-now."""
+        check_member_can_post(interaction, channel)
         check_can_post(interaction, channel.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.bot.answer(interaction, channel=channel)

@@ -11,7 +11,7 @@ from discord.ext import commands, tasks
 from bot.answers import watch as answers
 from bot.app import SanctionsBot
 from bot.tasks import LoopHealth, guarded
-from cogs._channels import PostableChannel, check_can_post
+from cogs._channels import PostableChannel, check_can_post, check_member_can_post
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,7 @@ class WatchCog(
     @app_commands.describe(channel="The channel for alerts")
     async def channel(self, interaction: discord.Interaction, channel: Channel) -> None:
         """/watch channel."""
+        check_member_can_post(interaction, channel)
         check_can_post(interaction, channel.id)
         await self.bot.answer(interaction, channel=channel)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.core import Core
 from bot.errors import GuildOnly, NotPermitted
+from bot.render.common import with_freshness
 from bot.render.reply import Reply
 
 
@@ -29,6 +30,13 @@ class AnswerContext:
         """The core's clock."""
         return self.core.clock.now()
 
+    async def fresh(self, reply: Reply) -> Reply:
+        """A "now" answer with a warning when the latest list is stale or the last sync failed."""
+        if self.core.lists.version is None:
+            return reply
+        freshness = await self.core.lists.freshness(self.now, self.core.settings.list_max_age_hours)
+        return with_freshness(reply, freshness)
+
     def require_guild(self) -> int:
         """The server id, or GuildOnly."""
         if self.guild_id is None:
@@ -41,9 +49,11 @@ class AnswerContext:
             raise NotPermitted("Only the bot's owners can use this command.")
 
     def require_manager(self) -> int:
-        """The server id, if the caller has Manage Server there; else NotPermitted (or GuildOnly)."""
+        """The server id, if the caller has Manage Server there; else NotPermitted (or GuildOnly).
+
+        Bot owners get no bypass: owning the bot gives no say over someone else's server."""
         guild_id = self.require_guild()
-        if not (self.can_manage_guild or self.is_owner):
+        if not self.can_manage_guild:
             raise NotPermitted("You need the Manage Server permission to use this command.")
         return guild_id
 

@@ -222,6 +222,14 @@ def _error(status: int, code: int, message: str, **extra: Any) -> web.Response:
     return _json({"message": message, "code": code, **extra}, status=status)
 
 
+def _offered_in_dms(cmd: dict[str, Any]) -> bool:
+    """Whether Discord offers a command in DMs: dm_permission not false, and `contexts` (if set) has BOT_DM (1)."""
+    contexts = cmd.get("contexts")
+    if contexts is not None and 1 not in contexts:
+        return False
+    return cmd.get("dm_permission") is not False
+
+
 def _id(value: Any) -> str:
     """A snowflake string from an int, str, or object with an id."""
     if isinstance(value, dict):
@@ -856,6 +864,9 @@ class FakeDiscord:
         if not parts:
             raise UnknownCommand("empty command path")
         cmd = self._find_command(parts[0], guild_id)
+        if guild_id is None and not raw and not _offered_in_dms(cmd):
+            # Discord never shows such a command in a DM; raw=True forges the interaction anyway.
+            raise UnknownCommand(f"/{parts[0]} is not offered in DMs (dm_permission false or no DM context)")
         chain: list[dict[str, Any]] = []
         node_options: list[dict[str, Any]] = cmd.get("options") or []
         for part in parts[1:]:
@@ -971,11 +982,12 @@ class FakeDiscord:
         message: dict[str, Any] | None = None,
         refs: dict[str, Any] | None = None,
         raw: bool = False,
+        delay: float = 0.0,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """The INTERACTION_CREATE payload; returns (payload, invoking user)."""
         uid = user_id if user_id is not None else self.default_user_id
         cid = channel_id if channel_id is not None else self._default_channel(guild_id)
-        iid = obj.snowflake()
+        iid = obj.snowflake(time.time() - delay)  # its id carries its creation time
         payload: dict[str, Any] = {
             "id": str(iid),
             "application_id": str(self.application_id),
@@ -1027,9 +1039,9 @@ class FakeDiscord:
         return payload, user
 
     async def _run_interaction(
-        self, payload: dict[str, Any], user: dict[str, Any], timeout: float
+        self, payload: dict[str, Any], user: dict[str, Any], timeout: float, delay: float = 0.0
     ) -> InteractionResult:
-        """Dispatch INTERACTION_CREATE and wait for the bot's callback."""
+        """Dispatch INTERACTION_CREATE (`delay` s after its creation) and wait for the bot's callback."""
         guild_id = int(payload["guild_id"]) if "guild_id" in payload else None
         result = InteractionResult(self, payload)
         rec = _Interaction(result, int(payload["type"]), guild_id, int(payload["channel_id"]), user, 0.0)
@@ -1037,7 +1049,8 @@ class FakeDiscord:
         self._tokens[result.token] = rec
         session = self._session_for(guild_id)
         loop = asyncio.get_running_loop()
-        rec.created = result.dispatched_at = loop.time()
+        result.dispatched_at = loop.time()
+        rec.created = result.dispatched_at - delay  # Discord's 3 s run from creation, not from delivery
         await session.dispatch("INTERACTION_CREATE", payload)
         try:
             await asyncio.wait_for(rec.resolved.wait(), timeout)
@@ -1063,8 +1076,12 @@ class FakeDiscord:
         locale: str = "en-US",
         timeout: float = 5.0,
         raw: bool = False,
+        delay: float = 0.0,
     ) -> InteractionResult:
-        """Run a slash command ("group sub" paths allowed) as a user; return what the bot answered."""
+        """Run a slash command ("group sub" paths allowed) as a user; return what the bot answered.
+
+        `delay`: deliver it that many seconds after Discord created it (a gateway backlog, a resumed session's
+        replay); past 3 s Discord no longer takes a callback for it."""
         gid = self._default_guild() if guild_id is ... else guild_id
         data, refs = self._command_data(command, options, gid, raw=raw)
         payload, user = self._interaction_payload(
@@ -1077,8 +1094,9 @@ class FakeDiscord:
             locale=locale,
             refs=refs,
             raw=raw,
+            delay=delay,
         )
-        return await self._run_interaction(payload, user, timeout)
+        return await self._run_interaction(payload, user, timeout, delay)
 
     async def autocomplete(
         self,
