@@ -178,7 +178,7 @@ async def test_a_hangul_query_on_the_real_list_is_answered_and_echoed(env: E2E) 
     # Read as the North writes it, and found (issue 10): no longer "try another spelling".
     assert embed["title"] == "Search: 리원호"
     assert "리원호 read as **Ri Won Ho**" in embed["description"] and "**리원호**" in embed["description"]
-    assert [ref for _r, ref, _n, _s, _v in hits_of(embed)][0] == "KPi.033"
+    assert next(ref for _r, ref, _n, _s, _v in hits_of(embed)) == "KPi.033"
 
 
 async def test_filters_by_regime_and_kind(env: E2E) -> None:
