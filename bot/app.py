@@ -40,6 +40,7 @@ EXTENSIONS = (
     "cogs.feeds",
     "cogs.digest",
     "cogs.watch",
+    "cogs.guilds",
 )
 
 

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from bot.sharding import ShardScope
 from bot.store.db import Database
 from bot.store.feeds import stamp
+from bot.store.guilds import present_sql
 
 Cadence = Literal["daily", "weekly"]
 DeliveryStatus = Literal["pending", "sent", "skipped", "failed"]
@@ -208,6 +209,7 @@ async def due_subscriptions(
         " AND NOT EXISTS (SELECT 1 FROM digest_deliveries d"
         " WHERE d.subscription_id = s.id AND d.status = 'pending')"
         + in_scope
+        + present_sql("s.guild_id")  # suspended while the bot is out of the server
         + " ORDER BY s.next_run_at, s.id LIMIT ?",
         (stamp(now), *scope_params, limit),
     )
@@ -289,7 +291,10 @@ async def pending_deliveries(
     rows = await db.fetchall(
         f"SELECT {_DELIVERY_COLUMNS} FROM digest_deliveries"  # noqa: S608
         " WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
-        " AND subscription_id IN (SELECT s.id FROM digest_subscriptions s WHERE 1" + in_scope + ")"
+        " AND subscription_id IN (SELECT s.id FROM digest_subscriptions s WHERE 1"
+        + in_scope
+        + present_sql("s.guild_id")
+        + ")"
         " ORDER BY id LIMIT ?",
         (stamp(now), *scope_params, limit),
     )

@@ -18,6 +18,7 @@ from bot.sharding import ShardScope
 from bot.store.db import Database
 from bot.store.digests import _scope_sql as scope_sql  # one definition of "servers of this process's shards"
 from bot.store.feeds import stamp
+from bot.store.guilds import present_sql
 
 WatchKind = Literal["reference", "name"]
 AlertStatus = Literal["pending", "sent", "failed"]
@@ -277,6 +278,7 @@ async def servers_behind(db: Database, version_id: int, scope: ShardScope | None
     rows = await db.fetchall(
         f"SELECT {_SERVER_COLUMNS} FROM watch_servers WHERE through_version_id < ?"  # noqa: S608
         + in_scope
+        + present_sql("guild_id")  # suspended while the bot is out of the server: worked out on its return
         + " ORDER BY guild_id",
         (version_id, *params),
     )
@@ -364,7 +366,10 @@ async def pending_deliveries(
         f"SELECT {columns}, {server_columns} FROM watch_deliveries d"  # noqa: S608
         " JOIN watch_servers s ON s.guild_id = d.guild_id"
         " WHERE d.status = 'pending' AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?)"
-        " AND s.channel_id IS NOT NULL AND s.paused_at IS NULL" + in_scope + " ORDER BY d.id LIMIT ?",
+        " AND s.channel_id IS NOT NULL AND s.paused_at IS NULL"
+        + in_scope
+        + present_sql("s.guild_id")
+        + " ORDER BY d.id LIMIT ?",
         (stamp(now), *params, limit),
     )
     width = len(_DELIVERY_COLUMNS.split(","))
