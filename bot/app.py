@@ -59,6 +59,8 @@ def discord_api_base() -> str:
 
 # Discord wants an interaction acknowledged within 3 s of its creation; an answer not ready by then is deferred.
 DEFER_AFTER_SECONDS = 2.0
+# Answers worked out concurrently; more at once only interleave CPU work on the one event loop.
+ANSWERS_AT_ONCE = 4
 INTERACTION_LIFETIME_SECONDS = 3.0
 UNKNOWN_INTERACTION = 10062  # Discord's error code for an interaction it no longer knows (expired)
 
@@ -275,6 +277,9 @@ class SanctionsBot(commands.AutoShardedBot):
         self.accepting = True  # False once shutdown() begins: new commands get a "restarting" note
         self.extension_names = extensions
         self.run_background = run_background
+        # Answers worked out at once. In a burst the rest are acknowledged first (a deferral costs little) and
+        # answered in turn, so the loop never holds a thousand answers half-done while acknowledgements wait.
+        self._answering = asyncio.Semaphore(ANSWERS_AT_ONCE)
         self.cooldowns = Cooldowns(settings.commands_per_minute)
 
     async def load_cogs(self) -> None:
@@ -384,6 +389,13 @@ class SanctionsBot(commands.AutoShardedBot):
             out[name] = check_value(params[name], value) if name in params else value
         return out
 
+    async def _defer(self, interaction: discord.Interaction, command: app_commands.Command, why: str) -> None:
+        """Acknowledge the interaction with "thinking…" (the answer follows), unless it already is."""
+        if not interaction.response.is_done():
+            await interaction.response.defer(thinking=True)
+            interaction.extras["deferred_ephemeral"] = False
+            log.info("answer deferred command=%s guild=%s why=%s", command.qualified_name, interaction.guild_id, why)
+
     async def answer(self, interaction: discord.Interaction, **options: Any) -> None:
         """Run the command's answer function with these options and send what it returns."""
         started = time.perf_counter()
@@ -398,16 +410,25 @@ class SanctionsBot(commands.AutoShardedBot):
             async with self.core.work.track():
                 ctx = await self.context_for(interaction)
                 values = self.checked_options(command, options)
-                work = asyncio.ensure_future(fn(ctx, **values))
+                if self._answering.locked():
+                    # A burst: acknowledge now, while it is cheap, and answer when an answer slot frees up.
+                    await self._defer(interaction, command, "busy")
+                await self._answering.acquire()
+                holding = True
                 try:
-                    await asyncio.wait_for(asyncio.shield(work), timeout=seconds_before_defer(interaction))
-                except TimeoutError:
-                    # Slow (a busy moment, a big answer): acknowledge before Discord's 3 s run out, answer after.
-                    if not interaction.response.is_done():
-                        await interaction.response.defer(thinking=True)
-                        interaction.extras["deferred_ephemeral"] = False
-                        log.info("answer deferred command=%s guild=%s", command.qualified_name, interaction.guild_id)
-                reply = await work
+                    work = asyncio.ensure_future(fn(ctx, **values))
+                    try:
+                        await asyncio.wait_for(asyncio.shield(work), timeout=seconds_before_defer(interaction))
+                    except TimeoutError:
+                        # Slow (waiting on the network, or big): its slot goes to the next answer; acknowledge
+                        # before Discord's 3 s run out, and answer when it is ready.
+                        self._answering.release()
+                        holding = False
+                        await self._defer(interaction, command, "slow")
+                    reply = await work
+                finally:
+                    if holding:
+                        self._answering.release()
                 await send_reply(interaction, reply)
             outcome = "ok"
         except UserError:

@@ -11,7 +11,8 @@ list version. The bot (`open_core(eager=True)`, the default) builds everything a
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -62,6 +63,10 @@ class Core:
         # Every background loop's failures and backoff (bot.tasks.guarded): shown in /about.
         self.loops = LoopHealth()
         self.command_index: list[CommandInfo] = []
+        # Finished answers, kept per list version and knowledge revision (bot/answers/cache.py).
+        self.answer_cache: OrderedDict[Hashable, object] = OrderedDict()
+        # Moves on each reload of the knowledge files that changed them: cached answers then go stale.
+        self.knowledge_revision = 0
         # Each service may add lines to /about: async callables returning (field name, text) pairs.
         self.about_sections: list[AboutSection] = [
             self._search_about,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -77,7 +78,15 @@ def make_sync(core: Core, url: str, clock: ManualClock) -> ListSync:
         interval_minutes=360,
         timeout=aiohttp.ClientTimeout(total=0.5),
         sleep=no_sleep,
+        rng=Longest(),
     )
+
+
+class Longest:
+    """A random source that draws the top of its range: the backoff's longest wait, deterministically."""
+
+    def uniform(self, a: float, b: float, /) -> float:
+        return b
 
 
 async def test_first_sync_imports_then_304_changes_nothing(core: Core, clock: ManualClock, list_server) -> None:
@@ -135,6 +144,15 @@ def test_backoff_schedule() -> None:
     sync = ListSync.__new__(ListSync)
     sync.interval_minutes = 360
     assert [sync.backoff_minutes(n) for n in (1, 2, 3, 4, 7, 20)] == [5, 10, 20, 40, 320, 360]
+
+
+def test_retries_are_jittered_below_the_schedule() -> None:
+    # Two processes failing together (shards sharing one database) must not retry together.
+    sync = ListSync.__new__(ListSync)
+    sync.interval_minutes, sync._rng = 360, random.Random(3)
+    waits = [sync.retry_minutes(4) for _ in range(200)]
+    assert all(1.0 <= w <= 40 for w in waits)
+    assert len({round(w, 3) for w in waits}) > 190 and max(waits) - min(waits) > 30
 
 
 async def test_sync_failure_shows_in_about(core: Core, clock: ManualClock, list_server) -> None:
