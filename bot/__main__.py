@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", type=int, default=None, help="answer as if asked by this user (id)")
     p.add_argument("--channel", type=int, default=None, help="answer as if asked in this channel (id)")
     p.add_argument("--save-files", type=Path, default=None, help="write attachments (charts) to this folder")
+    p.add_argument("--page", type=int, default=None, metavar="N", help="print only page N of a long answer")
+    p.add_argument("--locale", default="en-US", help="answer as Discord would for this locale, e.g. ko")
     p = sub.add_parser("backup", help="copy the database to PATH (safe while the bot runs)")
     p.add_argument("path", type=Path, metavar="PATH")
     p = sub.add_parser("restore", help="check PATH, then copy it over the database (stop the bot first)")
@@ -124,14 +126,26 @@ async def _cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core import open_core
 
     async with open_core(settings, writable=False, eager=False) as core:
-        outcome = await ask(core, args.words, guild_id=args.guild, user_id=args.user, channel_id=args.channel)
+        outcome = await ask(
+            core,
+            args.words,
+            guild_id=args.guild,
+            user_id=args.user,
+            channel_id=args.channel,
+            locale=args.locale,
+        )
         modules_loaded()
     if args.json:
-        sys.stdout.write(as_json(outcome.reply) + "\n")
+        sys.stdout.write(as_json(outcome.reply, page=args.page) + "\n")
     elif outcome.error is not None:
         sys.stderr.write(f"sanctionsbot: {outcome.error}\n")
     else:
-        sys.stdout.write(readable(outcome.reply))
+        # One page at a time, as on Discord: the first unless --page says which.
+        pages = len(outcome.reply.pages)
+        page = args.page if args.page is not None else (1 if pages > 1 else None)
+        sys.stdout.write(readable(outcome.reply, page=page))
+        if pages > 1:
+            sys.stdout.write(f"(page {page} of {pages}; add --page N for another)\n")
     if args.save_files and outcome.reply.files:
         args.save_files.mkdir(parents=True, exist_ok=True)
         for attachment in outcome.reply.files:

@@ -68,7 +68,9 @@ MAX_BACKOFF_MINUTES = 12 * 60
 POLL_CONCURRENCY = 16  # polls at once over all servers …
 POLLS_PER_GUILD = 2  # … of which at most this many count against one server (see poll_due)
 ADDS_PER_GUILD = 2  # /feeds add checks at once per server (more are refused at once, not queued)
-FETCHES_PER_HOST = 3  # downloads at once from one host, whoever asked
+# Downloads at once from one host, whoever asked: more than one server can hold (its adds and its polls), so no
+# single server can fill a host's slots and hold up the others' fetches from it.
+FETCHES_PER_HOST = ADDS_PER_GUILD + POLLS_PER_GUILD + 2
 POLL_TIMEOUT = aiohttp.ClientTimeout(total=30, sock_connect=10, sock_read=20)
 ADD_TIMEOUT = aiohttp.ClientTimeout(total=15, sock_connect=10, sock_read=10)
 REFRESH_SECONDS = 6.0
