@@ -255,7 +255,7 @@ async def open_core(
     ready before the first answer; without it (the terminal), each is built when first used.
     """
     clock = clock or SystemClock()
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.store_location())
     if writable:
         try:
             await db.check_writable()

@@ -149,6 +149,10 @@ class AddedFeed:
     warning: str | None
 
 
+# A claimed feed is not due for others for this long, unless its poll records an outcome first.
+POLL_LEASE = dt.timedelta(minutes=10)
+
+
 class FeedService:
     """Polls the feeds servers follow, keeps their health, and manages each server's feeds and keywords."""
 
@@ -453,6 +457,10 @@ class FeedService:
                     continue
                 waiting.remove(feed)
                 if feed.id in self._in_flight:  # another pass (or a preview) is on it
+                    continue
+                # Processes sharing the store (PostgreSQL, several hosts) fetch each feed once per interval.
+                now = self._clock.now()
+                if not await store.claim_feed(self._db, feed.id, now, now + POLL_LEASE):
                     continue
                 self._polling[owner] = self._polling.get(owner, 0) + 1
                 running[asyncio.ensure_future(self.poll(feed))] = owner

@@ -149,3 +149,25 @@ async def test_autocomplete_is_limited_per_user_with_empty_suggestions(
     assert 10 <= len(served) <= 12, len(served)  # the burst of 10 (one more per half second of the run)
     assert await suggest(BOB)  # another user is not held back
     assert not errors(logs), errors(logs)[:3]
+
+
+async def test_an_expired_page_turn_is_dropped_quietly(env: E2E, logs: pytest.LogCaptureFixture) -> None:
+    res = await env.fake.invoke("sanctions search", {"name": "Kim Jong-un"}, user_id=ALICE)
+    assert res.message is not None
+    (next_id,) = [
+        c["custom_id"]
+        for row in res.message["components"]
+        for c in row["components"]
+        if c["custom_id"].endswith(":next")
+    ]
+    # Delivered 4 s after the click (a backlog): Discord no longer takes the page turn.
+    late = await env.fake.click(res.message, next_id, user_id=ALICE, delay=4.0)
+    assert late.status == 404
+    assert [str(v) for v in env.fake.violations if "deadline" not in str(v)] == []
+    env.fake.clear_violations()
+    await asyncio.sleep(0.2)  # the view's error handler
+    assert not errors(logs), errors(logs)[:3]
+    assert any(r.getMessage().startswith("pager click expired") for r in logs.records)
+    turned = await env.fake.click(res.message, next_id, user_id=ALICE)  # a prompt click still works
+    assert turned.type == 7 and turned.status == 200
+    assert "results 6–10 of 10" in turned.data["embeds"][0]["footer"]["text"]
