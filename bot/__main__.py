@@ -16,7 +16,7 @@ from bot import __version__
 from bot.errors import FetchFailed, ListTooLarge, SanctionsBotError, SettingsError, UsageError
 from bot.log import setup_logging
 from bot.redact import redact_url, url_secrets
-from bot.settings import Settings, load_settings
+from bot.settings import Settings, database_url_secrets, load_settings
 
 log = logging.getLogger("bot")
 
@@ -158,6 +158,13 @@ async def _cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     from bot.core import open_core
 
     token = settings.require_token()
+    if settings.database_url is not None:
+        from bot.cli_ask import UsageError
+
+        # Until the digest and watchlist tables are ported too, the bot itself runs on SQLite only.
+        raise UsageError(
+            "`run` does not use PostgreSQL yet (digests and watchlists are still SQLite-only); unset DATABASE_URL"
+        )
     apply_discord_endpoints(settings)
     async with open_core(settings) as core:
         from bot.startup import check_login, one_line_failure
@@ -184,9 +191,19 @@ async def _cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _sqlite_only(settings: Settings, command: str) -> None:
+    from bot.cli_ask import UsageError
+
+    if settings.database_url is not None:
+        raise UsageError(
+            f"`{command}` copies the SQLite file; with DATABASE_URL (PostgreSQL) use pg_dump and pg_restore instead"
+        )
+
+
 async def _cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     from bot.store.backup import backup
 
+    _sqlite_only(settings, "backup")
     checked = await asyncio.to_thread(backup, settings.database_path, args.path)
     sys.stdout.write(
         f"Backed up {settings.database_path} to {checked.path}: schema {checked.schema_version}, "
@@ -198,6 +215,7 @@ async def _cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
 async def _cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     from bot.store.backup import restore
 
+    _sqlite_only(settings, "restore")
     checked = await asyncio.to_thread(restore, args.path, settings.database_path)
     sys.stdout.write(
         f"Restored {settings.database_path} from {checked.path}: schema {checked.schema_version}, "
@@ -210,7 +228,7 @@ async def _cmd_health(settings: Settings, _args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from bot.services.health import check_health
 
-    verdict = await check_health(settings.database_path, SystemClock().now(), settings.list_max_age_hours)
+    verdict = await check_health(settings.store_location(), SystemClock().now(), settings.list_max_age_hours)
     (sys.stdout if verdict.ok else sys.stderr).write(f"{verdict.summary}\n")
     return 0 if verdict.ok else 1
 
@@ -245,6 +263,8 @@ def _main(argv: Sequence[str] | None) -> int:
         sys.stderr.write(f"sanctionsbot: configuration error: {exc.message}\n")
         return 2
     secrets = [settings.discord_token.reveal()] if settings.discord_token else []
+    if settings.database_url is not None:
+        secrets += database_url_secrets(settings.database_url.reveal())
     secrets += url_secrets(settings.un_list_url)  # credentials or keys in UN_LIST_URL never reach a log line
     # Terminal commands print their own one-line outcome; only errors from the log are worth adding there.
     setup_logging(settings.log_level if args.command == "run" else "ERROR", settings.log_format, secrets)
