@@ -19,9 +19,11 @@ from bot.answers.context import AnswerContext, answer_of
 from bot.cooldowns import Cooldowns
 from bot.core import Core
 from bot.errors import SanctionsBotError, UserError
+from bot.i18n import SanctionsTranslator
 from bot.models import CommandInfo
 from bot.options import check_value
 from bot.render.common import error_reply
+from bot.render.localise import localise_reply
 from bot.respond import NO_MENTIONS, send_reply
 from bot.services.delivery import DiscordDeliverer
 from bot.settings import Settings
@@ -285,6 +287,8 @@ class SanctionsBot(commands.AutoShardedBot):
 
     async def load_cogs(self) -> None:
         """Load every extension (also used by the terminal, which never logs in)."""
+        if self.tree.translator is None:
+            await self.tree.set_translator(SanctionsTranslator())  # Korean names and labels (bot/i18n)
         for name in self.extension_names:
             await self.load_extension(name)
         self.core.command_index = command_index(self.tree)
@@ -357,7 +361,12 @@ class SanctionsBot(commands.AutoShardedBot):
         guild = discord.Object(id=guild_id) if guild_id else None
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
-        payload = self.command_payloads(guild)
+        payload: list[Any] = self.command_payloads(guild)
+        if self.tree.translator is not None:  # localisations are part of what Discord receives
+            payload = [
+                await c.get_translated_payload(self.tree, self.tree.translator)
+                for c in self.tree.get_commands(guild=guild)
+            ]
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
         key = f"commands_synced:{guild_id or 'global'}:{self.application_id}"
         if not force and await meta.get(self.core.db, key) == digest:
@@ -380,6 +389,7 @@ class SanctionsBot(commands.AutoShardedBot):
             is_owner=await self.is_owner(user) if user else False,
             can_manage_guild=bool(interaction.guild_id and permissions.manage_guild),
             locale=str(interaction.locale),
+            application_id=interaction.application_id,
         )
 
     @staticmethod
@@ -429,7 +439,7 @@ class SanctionsBot(commands.AutoShardedBot):
                         self._answering.release()
                         holding = False
                         await self._defer(interaction, command, "slow")
-                    reply = await work
+                    reply = localise_reply(await work, ctx.locale)  # fixed labels in the user's language
                 finally:
                     if holding:
                         self._answering.release()

@@ -10,6 +10,7 @@ list version. The bot (`open_core(eager=True)`, the default) builds everything a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
@@ -216,6 +217,23 @@ class Core:
         """Refresh everything derived from the latest list version (caches, indexes, listeners)."""
         await self.lists.refresh()
 
+    async def follow_versions(self, listening: asyncio.Event | None = None) -> None:
+        """PostgreSQL: refresh as soon as any process announces a new version (LISTEN), until cancelled.
+
+        Announcements arrive on one held connection; each wakes one refresh (several at once make one)."""
+        from bot.store.lists import VERSIONS_CHANNEL
+
+        wake = asyncio.Event()
+        async with self.db.listen(VERSIONS_CHANNEL, lambda _payload: wake.set()):
+            log.info("listening for new list versions channel=%s", VERSIONS_CHANNEL)
+            if listening is not None:
+                listening.set()
+            await self.after_import()  # anything committed before the listener was in place
+            while True:
+                await wake.wait()
+                wake.clear()
+                await self.after_import()
+
     # --- /about, service by service ---------------------------------------------------------------------------
 
     async def _search_about(self) -> list[tuple[str, str]]:
@@ -255,7 +273,7 @@ async def open_core(
     ready before the first answer; without it (the terminal), each is built when first used.
     """
     clock = clock or SystemClock()
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.store_location())
     if writable:
         try:
             await db.check_writable()

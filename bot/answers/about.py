@@ -30,6 +30,7 @@ async def about(ctx: AnswerContext) -> Reply:
         list_url=redact_url(core.settings.un_list_url),
         store_error=core.db.last_write_error,
         extra_fields=tuple(extra),
+        application_id=ctx.application_id,
     )
     return about_reply(info)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import discord
 
@@ -144,6 +145,17 @@ def _not_close_note(best: Hit) -> str:
     return "The nearest names are below, with low scores: they are different names, not spellings of this one."
 
 
+def _matched_line(hit: Hit) -> str:
+    """Which name (or identifier) matched, and where it was written when that is not a name field."""
+    if hit.source == "identifier":
+        return f"Matched identifier: {escape(truncate(hit.origin or hit.matched, 300))}"
+    if hit.source == "primary name" and not hit.origin:
+        return "Matched the primary name"
+    quality = _quality_words(hit.quality) if hit.source in ("alias", "name in an alias note") else ""
+    origin = f" ({escape(truncate(hit.origin, 200))})" if hit.origin else ""
+    return f"Matched {hit.source}{quality}: {escape(truncate(hit.matched, 300))}{origin}"
+
+
 def search_reply(result: SearchResult) -> Reply:
     """Hits five to a page: reference, primary name, regime, matched name with its quality, score and why."""
     query = limits.echo(result.query, 80)
@@ -152,10 +164,20 @@ def search_reply(result: SearchResult) -> Reply:
     ]
     scope_text = f" ({', '.join(scope)})" if scope else ""
     footer = version_footer(result.version)
+    read = f"{query} read as **{escape(result.reading)}**. " if result.reading else ""
+    if not result.hits and result.identifier:
+        embed = make_embed(
+            "No match on the UN sanctions list",
+            f"No document, IMO or other number of an entry on the list is **{escape(result.identifier)}**"
+            f"{scope_text}. Identifiers are matched exactly (spaces, dashes and case aside); check the number.",
+            footer=footer,
+            colour=COLOUR,
+        )
+        return Reply.embed(embed)
     if not result.hits:
         embed = make_embed(
             "No match on the UN sanctions list",
-            f"No name, alias or original-script name on the list resembles **{query}**{scope_text}. "
+            f"{read}No name, alias or original-script name on the list resembles **{query}**{scope_text}. "
             "Names are matched ignoring case, accents, punctuation, word order, common romanization variants "
             "and small typos; try fewer words or another spelling.",
             footer=footer,
@@ -169,6 +191,10 @@ def search_reply(result: SearchResult) -> Reply:
         summary += f", then {count_phrase(len(hits) - close, 'less similar name')}." if len(hits) > close else "."
     else:
         summary = f"**No entry on the list matches {query} closely**{scope_text}. " + _not_close_note(hits[0])
+    summary = read + summary
+    if result.identifier:
+        entries = count_phrase(len(hits), "entry", "entries")
+        summary = f"**{query}** is an identifier of {entries} on the list (matched exactly)."
     pages: list[Page] = []
     total_pages = (len(hits) + HITS_PER_PAGE - 1) // HITS_PER_PAGE
     for start in range(0, len(hits), HITS_PER_PAGE):
@@ -176,11 +202,7 @@ def search_reply(result: SearchResult) -> Reply:
         for rank, hit in enumerate(hits[start : start + HITS_PER_PAGE], start=start + 1):
             info = regime_info(hit.regime)
             regime = f"{hit.regime} · {info.short_committee}" if info else hit.regime
-            if hit.source == "primary name":
-                matched = "Matched the primary name"
-            else:
-                quality = _quality_words(hit.quality) if hit.source == "alias" else ""
-                matched = f"Matched {hit.source}{quality}: {escape(truncate(hit.matched, 300))}"
+            matched = _matched_line(hit)
             value = f"**{hit.score}**/100 · {hit.why}\n{regime} · {hit.kind}\n{matched}"
             fields.append((f"{rank}. {hit.reference} — {escape(truncate(hit.name, 200))}", value, False))
         page_note = f"results {start + 1}–{min(start + HITS_PER_PAGE, len(hits))} of {len(hits)}"
@@ -337,6 +359,23 @@ def entry_fields(record: EntryRecord) -> list[tuple[str, str, bool]]:
     return fields
 
 
+# The UN's own page for the Consolidated List (facts sheet, "Consolidated List landing page", current address).
+UN_LIST_PAGE = "https://www.un.org/securitycouncil/content/un-sc-consolidated-list"
+_LISTED_UNDER = re.compile(
+    r"\b[Ll]isted\b[^.;]{0,80}?\bpursuant to\b[^.;]{0,120}?\bresolution\s+(\d{3,4})(?:\s*\((\d{4})\))?"
+)
+
+
+def designating_resolution(entry: Entry) -> tuple[str, str] | None:
+    """The resolution the entry's own narrative says it was listed under ('2293 (2016)', the words), or None."""
+    text = " ".join(entry.comments.split())
+    match = _LISTED_UNDER.search(text)
+    if match is None:
+        return None
+    symbol = f"{match.group(1)} ({match.group(2)})" if match.group(2) else match.group(1)
+    return symbol, match.group(0)
+
+
 def entry_reply(record: EntryRecord) -> Reply:
     """The whole record, readable, split over embeds and pages within Discord's limits."""
     e = record.entry
@@ -354,7 +393,16 @@ def entry_reply(record: EntryRecord) -> Reply:
     description = status
     if e.comments:
         description += "\n\n" + escape(e.comments)
-    embeds = _pack(f"{e.reference} — {e.name}", description, entry_fields(record), footer)
+    fields = entry_fields(record)
+    designated = designating_resolution(e)
+    if designated is not None:
+        symbol, words = designated
+        fields.insert(
+            3, ("Designated under", f"Resolution {symbol} (the entry's own text: \u201c{escape(words)}\u201d)", False)
+        )
+    fields.append(("UN's published list", f"[The Consolidated List on the UN's site]({UN_LIST_PAGE})", False))
+    embeds = _pack(f"{e.reference} — {e.name}", description, fields, footer)
+    embeds[0].url = UN_LIST_PAGE
     return Reply(paginate_embeds(embeds))
 
 
@@ -633,7 +681,20 @@ def timeline_reply(timeline: Timeline) -> Reply:
     )
     if timeline.undated:
         text += f" {count_phrase(timeline.undated, 'entry', 'entries')} without a listing date are left out."
-    embed = make_embed(title, text, footer=version_footer(timeline.version), colour=COLOUR)
+    rows = [
+        f"{year}  {ind:>11,}  {ent:>8,}"
+        for year, ind, ent in zip(timeline.years, timeline.individuals, timeline.entities, strict=True)
+    ]
+    per_year = _field_chunks("Per year", ["```", "Year  Individuals  Entities", *rows, "```"])
+    if len(per_year) > 1:  # too many years for one field: plain lines, split over fields, read the same
+        per_year = _field_chunks(
+            "Per year",
+            [
+                f"{y}: {i:,} individuals, {e:,} entities"
+                for y, i, e in zip(timeline.years, timeline.individuals, timeline.entities, strict=True)
+            ],
+        )
+    embed = make_embed(title, text, fields=per_year, footer=version_footer(timeline.version), colour=COLOUR)
     embed.set_image(url=f"attachment://{filename}")
     alt = truncate(f"Stacked bar chart: {title}. {caption}", 1024)
     return Reply.embed(embed, files=[Attachment(filename, png, alt)])

@@ -56,11 +56,13 @@ from bot.services.scheduler import MAX_RETRY_MINUTES, RETRY_WINDOW, SEND_ATTEMPT
 from bot.services.search import (
     FUZZY_CAP,
     PARTIAL_CAP,
-    WITHIN_MAX_WORDS,
     Hit,
     IndexedEntry,
     SearchIndex,
     SearchService,
+    exact_level_keys,
+    identifier_key,
+    may_score_exact_level,
 )
 from bot.sharding import ShardScope
 from bot.store import lists as list_store
@@ -242,37 +244,13 @@ class ChangeSet:
 
 
 def _exact_level_keys(index: SearchIndex) -> frozenset[str]:
-    """Every whole-name form match_score compares for its exact-level scores, of every name of an index."""
-    keys: set[str] = set()
-    for tokens, variants in zip(index.name_tokens, index.name_variants, strict=True):
-        keys.add("c" + "".join(tokens))
-        keys.add("o" + "".join(sorted(tokens)))
-        keys.add("v" + "".join(variants))
-        keys.add("w" + "".join(sorted(variants)))
-    return frozenset(keys)
+    """Every whole-name form (and identifier) that can score at the exact level, of every name of an index."""
+    return exact_level_keys(index)
 
 
 def _may_score_exact_level(index: SearchIndex, keys: frozenset[str], target: str) -> bool:
-    """True when some name of the index could score EXACT_LEVEL or more against the target in
-    SearchIndex.search: the same folded words (in order or not), the same canonical romanization (in order or
-    not) — for the target as typed or with run-together words split — or a listed name inside it."""
-    q = name_key(target)
-    if not q.tokens:
-        return False
-    candidates = [q]
-    split = index.split_words(q)
-    if split is not None:
-        candidates.append(split)
-    for key in candidates:
-        forms = ("c" + key.compact, "o" + key.ordered, "v" + key.variant_compact, "w" + key.variant_ordered)
-        if any(form in keys for form in forms):
-            return True
-    words = q.variants
-    for start in range(len(words)):
-        for end in range(start + 2, min(len(words), start + WITHIN_MAX_WORDS) + 1):
-            if "v" + "".join(words[start:end]) in keys:
-                return True
-    return False
+    """True when some name of the index could score EXACT_LEVEL or more against the target (see search_exact)."""
+    return may_score_exact_level(index, keys, target)
 
 
 # --- Results of the commands ------------------------------------------------------------------------------
@@ -375,8 +353,9 @@ def parse_target(text: str, index: SearchIndex) -> tuple[WatchKind, str, str]:
 
     Two letters and a number (KPi.033, kpi33, QDe 12) is a reference number: watched exactly, also when it is not
     (or not yet) listed, once it is written like one (two letters, i or e, a dot, three digits; a near miss gets
-    a suggestion). Anything else is a name of at least three letters or digits (a few listed names have digits,
-    e.g. an alias like `Laskar 99`), searched fuzzily.
+    a suggestion). An identifier (IMO, passport or identity number: five digits or more) is watched as a name
+    and found exactly, as search finds it. Anything else is a name of at least three letters or digits (a few
+    listed names have digits, e.g. an alias like `Laskar 99`), searched fuzzily.
     """
     cleaned = " ".join(strip_invisible(text).split())
     if not cleaned:
@@ -397,6 +376,10 @@ def parse_target(text: str, index: SearchIndex) -> tuple[WatchKind, str, str]:
             f"{quote(cleaned)} has formatting characters (* _ ~ ` | > \\); names on the list have none, "
             "so type the name as plain text",
         )
+    # An identifier of a listed entry (IMO, passport, identity number): watched like a name, found exactly.
+    identifier = identifier_key(cleaned)
+    if identifier is not None and identifier in index.identifiers:
+        return "name", cleaned, "#" + identifier
     # Shaped roughly like a reference (KPi.033, kpi33, KP 33, QDe-001): resolved, or refused with a suggestion.
     if REFERENCE_LIKE.match(cleaned):
         try:
@@ -417,6 +400,8 @@ def parse_target(text: str, index: SearchIndex) -> tuple[WatchKind, str, str]:
             f"{quote(cleaned)} is too short: watched names need at least {MIN_NAME_LETTERS} letters "
             "(shorter ones would match a good part of the list)",
         )
+    if identifier is not None:
+        return "name", cleaned, "#" + identifier  # not listed today: it may be on a later version
     key = name_key(cleaned)
     return "name", cleaned, " ".join(key.tokens)
 
