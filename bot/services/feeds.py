@@ -441,8 +441,13 @@ class FeedService:
         if wait:
             return await task
         self._passes.add(task)
-        task.add_done_callback(self._passes.discard)
+        task.add_done_callback(self._pass_done)
         return []
+
+    def _pass_done(self, task: asyncio.Future[list[PollOutcome]]) -> None:
+        self._passes.discard(task)
+        if not task.cancelled() and task.exception() is not None:  # polls never raise; this would be a bug
+            log.error("feed poll pass failed", exc_info=task.exception())
 
     async def _poll_pass(self, due: list[Feed], followers: dict[int, list[int]]) -> list[PollOutcome]:
         waiting = list(due)
