@@ -15,12 +15,15 @@ import aiohttp
 
 from bot.clock import Clock, SystemClock
 from bot.models import CommandInfo
+from bot.render.digest import digest_messages
+from bot.render.watch import alert_messages
 from bot.services.digest import DigestComposer
 from bot.services.feeds import FeedService
 from bot.services.history import HistoryService
 from bot.services.importer import ListImporter
 from bot.services.knowledge import KnowledgeService
 from bot.services.lists import ListService
+from bot.services.outbox import Outbox
 from bot.services.scheduler import DigestScheduler
 from bot.services.search import SearchService
 from bot.services.sync import ListSync
@@ -88,6 +91,8 @@ async def open_core(
         importer = ListImporter(db, clock)
         lists = ListService(db)
         search = SearchService(db, lists)
+        # Everything the bot posts on its own goes through one outbox, which renders each producer's data.
+        outbox = Outbox(db, clock, {"digest": digest_messages, "alert": alert_messages})
         core = Core(
             settings=settings,
             db=db,
@@ -105,10 +110,10 @@ async def open_core(
             ),
             knowledge=KnowledgeService(db, lists, clock),
             feeds=feeds,
-            digests=DigestScheduler(db, clock, DigestComposer(db, feeds), feeds),
+            digests=DigestScheduler(db, clock, DigestComposer(db, feeds), feeds, outbox),
             search=search,  # both listen for new versions: built before the first refresh
             history=HistoryService(db, lists),
-            watches=WatchService(db, clock, lists, search, limit=settings.watch_limit),  # after search: its listener
+            watches=WatchService(db, clock, lists, search, outbox=outbox, limit=settings.watch_limit),  # after search
         )
         core.digests.work = core.watches.work = core.work
         core.about_sections.append(core.search.about)

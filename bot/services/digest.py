@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from bot.models import Change, ListVersion, RegimeCount
 from bot.services.feeds import FeedService
@@ -97,6 +98,14 @@ class Digest:
     def empty(self) -> bool:
         """True when there is no news and no list change (the counts line alone is not news)."""
         return self.item_count == 0 and self.change_count == 0
+
+
+@dataclass(frozen=True)
+class DigestPost:
+    """What the outbox renders for a digest: the digest and the zone its times are shown in."""
+
+    digest: Digest
+    tz: ZoneInfo
 
 
 def _when(item: StoredItem) -> dt.datetime:

@@ -38,20 +38,11 @@ from bot.errors import (
     UserError,
     quote,
 )
-from bot.render.digest import digest_pages, page_payload
-from bot.render.reply import Page
-from bot.services.delivery import (
-    ChannelUnavailable,
-    Deliverer,
-    DeliveryError,
-    OutgoingMessage,
-    RejectedMessage,
-    TransientDeliveryError,
-    make_nonce,
-    send_with_retries,
-)
-from bot.services.digest import Digest, DigestComposer
+from bot.models_outbox import Post
+from bot.services.delivery import Deliverer
+from bot.services.digest import Digest, DigestComposer, DigestPost
 from bot.services.feeds import FeedService
+from bot.services.outbox import SEND_CONCURRENCY, Outbox
 from bot.sharding import ShardScope
 from bot.store import digests as store
 from bot.store import feeds as feed_store
@@ -66,10 +57,6 @@ log = logging.getLogger(__name__)
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 CADENCES: tuple[Cadence, ...] = ("daily", "weekly")
 MAX_SUBSCRIPTIONS_PER_GUILD = 10
-SEND_ATTEMPTS = 3  # per message, with short backoff, before the delivery is retried on a later tick
-RETRY_WINDOW = dt.timedelta(hours=24)  # after this a transient failure gives up; the next digest covers it
-MAX_RETRY_MINUTES = 60
-SEND_CONCURRENCY = 8
 _TIME = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")  # ASCII digits only (\d would take "٠٨:٠٠")
 
 
@@ -247,10 +234,10 @@ class SendResult:
 
 @dataclass(frozen=True)
 class Preview:
-    """The messages the next digest would post, and for which subscription (None: a 24-hour look-back)."""
+    """The digest the next run would post, in which zone, and for which subscription (None: a 24-hour look-back)."""
 
     digest: Digest
-    pages: list[Page]
+    tz: ZoneInfo
     subscription: Subscription | None
 
     @property
@@ -271,17 +258,16 @@ class DigestScheduler:
         clock: Clock,
         composer: DigestComposer,
         feeds: FeedService,
+        outbox: Outbox,
         *,
-        deliverer: Deliverer | None = None,
-        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         concurrency: int = SEND_CONCURRENCY,
     ) -> None:
         self._db = db
         self._clock = clock
         self._composer = composer
         self._feeds = feeds
-        self.deliverer = deliverer
-        self._sleep = sleep
+        self.outbox = outbox
+        outbox.register("digest", _DigestPosts(db, clock))
         self._concurrency = concurrency
         self._run_lock = asyncio.Lock()
         self._sub_locks: dict[int, asyncio.Lock] = {}
@@ -289,6 +275,23 @@ class DigestScheduler:
         self.scope: ShardScope | None = None
         # Work in progress (set by open_core): a graceful shutdown waits for a pass that is sending.
         self.work: InFlight | None = None
+
+    @property
+    def deliverer(self) -> Deliverer | None:
+        """The outbox's way to Discord (None: not connected, e.g. in the terminal)."""
+        return self.outbox.deliverer
+
+    @deliverer.setter
+    def deliverer(self, value: Deliverer | None) -> None:
+        self.outbox.deliverer = value
+
+    @property
+    def _sleep(self) -> Callable[[float], Awaitable[object]]:
+        return self.outbox.sleep
+
+    @_sleep.setter
+    def _sleep(self, value: Callable[[float], Awaitable[object]]) -> None:
+        self.outbox.sleep = value
 
     def _lock(self, subscription_id: int) -> asyncio.Lock:
         return self._sub_locks.setdefault(subscription_id, asyncio.Lock())
@@ -405,7 +408,7 @@ class DigestScheduler:
                 since=now - dt.timedelta(days=1),
             )
             tz = ZoneInfo("UTC")
-        return Preview(digest, digest_pages(digest, tz), sub)
+        return Preview(digest, tz, sub)
 
     # --- The loop's work ------------------------------------------------------------------------------------
 
@@ -421,7 +424,7 @@ class DigestScheduler:
             gate = asyncio.Semaphore(self._concurrency)
             sending = [
                 asyncio.ensure_future(self._send_one(d, gate, report))
-                for d in await store.pending_deliveries(self._db, now, limit, self.scope)
+                for d in await store.pending_deliveries(self._db, now, limit, self.scope)  # resumed after a crash
             ]
             resumed = len(sending)
             for sub in await store.due_subscriptions(self._db, now, limit, self.scope):
@@ -451,13 +454,10 @@ class DigestScheduler:
 
     async def _send_one(self, delivery: Delivery, gate: asyncio.Semaphore, report: RunReport) -> None:
         async with gate:
-            try:
-                await self.deliver(delivery, report)
-            except DeliveryUnavailable:
+            if self.deliverer is None:
                 report.retrying += 1  # no Discord connection: stays pending for the next pass
-            except Exception as exc:  # logged with its traceback; the record stays pending for the next pass
-                log.exception("digest delivery crashed delivery=%d", delivery.id)
-                report.errors.append(f"delivery {delivery.id}: {exc.__class__.__name__}")
+                return
+            await self.outbox.send_guarded(delivery.outbox_id, report)
 
     async def _start(self, sub: Subscription, now: dt.datetime, report: RunReport) -> Delivery | None:
         """Compose the due digest and write its delivery record (and the next run time) before any send."""
@@ -482,13 +482,13 @@ class DigestScheduler:
             period = latest[0].isoformat()
             digest = await self._compose(sub, now)
             skip = digest.empty and not sub.post_empty
-            payload = [] if skip else [page_payload(p) for p in digest_pages(digest, schedule.tz)]
+            seed, payload = self.outbox.render("digest", DigestPost(digest, schedule.tz)) if not skip else ("", [])
             delivery = await store.create_delivery(
                 self._db,
                 subscription=sub,
                 period=period,
                 payload=payload,
-                nonce_seed=secrets.token_hex(16),
+                nonce_seed=seed or secrets.token_hex(16),
                 through_item_id=digest.through_item_id,
                 through_version_id=digest.through_version_id,
                 item_count=digest.item_count,
@@ -508,95 +508,9 @@ class DigestScheduler:
         return delivery
 
     async def deliver(self, delivery: Delivery, report: RunReport | None = None) -> str:
-        """Post a delivery's messages from where it stopped; return sent, retrying, failed or paused.
-
-        One sender per delivery: a pass of the loop may pick up a record that /digest send-now is still sending
-        (its retries take seconds), so the record is re-read under the subscription's lock, and left alone if
-        another sender finished it meanwhile or set it to be retried later.
-        """
-        report = report if report is not None else RunReport()
-        deliverer = self.deliverer
-        if deliverer is None:
-            raise DeliveryUnavailable("The bot is not connected to Discord, so nothing can be posted from here.")
-        async with self._lock(delivery.subscription_id):
-            current = await store.delivery_by_id(self._db, delivery.id)
-            if current is None or current.status != "pending":
-                return "sent" if current is not None and current.status in ("sent", "skipped") else "failed"
-            retry_at = parse_stamp(current.next_attempt_at)
-            if retry_at is not None and retry_at > self._clock.now():
-                return "retrying"
-            return await self._send_parts(current, deliverer, report)
-
-    async def _send_parts(self, delivery: Delivery, deliverer: Deliverer, report: RunReport) -> str:
-        for part in range(delivery.parts_sent, len(delivery.payload)):
-            message = OutgoingMessage.from_payload(delivery.payload[part])
-            nonce = make_nonce(delivery.nonce_seed, part)
-            try:
-                message_id = await self._send_with_retries(deliverer, delivery.channel_id, message, nonce)
-            except ChannelUnavailable as exc:
-                await store.fail_delivery(
-                    self._db, delivery, now=self._clock.now(), error=exc.reason, pause_reason=exc.reason
-                )
-                log.warning(
-                    "digest paused subscription=%d channel=%d reason=%s",
-                    delivery.subscription_id,
-                    delivery.channel_id,
-                    exc.reason,
-                )
-                report.paused += 1
-                return "paused"
-            except RejectedMessage as exc:
-                await store.fail_delivery(self._db, delivery, now=self._clock.now(), error=exc.reason)
-                log.error("digest rejected delivery=%d reason=%s", delivery.id, exc.reason)
-                report.failed += 1
-                return "failed"
-            except TransientDeliveryError as exc:
-                return await self._retry_later(delivery, exc, report)
-            await store.mark_part_sent(self._db, delivery.id, part, message_id, self._clock.now())
-            report.messages += 1
-        await store.complete_delivery(self._db, delivery, self._clock.now())
-        report.sent += 1
-        log.info(
-            "digest sent subscription=%d period=%s messages=%d items=%d changes=%d",
-            delivery.subscription_id,
-            delivery.period,
-            len(delivery.payload),
-            delivery.item_count,
-            delivery.change_count,
-        )
-        return "sent"
-
-    async def _send_with_retries(
-        self, deliverer: Deliverer, channel_id: int, message: OutgoingMessage, nonce: str
-    ) -> int:
-        return await send_with_retries(
-            deliverer, channel_id, message, nonce, attempts=SEND_ATTEMPTS, sleep=self._sleep, what="digest"
-        )
-
-    async def _retry_later(self, delivery: Delivery, exc: DeliveryError, report: RunReport) -> str:
-        now = self._clock.now()
-        created = parse_stamp(delivery.created_at) or now
-        if now - created > RETRY_WINDOW:
-            await store.fail_delivery(self._db, delivery, now=now, error=f"gave up: {exc.reason}")
-            log.error("digest gave up delivery=%d after %s reason=%s", delivery.id, now - created, exc.reason)
-            report.failed += 1
-            return "failed"
-        minutes = min(MAX_RETRY_MINUTES, 2**delivery.attempts)
-        await store.retry_delivery_later(
-            self._db,
-            delivery.id,
-            now=now,
-            error=exc.reason,
-            next_attempt_at=now + dt.timedelta(minutes=minutes),
-        )
-        log.warning(
-            "digest delivery will be retried delivery=%d in_minutes=%d reason=%s",
-            delivery.id,
-            minutes,
-            exc.reason,
-        )
-        report.retrying += 1
-        return "retrying"
+        """Post a delivery's messages (through the outbox) from where it stopped; return sent, retrying, failed
+        or paused."""
+        return await self.outbox.send(delivery.outbox_id, report if report is not None else RunReport())
 
     async def about(self) -> list[tuple[str, str]]:
         """The /about section: how many feeds and digests, and how many are failing or paused."""
@@ -622,14 +536,13 @@ class DigestScheduler:
             if await store.has_pending_delivery(self._db, sub.id):  # a scheduled one started meanwhile
                 raise busy
             digest = await self._compose(sub, now)
-            tz = ZoneInfo(sub.timezone)
-            payload = [page_payload(p) for p in digest_pages(digest, tz)]
+            seed, payload = self.outbox.render("digest", DigestPost(digest, ZoneInfo(sub.timezone)))
             delivery = await store.create_delivery(
                 self._db,
                 subscription=sub,
                 period=f"manual:{feed_store.stamp(now)}",
                 payload=payload,
-                nonce_seed=secrets.token_hex(16),
+                nonce_seed=seed,
                 through_item_id=digest.through_item_id,
                 through_version_id=digest.through_version_id,
                 item_count=digest.item_count,
@@ -654,3 +567,35 @@ class DigestScheduler:
             _day, next_at = Schedule.of(sub).next_after(self._clock.now())
             await store.resume_subscription(self._db, sub.id, next_run_at=next_at)
         return SendResult(channel_id, len(payload), digest.item_count, digest.change_count, outcome == "retrying")
+
+
+class _DigestPosts:
+    """What the outbox does for digests: a sent one moves its subscription's cursors; a channel that is gone or
+    forbidden pauses the subscription and gives the digest up (its news go into the next one)."""
+
+    hold_when_unavailable = False
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def on_sent(self, post: Post) -> None:
+        """Move the subscription's cursors past what the digest covered."""
+        delivery = await store.delivery_of_post(self._db, post.id)
+        if delivery is not None:
+            await store.complete_delivery(self._db, delivery)
+            log.info(
+                "digest sent subscription=%d period=%s messages=%d items=%d changes=%d",
+                delivery.subscription_id,
+                delivery.period,
+                len(delivery.payload),
+                delivery.item_count,
+                delivery.change_count,
+            )
+
+    async def on_unavailable(self, post: Post, reason: str) -> None:
+        """Pause the subscription with the reason (`/digest subscribe` resumes it)."""
+        delivery = await store.delivery_of_post(self._db, post.id)
+        if delivery is not None:
+            await store.pause_subscription(self._db, delivery.subscription_id, reason=reason, now=self._clock.now())
+            log.warning("digest paused subscription=%d reason=%s", delivery.subscription_id, reason)

@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 import re
-import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
@@ -30,7 +28,6 @@ from dataclasses import dataclass, field
 from bot import tasks
 from bot.clock import Clock
 from bot.errors import (
-    DeliveryUnavailable,
     InvalidOption,
     MalformedReference,
     UnknownReference,
@@ -38,20 +35,11 @@ from bot.errors import (
     quote,
 )
 from bot.models import Change, ChangeKind, Entry, Kind, ListVersion
+from bot.models_outbox import Post
 from bot.normalize import fold, name_key, strip_invisible
-from bot.render.watch import alert_pages, alert_payload, describe_change
-from bot.services.delivery import (
-    ChannelUnavailable,
-    Deliverer,
-    DeliveryError,
-    OutgoingMessage,
-    RejectedMessage,
-    TransientDeliveryError,
-    make_nonce,
-    send_with_retries,
-)
+from bot.services.delivery import Deliverer
 from bot.services.lists import ListService
-from bot.services.scheduler import MAX_RETRY_MINUTES, RETRY_WINDOW, SEND_ATTEMPTS, SEND_CONCURRENCY
+from bot.services.outbox import SEND_CONCURRENCY, Outbox, SendReport
 from bot.services.search import (
     FUZZY_CAP,
     PARTIAL_CAP,
@@ -66,8 +54,7 @@ from bot.sharding import ShardScope
 from bot.store import lists as list_store
 from bot.store import watches as store
 from bot.store.db import Database
-from bot.store.feeds import parse_stamp
-from bot.store.watches import AlertDelivery, HitRecord, NewAlert, Watch, WatchKind, WatchServer
+from bot.store.watches import HitRecord, NewAlert, Watch, WatchKind, WatchServer
 from bot.tasks import InFlight
 
 log = logging.getLogger(__name__)
@@ -165,20 +152,14 @@ class ChangeSet:
         self._current = SearchIndex(version, current) if current else None
         self._former = SearchIndex(version, former) if former else None
         self._names: dict[str, list[NameMatch]] = {}
-        self._described: dict[str, list[str]] = {}
+        # What each amendment changed, as a renderer worked it out once for every server's alert.
+        self.described: dict[str, list[str]] = {}
         self._exact_possible: dict[str, bool] = {}
         self._exact_keys = [(i, _exact_level_keys(i)) for i in (self._current, self._former) if i is not None]
         self.build_seconds = time.perf_counter() - started
 
     def __len__(self) -> int:
         return len(self.changes)
-
-    def describe(self, change: EntryChange) -> list[str]:
-        """What an amendment changed, old → new where short (worked out once per entry, for every server)."""
-        described = self._described.get(change.reference)
-        if described is None:
-            described = self._described[change.reference] = describe_change(change)
-        return described
 
     def name_matches(self, target: str) -> list[NameMatch]:
         """Changed entries matching a name at MIN_THRESHOLD or more, best first (one per entry)."""
@@ -339,18 +320,6 @@ class CheckReport:
     seconds: float = 0.0
 
 
-@dataclass
-class SendReport:
-    """What one sending pass did."""
-
-    sent: int = 0
-    messages: int = 0
-    paused: int = 0
-    retrying: int = 0
-    failed: int = 0
-    errors: list[str] = field(default_factory=list)
-
-
 # --- Parsing what users type --------------------------------------------------------------------------------
 
 
@@ -436,18 +405,17 @@ class WatchService:
         lists: ListService,
         search: SearchService,
         *,
+        outbox: Outbox,
         limit: int = 100,
-        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         concurrency: int = SEND_CONCURRENCY,
     ) -> None:
         self._db = db
         self._clock = clock
         self._search = search
         self.limit = limit
-        self._sleep = sleep
+        self.outbox = outbox
+        outbox.register("alert", _AlertPosts(db, clock))
         self._concurrency = concurrency
-        # Installed by the bot on login (SanctionsBot.setup_hook): the terminal never sends.
-        self.deliverer: Deliverer | None = None
         self.scope: ShardScope | None = None
         # Work in progress (set by open_core): a graceful shutdown waits for alerts being sent.
         self.work: InFlight | None = None
@@ -456,6 +424,23 @@ class WatchService:
         self._run_lock = asyncio.Lock()
         self._send_lock = asyncio.Lock()
         lists.add_listener(self._on_version)
+
+    @property
+    def deliverer(self) -> Deliverer | None:
+        """The outbox's way to Discord, installed on login (the terminal never sends)."""
+        return self.outbox.deliverer
+
+    @deliverer.setter
+    def deliverer(self, value: Deliverer | None) -> None:
+        self.outbox.deliverer = value
+
+    @property
+    def _sleep(self) -> Callable[[float], Awaitable[object]]:
+        return self.outbox.sleep
+
+    @_sleep.setter
+    def _sleep(self, value: Callable[[float], Awaitable[object]]) -> None:
+        self.outbox.sleep = value
 
     # --- Commands -----------------------------------------------------------------------------------------
 
@@ -653,7 +638,7 @@ class WatchService:
                     watches = await store.watches_for_version(self._db, version.id, behind)
                     report.watches += sum(len(w) for w in watches.values())
                     alerts = await asyncio.to_thread(
-                        _compose_alerts, change_set, [settings[g] for g in behind if g in watches], watches
+                        _compose_alerts, self.outbox, change_set, [settings[g] for g in behind if g in watches], watches
                     )
                 written = await store.record_alerts(
                     self._db, version_id=version.id, guild_ids=behind, alerts=alerts, now=self._clock.now()
@@ -678,35 +663,13 @@ class WatchService:
     # --- Sending --------------------------------------------------------------------------------------------
 
     async def send_pending(self) -> SendReport:
-        """Send every due alert of this process's servers, each server's in version order."""
+        """Send every due alert of this process's servers (through the outbox), each server's in version order."""
         report = SendReport()
-        deliverer = self.deliverer
-        if deliverer is None:
+        if self.deliverer is None:
             return report
         async with self._send_lock, self.work.track() if self.work else contextlib.nullcontext():
-            pending = await store.pending_deliveries(self._db, self._clock.now(), self.scope)
-            by_guild: dict[int, list[tuple[AlertDelivery, WatchServer]]] = {}
-            for delivery, server in pending:
-                by_guild.setdefault(server.guild_id, []).append((delivery, server))
-            gate = asyncio.Semaphore(self._concurrency)
-
-            async def one_server(items: list[tuple[AlertDelivery, WatchServer]]) -> None:
-                async with gate:
-                    for delivery, server in items:
-                        try:
-                            outcome = await self.deliver(delivery, server, report)
-                        except DeliveryUnavailable:
-                            report.retrying += 1
-                            return
-                        except Exception as exc:  # logged; the record stays pending for the next pass
-                            log.exception("watch alert delivery crashed delivery=%d", delivery.id)
-                            report.errors.append(f"alert {delivery.id}: {exc.__class__.__name__}")
-                            return
-                        if outcome in ("paused", "retrying"):
-                            return  # later alerts of this server wait: they must not overtake this one
-
-            await asyncio.gather(*(one_server(items) for items in by_guild.values()))
-            if pending:
+            await self.outbox.send_due("alert", report, scope=self.scope)
+            if report.sent or report.paused or report.retrying or report.failed:
                 log.info(
                     "watch alerts sent=%d messages=%d paused=%d retrying=%d failed=%d",
                     report.sent,
@@ -717,78 +680,23 @@ class WatchService:
                 )
         return report
 
-    async def deliver(self, delivery: AlertDelivery, server: WatchServer, report: SendReport) -> str:
-        """Post an alert's messages from where it stopped; return sent, retrying, failed or paused."""
-        deliverer = self.deliverer
-        if deliverer is None or server.channel_id is None:
-            raise DeliveryUnavailable("The bot is not connected to Discord, so nothing can be posted from here.")
-        channel_id = server.channel_id
-        for part in range(delivery.parts_sent, len(delivery.payload)):
-            message = OutgoingMessage.from_payload(delivery.payload[part])
-            nonce = make_nonce(delivery.nonce_seed, part)
-            try:
-                message_id = await send_with_retries(
-                    deliverer,
-                    channel_id,
-                    message,
-                    nonce,
-                    attempts=SEND_ATTEMPTS,
-                    sleep=self._sleep,
-                    what="watch alert",
-                )
-            except ChannelUnavailable as exc:
-                await store.pause_server(
-                    self._db, server.guild_id, delivery.id, reason=exc.reason, now=self._clock.now()
-                )
-                log.warning(
-                    "watch alerts paused guild=%d channel=%d reason=%s", server.guild_id, channel_id, exc.reason
-                )
-                report.paused += 1
-                return "paused"
-            except RejectedMessage as exc:
-                await store.fail_delivery(self._db, delivery.id, now=self._clock.now(), error=exc.reason)
-                log.error("watch alert rejected delivery=%d reason=%s", delivery.id, exc.reason)
-                report.failed += 1
-                return "failed"
-            except TransientDeliveryError as exc:
-                return await self._retry_later(delivery, exc, report)
-            await store.mark_part_sent(self._db, delivery.id, part, message_id, channel_id, self._clock.now())
-            report.messages += 1
-        await store.complete_delivery(self._db, delivery.id, self._clock.now())
-        report.sent += 1
-        log.info(
-            "watch alert sent guild=%d version=%d messages=%d hits=%d",
-            delivery.guild_id,
-            delivery.version_id,
-            len(delivery.payload),
-            delivery.hit_count,
-        )
-        return "sent"
-
-    async def _retry_later(self, delivery: AlertDelivery, exc: DeliveryError, report: SendReport) -> str:
-        now = self._clock.now()
-        created = parse_stamp(delivery.created_at) or now
-        if now - created > RETRY_WINDOW:
-            await store.fail_delivery(self._db, delivery.id, now=now, error=f"gave up: {exc.reason}")
-            log.error("watch alert gave up delivery=%d reason=%s", delivery.id, exc.reason)
-            report.failed += 1
-            return "failed"
-        minutes = min(MAX_RETRY_MINUTES, 2**delivery.attempts)
-        await store.retry_later(
-            self._db, delivery.id, now=now, error=exc.reason, next_attempt_at=now + dt.timedelta(minutes=minutes)
-        )
-        log.warning("watch alert will be retried delivery=%d in_minutes=%d reason=%s", delivery.id, minutes, exc.reason)
-        report.retrying += 1
-        return "retrying"
-
     async def about(self) -> list[tuple[str, str]]:
         """The /about line: how many servers watch how much, and how many are paused."""
         servers, watches, paused = await store.counts(self._db)
         return [("Watchlists", f"{watches} watch(es) in {servers} server(s), {paused} paused")]
 
 
+@dataclass(frozen=True)
+class AlertPost:
+    """What the outbox renders for one server's alert: the change set, the hits, and the role it may mention."""
+
+    change_set: ChangeSet
+    hits: list[WatchHit]
+    role_id: int | None
+
+
 def _compose_alerts(
-    change_set: ChangeSet, servers: Sequence[WatchServer], watches: dict[int, list[Watch]]
+    outbox: Outbox, change_set: ChangeSet, servers: Sequence[WatchServer], watches: dict[int, list[Watch]]
 ) -> list[NewAlert]:
     """The alert of each server that has hits in a change set: its messages and hit rows (CPU work, a thread)."""
     out: list[NewAlert] = []
@@ -796,14 +704,12 @@ def _compose_alerts(
         hits = change_set.hits(watches.get(server.guild_id, ()), server.threshold)
         if not hits:
             continue
-        pages = alert_pages(
-            change_set.version, change_set.previous, hits, role_id=server.ping_role_id, describe=change_set.describe
-        )
+        seed, payload = outbox.render("alert", AlertPost(change_set, hits, server.ping_role_id))
         out.append(
             NewAlert(
                 server.guild_id,
-                alert_payload(pages, server.ping_role_id),
-                secrets.token_hex(16),
+                payload,
+                seed,
                 [
                     HitRecord(h.watch.id, change_set.version.id, h.change.reference, h.change.change, h.score)
                     for h in hits
@@ -811,3 +717,31 @@ def _compose_alerts(
             )
         )
     return out
+
+
+class _AlertPosts:
+    """What the outbox does for alerts: a channel that is gone or forbidden pauses the server with the reason and
+    holds its alerts (they go out once `/watch channel` is run again)."""
+
+    hold_when_unavailable = True
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def on_sent(self, post: Post) -> None:
+        """Nothing to move: the server's cursor moved when the alert was recorded."""
+        delivery = await store.delivery_of_post(self._db, post.id)
+        if delivery is not None:
+            log.info(
+                "watch alert sent guild=%d version=%d messages=%d hits=%d",
+                delivery.guild_id,
+                delivery.version_id,
+                len(delivery.payload),
+                delivery.hit_count,
+            )
+
+    async def on_unavailable(self, post: Post, reason: str) -> None:
+        """Pause the server's alerts, saying why."""
+        await store.pause_server(self._db, post.guild_id, reason=reason, now=self._clock.now())
+        log.warning("watch alerts paused guild=%d channel=%s reason=%s", post.guild_id, post.channel_id, reason)
