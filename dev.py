@@ -2,7 +2,8 @@
 """Set up and run, with nothing but Python 3.11+ and pip: `python3 dev.py run` or `python3 dev.py test`.
 
 Each command creates .venv if needed, installs the project (with the pinned versions in constraints.txt)
-when pyproject.toml or constraints.txt changed, then runs the bot or the test suite inside it.
+when pyproject.toml or constraints.txt changed, then runs the bot or the test suite inside it. Without the
+shared test data beside the repository, `test` first downloads it (see README, 'Shared data').
 """
 
 from __future__ import annotations
@@ -58,7 +59,13 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(PYTHON), "-m", "bot", "run", *rest])
     if command == "bot":
         return subprocess.call([str(PYTHON), "-m", "bot", *rest])
-    return subprocess.call([str(PYTHON), "-m", "pytest", *rest])
+    # The shared test data: $SANCTIONSBOT_SHARED, ../shared, or else fetched from the public sources listed in
+    # tests/shared_data.toml into the user's cache folder (SHA-256 checked); one line and exit 1 if that fails.
+    found = subprocess.run([str(PYTHON), "-m", "tests.shared_files"], stdout=subprocess.PIPE, text=True)
+    if found.returncode != 0:
+        return found.returncode
+    env = {**os.environ, "SANCTIONSBOT_SHARED": found.stdout.strip()}
+    return subprocess.call([str(PYTHON), "-m", "pytest", *rest], env=env)
 
 
 if __name__ == "__main__":

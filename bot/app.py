@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 import json
 import logging
-import secrets
 import time
 from typing import Any
 
@@ -26,6 +25,7 @@ from bot.services.delivery import DiscordDeliverer
 from bot.settings import Settings
 from bot.sharding import scope_from_settings
 from bot.store import meta
+from bot.tasks import LoopHealth, error_reference
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +60,6 @@ def seconds_before_defer(interaction: discord.Interaction) -> float:
     if not 0 <= elapsed < 60:  # a clock far off: count from now instead
         return DEFER_AFTER_SECONDS
     return max(0.0, DEFER_AFTER_SECONDS - elapsed)
-
-
-def error_reference() -> str:
-    """A short code a user can quote and we can grep for in the logs."""
-    return secrets.token_hex(3).upper()
 
 
 def command_index(tree: app_commands.CommandTree) -> list[CommandInfo]:
@@ -241,6 +236,11 @@ class SanctionsBot(commands.AutoShardedBot):
         self.core.watches.scope = self.scope
         await self.load_cogs()
         await self.sync_commands()
+
+    @property
+    def loop_health(self) -> LoopHealth:
+        """The state of every guarded background loop (bot.tasks.guarded), shown in /about."""
+        return self.core.loops
 
     def background_loops(self) -> list[tasks.Loop[Any]]:
         """Every discord.ext.tasks loop of the loaded cogs."""

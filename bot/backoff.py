@@ -1,24 +1,34 @@
-"""One backoff for every retry: exponential growth, capped, with full jitter.
+"""The one retry-delay rule: exponential backoff with full jitter (AWS's "Exponential Backoff and Jitter").
 
-Full jitter (a wait drawn uniformly between zero and the capped exponential) spreads out retries that failed
-together — many digests hitting the same Discord outage, feeds on the same host — so they do not come back in
-lockstep. Every retry in the bot takes its wait from `delay`.
+Every retry in the bot (background loops, list sync, feed polling, deliveries) takes its delay from here, so
+processes that fail together do not retry together. Full jitter: a uniform draw in [0, min(cap, base·2^(n-1))].
 """
 
 from __future__ import annotations
 
 import random
+from typing import Protocol
 
-_rng = random.SystemRandom()
+_SYSTEM = random.SystemRandom()
 
 
-def ceiling(attempt: int, *, base: float, cap: float) -> float:
-    """The most a retry may wait: base · 2^(attempt − 1), at most cap (attempt 1 is the first retry)."""
-    if attempt < 1:
+class Uniform(Protocol):
+    """What the helper needs of a random source (random.Random and SystemRandom both fit)."""
+
+    def uniform(self, a: float, b: float, /) -> float:
+        """A float between a and b."""
+        ...
+
+
+def ceiling(attempt: int, base: float, cap: float) -> float:
+    """The largest delay after `attempt` failures in a row (1 = the first): base·2^(attempt-1), at most cap."""
+    if attempt <= 0:
         return 0.0
-    return min(cap, base * 2.0 ** min(attempt - 1, 62))
+    # 2**64 is far past any cap: stop doubling there so huge attempt counts never overflow.
+    return float(min(cap, base * 2 ** min(attempt - 1, 64)))
 
 
-def delay(attempt: int, *, base: float, cap: float, rng: random.Random | None = None) -> float:
-    """A wait before retry number `attempt`: uniform in [0, ceiling] (full jitter)."""
-    return (rng or _rng).uniform(0.0, ceiling(attempt, base=base, cap=cap))
+def delay(attempt: int, base: float, cap: float, rng: Uniform | None = None) -> float:
+    """Seconds (or whatever unit base and cap are in) to wait after `attempt` failures: uniform in [0, ceiling]."""
+    top = ceiling(attempt, base, cap)
+    return (rng or _SYSTEM).uniform(0.0, top) if top > 0 else 0.0

@@ -13,15 +13,33 @@ from discord import app_commands
 from bot.answers.context import AnswerContext, answer_of
 from bot.app import SanctionsBot
 from bot.core import Core
-from bot.errors import SanctionsBotError
+from bot.errors import SanctionsBotError, UsageError
 from bot.options import convert_text
 from bot.render.common import error_reply
 from bot.render.reply import Reply
 from bot.respond import interaction_payload
 
+__all__ = ["UsageError", "as_json", "ask", "readable"]
 
-class UsageError(Exception):
-    """The command line does not name a command or gives a bad option: exit code 2."""
+# The extension holding each top-level command: `ask sanctions count` loads cogs.sanctions only (a structural
+# test keeps this table in step with the cogs). Anything else (/help lists every command) loads them all.
+EXTENSION_OF = {
+    "about": "cogs.about",
+    "sanctions": "cogs.sanctions",
+    "committee": "cogs.committee",
+    "statement": "cogs.statement",
+    "admin": "cogs.admin",
+    "feeds": "cogs.feeds",
+    "digest": "cogs.digest",
+    "watch": "cogs.watch",
+}
+
+
+def extensions_for(words: Sequence[str]) -> tuple[str, ...] | None:
+    """The extensions `ask` needs for these words: one for a known top-level command, None (all) otherwise."""
+    first = next((w.lower() for w in words if ":" not in w), None)
+    name = EXTENSION_OF.get(first or "")
+    return (name,) if name else None
 
 
 @dataclass(frozen=True)
@@ -102,9 +120,10 @@ async def ask(
 ) -> AskOutcome:
     """Resolve and run one command; domain errors become the same ephemeral reply Discord would get."""
     # This bot never logs in: it only holds the command tree (its cogs start no loops without run_background).
-    bot = SanctionsBot(core, run_background=False)
-    await bot.load_cogs()
     path, options = split_arguments(words)
+    needed = extensions_for(path)
+    bot = SanctionsBot(core, run_background=False, **({"extensions": needed} if needed else {}))
+    await bot.load_cogs()
     command = find_command(bot.tree, path)
     fn = answer_of(command.extras)
     if fn is None:

@@ -2,6 +2,10 @@
 
 `sanctionsbot run` hands a Core to the Discord bot; `sanctionsbot ask|import|sync|versions` use the same Core
 without Discord, so the terminal answers through exactly the code Discord gets.
+
+Services are built (and their modules imported) on first use: `sanctionsbot import` never loads the digest
+composer, the feed parser or Discord, and the name-search index is built only where a search needs it, once per
+list version. The bot (`open_core(eager=True)`, the default) builds everything at start-up, as before.
 """
 
 from __future__ import annotations
@@ -9,58 +13,230 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-
-import aiohttp
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock, SystemClock
 from bot.models import CommandInfo
-from bot.render.digest import digest_messages
-from bot.render.watch import alert_messages
-from bot.services.digest import DigestComposer
-from bot.services.feeds import FeedService
-from bot.services.history import HistoryService
-from bot.services.importer import ListImporter
-from bot.services.knowledge import KnowledgeService
 from bot.services.lists import ListService
-from bot.services.outbox import Outbox
-from bot.services.scheduler import DigestScheduler
-from bot.services.search import SearchService
-from bot.services.sync import ListSync
-from bot.services.watch import WatchService
 from bot.settings import Settings
 from bot.store.db import Database
-from bot.tasks import InFlight
+from bot.tasks import InFlight, LoopHealth
+
+if TYPE_CHECKING:
+    import aiohttp
+
+    from bot.services.feeds import FeedService
+    from bot.services.history import HistoryService
+    from bot.services.importer import ListImporter
+    from bot.services.knowledge import KnowledgeService
+    from bot.services.outbox import Outbox
+    from bot.services.scheduler import DigestScheduler
+    from bot.services.search import SearchService
+    from bot.services.sync import ListSync
+    from bot.services.watch import WatchService
 
 log = logging.getLogger(__name__)
 
+AboutSection = Callable[[], Awaitable[list[tuple[str, str]]]]
 
-@dataclass
+
 class Core:
-    """Everything the answers and background jobs need; built once by open_core()."""
+    """Everything the answers and background jobs need; built once by open_core(), each service on first use."""
 
-    settings: Settings
-    db: Database
-    clock: Clock
-    session: aiohttp.ClientSession
-    lists: ListService
-    importer: ListImporter
-    sync: ListSync
-    knowledge: KnowledgeService
-    feeds: FeedService
-    digests: DigestScheduler
-    search: SearchService
-    history: HistoryService
-    watches: WatchService
-    # Answers and deliveries in progress: a graceful shutdown waits for them.
-    work: InFlight = field(default_factory=InFlight)
-    command_index: list[CommandInfo] = field(default_factory=list)
-    # Each service may add lines to /about: async callables returning (field name, text) pairs.
-    about_sections: list[Callable[[], Awaitable[list[tuple[str, str]]]]] = field(default_factory=list)
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        clock: Clock,
+        *,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.clock = clock
+        self._session = session
+        self.own_session = session is None
+        self.lists = ListService(db)
+        # Answers and deliveries in progress: a graceful shutdown waits for them.
+        self.work = InFlight()
+        # Every background loop's failures and backoff (bot.tasks.guarded): shown in /about.
+        self.loops = LoopHealth()
+        self.command_index: list[CommandInfo] = []
+        # Each service may add lines to /about: async callables returning (field name, text) pairs.
+        self.about_sections: list[AboutSection] = [
+            self._search_about,
+            self._digests_about,
+            self._watches_about,
+            self.loops.about,
+            self._knowledge_about,
+        ]
+        self._importer: ListImporter | None = None
+        self._sync: ListSync | None = None
+        self._knowledge: KnowledgeService | None = None
+        self._knowledge_loaded = False
+        self._feeds: FeedService | None = None
+        self._digests: DigestScheduler | None = None
+        self._search: SearchService | None = None
+        self._history: HistoryService | None = None
+        self._watches: WatchService | None = None
+        self._outbox: Outbox | None = None
+
+    # --- the services, each built on first use ----------------------------------------------------------------
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The HTTP session (aiohttp and its TLS context are loaded only by what fetches)."""
+        if self._session is None:
+            import aiohttp
+
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    @property
+    def importer(self) -> ListImporter:
+        """Imports list XML into the store."""
+        if self._importer is None:
+            from bot.services.importer import ListImporter
+
+            self._importer = ListImporter(self.db, self.clock)
+        return self._importer
+
+    @property
+    def sync(self) -> ListSync:
+        """Fetches UN_LIST_URL and imports it when it changed."""
+        if self._sync is None:
+            from bot.services.sync import ListSync
+
+            self._sync = ListSync(
+                self.db,
+                self.importer,
+                self.session,
+                self.clock,
+                url=self.settings.un_list_url,
+                interval_minutes=self.settings.sync_interval_minutes,
+            )
+        return self._sync
+
+    @property
+    def knowledge(self) -> KnowledgeService:
+        """The committee and statement knowledge (see ready_knowledge() for answers that read it)."""
+        if self._knowledge is None:
+            from bot.services.knowledge import KnowledgeService
+
+            self._knowledge = KnowledgeService(self.db, self.lists, self.clock)
+        return self._knowledge
+
+    @property
+    def feeds(self) -> FeedService:
+        """News feeds: polling, parsing, keywords."""
+        if self._feeds is None:
+            from bot.services.feeds import FeedService
+
+            settings = self.settings
+            self._feeds = FeedService(
+                self.db, self.clock, poll_minutes=settings.feed_poll_minutes, allow_private=settings.feeds_allow_private
+            )
+        return self._feeds
+
+    @property
+    def outbox(self) -> Outbox:
+        """Everything the bot posts on its own (digests, alerts) goes out through it; it renders each producer's
+        data with the renderer given here."""
+        if self._outbox is None:
+            from bot.render.digest import digest_messages
+            from bot.render.watch import alert_messages
+            from bot.services.outbox import Outbox
+
+            self._outbox = Outbox(self.db, self.clock, {"digest": digest_messages, "alert": alert_messages})
+        return self._outbox
+
+    @property
+    def digests(self) -> DigestScheduler:
+        """Scheduled digests and their delivery."""
+        if self._digests is None:
+            from bot.services.digest import DigestComposer
+            from bot.services.scheduler import DigestScheduler
+
+            composer = DigestComposer(self.db, self.feeds)
+            self._digests = DigestScheduler(self.db, self.clock, composer, self.feeds, self.outbox)
+            self._digests.work = self.work
+        return self._digests
+
+    @property
+    def search(self) -> SearchService:
+        """Name search (its index may not be built yet: answers that search await ready_search())."""
+        if self._search is None:
+            from bot.services.search import SearchService
+
+            self._search = SearchService(self.db, self.lists)  # rebuilt by the list's listener on new versions
+        return self._search
+
+    @property
+    def history(self) -> HistoryService:
+        """The version history: counts on a date, changes, entries across versions."""
+        if self._history is None:
+            from bot.services.history import HistoryService
+
+            self._history = HistoryService(self.db, self.lists)
+        return self._history
+
+    @property
+    def watches(self) -> WatchService:
+        """Watchlists and their alerts."""
+        if self._watches is None:
+            from bot.services.watch import WatchService
+
+            search = self.search  # first: its listener rebuilds the index before the watches' listener runs
+            self._watches = WatchService(
+                self.db, self.clock, self.lists, search, outbox=self.outbox, limit=self.settings.watch_limit
+            )
+            self._watches.work = self.work
+        return self._watches
+
+    # --- readiness for answers that need more than a built service --------------------------------------------
+
+    async def ready_search(self) -> SearchService:
+        """The search service with an index of the current list version (built here at most once per version)."""
+        service = self.search
+        version = self.lists.version
+        index = service.index
+        if version is not None and (index is None or index.version.id != version.id):
+            await service.rebuild(version)
+        return service
+
+    async def ready_knowledge(self) -> KnowledgeService:
+        """The knowledge service, its files loaded into the store if they changed (once per process)."""
+        service = self.knowledge
+        if not self._knowledge_loaded:
+            self._knowledge_loaded = True
+            # Idempotent: writes only if a knowledge file changed; a broken file is logged and shown in /about.
+            await service.load_at_startup()
+        return service
 
     async def after_import(self) -> None:
         """Refresh everything derived from the latest list version (caches, indexes, listeners)."""
         await self.lists.refresh()
+
+    # --- /about, service by service ---------------------------------------------------------------------------
+
+    async def _search_about(self) -> list[tuple[str, str]]:
+        return await (await self.ready_search()).about()
+
+    async def _digests_about(self) -> list[tuple[str, str]]:
+        return await self.digests.about()
+
+    async def _watches_about(self) -> list[tuple[str, str]]:
+        return await self.watches.about()
+
+    async def _knowledge_about(self) -> list[tuple[str, str]]:
+        return await (await self.ready_knowledge()).about_lines()
+
+    async def close(self) -> None:
+        """Close what was opened here (feeds' session, our HTTP session); the store is closed by open_core."""
+        if self._feeds is not None:
+            await self._feeds.close()
+        if self.own_session and self._session is not None:
+            await self._session.close()
 
 
 @asynccontextmanager
@@ -70,11 +246,14 @@ async def open_core(
     clock: Clock | None = None,
     session: aiohttp.ClientSession | None = None,
     writable: bool = True,
+    eager: bool = True,
 ) -> AsyncIterator[Core]:
-    """Open the store and an HTTP session, build the services, and close it all on the way out.
+    """Open the store, build the services, and close it all on the way out.
 
     With `writable` (the default), a store that cannot take a write (read-only file, full disk) is refused at
     once with StoreUnavailable, so the program exits cleanly at start-up instead of failing later.
+    With `eager` (the default: the bot), every service is built and the search index and knowledge files are
+    ready before the first answer; without it (the terminal), each is built when first used.
     """
     clock = clock or SystemClock()
     db = await Database.open(settings.database_path)
@@ -84,48 +263,17 @@ async def open_core(
         except BaseException:
             await db.close()
             raise
-    own_session = session is None
-    http = session or aiohttp.ClientSession()
-    feeds = FeedService(db, clock, poll_minutes=settings.feed_poll_minutes, allow_private=settings.feeds_allow_private)
+    core = Core(settings, db, clock, session=session)
     try:
-        importer = ListImporter(db, clock)
-        lists = ListService(db)
-        search = SearchService(db, lists)
-        # Everything the bot posts on its own goes through one outbox, which renders each producer's data.
-        outbox = Outbox(db, clock, {"digest": digest_messages, "alert": alert_messages})
-        core = Core(
-            settings=settings,
-            db=db,
-            clock=clock,
-            session=http,
-            lists=lists,
-            importer=importer,
-            sync=ListSync(
-                db,
-                importer,
-                http,
-                clock,
-                url=settings.un_list_url,
-                interval_minutes=settings.sync_interval_minutes,
-            ),
-            knowledge=KnowledgeService(db, lists, clock),
-            feeds=feeds,
-            digests=DigestScheduler(db, clock, DigestComposer(db, feeds), feeds, outbox),
-            search=search,  # both listen for new versions: built before the first refresh
-            history=HistoryService(db, lists),
-            watches=WatchService(db, clock, lists, search, outbox=outbox, limit=settings.watch_limit),  # after search
-        )
-        core.digests.work = core.watches.work = core.work
-        core.about_sections.append(core.search.about)
-        core.about_sections.append(core.digests.about)
-        core.about_sections.append(core.watches.about)
+        if eager:
+            # Listeners in this order: the index is rebuilt before the watches work out alerts.
+            for name in ("importer", "sync", "knowledge", "feeds", "digests", "search", "history", "watches"):
+                getattr(core, name)
         await core.lists.refresh()
-        # Idempotent: writes only if a knowledge file changed; a broken file is logged and shown in /about.
-        await core.knowledge.load_at_startup()
-        core.about_sections.append(core.knowledge.about_lines)
+        if eager:
+            await core.ready_search()
+            await core.ready_knowledge()
         yield core
     finally:
-        await feeds.close()
-        if own_session:
-            await http.close()
+        await core.close()
         await db.close()

@@ -6,18 +6,14 @@ operational failures we can describe (shown ephemerally, CLI exit 1). Anything e
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
 
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\x00-\x1f\x7f]")
+from bot.text import strip_invisible
 
 
 def quote(text: str, limit: int = 60) -> str:
     """What a user typed, made safe to echo: one line, no backticks or invisible characters, cut, in `code`."""
-    text = _INVISIBLE.sub("", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cs")
-    text = " ".join(text.replace("`", "'").split())
+    text = " ".join(strip_invisible(text).replace("`", "'").split())
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return f"`{text}`" if text else "`(empty)`"
@@ -32,6 +28,10 @@ class SanctionsBotError(Exception):
     def message(self) -> str:
         """The one-line message for a user or the terminal."""
         return str(self)
+
+
+class UsageError(Exception):
+    """The command line does not name a command or gives a bad option: exit code 2."""
 
 
 class UserError(SanctionsBotError):

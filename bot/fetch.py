@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from bot import __version__
-from bot.errors import FetchFailed, ListTooLarge
+from bot.errors import FetchFailed, ListTooLarge, SanctionsBotError
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,10 @@ async def fetch(
             reason = "the body was cut off (incomplete download)"
         except aiohttp.ClientError as exc:
             reason = f"HTTP client error ({exc.__class__.__name__})"
+        except SanctionsBotError:
+            raise
+        except Exception as exc:  # e.g. a host name no IDNA codec takes: a failure to report, not a crash
+            raise FetchFailed(f"{url}: could not be fetched ({exc.__class__.__name__})") from None
         log.warning("fetch failed url=%s attempt=%d/%d reason=%s", url, attempt, attempts, reason)
         if attempt < attempts:
             await sleep(backoff * 2 ** (attempt - 1))

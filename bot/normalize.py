@@ -18,8 +18,9 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-# Zero-width, bidi controls and C0 controls: never part of a name.
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\x00-\x1f\x7f]")
+# Re-exported: normalising starts by dropping what nobody can see.
+from bot.text import strip_invisible as strip_invisible
+
 # Apostrophes and primes join letters (Ch'o'l → chol, Sa'id → said) rather than split words.
 _APOSTROPHES = re.compile("['’‘`´ʼʻʹ′ʾʿ]")
 # Letters NFKD does not decompose, and Arabic letter forms written interchangeably.
@@ -52,12 +53,6 @@ _LETTERS = str.maketrans(
     }
 )
 _NON_WORD = re.compile(r"[^\w]+|_+")
-
-
-def strip_invisible(text: str) -> str:
-    """Text without zero-width, bidi-control, soft-hyphen or control characters (and lone surrogates)."""
-    text = _INVISIBLE.sub("", text)
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Cs")
 
 
 @lru_cache(maxsize=65536)

@@ -1,4 +1,5 @@
-"""Channel options for digests: text and announcement channels only, and a permission check from the cache."""
+"""Channel options for digests and alerts: text and announcement channels only, and the permission checks:
+the invoking member must be able to see and post in the channel, and the bot too (from the cache)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.errors import ChannelNotPostable
+from bot.errors import ChannelNotPostable, NotPermitted
 
+MEMBER_POST_PERMISSIONS = (
+    ("view_channel", "View Channel"),
+    ("send_messages", "Send Messages"),
+)
 POST_PERMISSIONS = (
     ("view_channel", "View Channel"),
     ("send_messages", "Send Messages"),
@@ -47,3 +52,22 @@ def check_can_post(interaction: discord.Interaction, channel_id: int) -> None:
     missing = [label for attr, label in POST_PERMISSIONS if not getattr(perms, attr)]
     if missing:
         raise ChannelNotPostable(f"I cannot post in <#{channel_id}>: I need {', '.join(missing)} there.")
+
+
+def check_member_can_post(interaction: discord.Interaction, channel: Any) -> None:
+    """Refuse unless the invoking member may see and post in the channel: Manage Server alone must not let anyone
+    point digests or alerts at a channel they cannot read or write (Discord resolves their permissions there)."""
+    if interaction.guild_id is None:
+        return
+    perms = getattr(channel, "permissions", None)  # app_commands.AppCommandChannel: the invoker's, in that channel
+    if not isinstance(perms, discord.Permissions):
+        member = interaction.user
+        if isinstance(member, discord.Member) and hasattr(channel, "permissions_for"):
+            perms = channel.permissions_for(member)
+        else:
+            perms = discord.Permissions.none()  # nothing to go on: refuse rather than trust
+    missing = [label for attr, label in MEMBER_POST_PERMISSIONS if not getattr(perms, attr)]
+    if missing:
+        raise NotPermitted(
+            f"You need {' and '.join(missing)} in <#{channel.id}> yourself to send digests or alerts there."
+        )

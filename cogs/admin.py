@@ -1,4 +1,6 @@
-"""/admin: owner-only maintenance commands (each answer checks that the caller owns the bot)."""
+"""/admin: owner-only maintenance commands (each answer checks that the caller owns the bot).
+
+Hidden: no default permission (only server administrators see it, and may grant it), never in DMs."""
 
 from __future__ import annotations
 
@@ -10,12 +12,20 @@ from bot.answers import admin as answers
 from bot.app import SanctionsBot
 
 
+@app_commands.guild_only()  # no DMs
+@app_commands.default_permissions()  # hidden: no member sees it by default (server admins may grant it)
 class AdminCog(commands.GroupCog, group_name="admin", group_description="Maintenance for the bot's owners."):
     """The /admin command group. Add further owner-only commands here (one group per name in discord.py)."""
 
     def __init__(self, bot: SanctionsBot) -> None:
         self.bot = bot
         super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Never in DMs, even from a forged interaction (Discord itself does not offer the group there)."""
+        if interaction.guild_id is None:
+            raise app_commands.NoPrivateMessage()
+        return True
 
     @app_commands.command(
         name="reload-knowledge",

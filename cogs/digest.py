@@ -10,7 +10,8 @@ from discord.ext import commands, tasks
 
 from bot.answers import digest as answers
 from bot.app import SanctionsBot
-from cogs._channels import PostableChannel, check_can_post
+from bot.tasks import LoopHealth, guarded
+from cogs._channels import PostableChannel, check_can_post, check_member_can_post
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,11 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Sched
         self.bot = bot
         super().__init__()
 
+    @property
+    def loop_health(self) -> LoopHealth:
+        """Where the loop guard records failures and backoff."""
+        return self.bot.loop_health
+
     async def cog_load(self) -> None:
         """Start the loop (not in the terminal)."""
         if self.bot.run_background:
@@ -45,12 +51,10 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Sched
         self.digest_loop.cancel()
 
     @tasks.loop(seconds=CHECK_SECONDS)
+    @guarded("digests", base=CHECK_SECONDS)
     async def digest_loop(self) -> None:
         """Send the digests whose time has come (and resume any left half-sent)."""
-        try:
-            await self.bot.core.digests.run_due()
-        except Exception:  # an unhandled error would stop the loop for good
-            log.exception("digest loop pass failed")
+        await self.bot.core.digests.run_due()
 
     @digest_loop.before_loop
     async def _before_digest(self) -> None:
@@ -88,6 +92,7 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Sched
         post_empty: bool = False,
     ) -> None:
         """/digest subscribe."""
+        check_member_can_post(interaction, channel)
         check_can_post(interaction, channel.id)
         await self.bot.answer(
             interaction,
@@ -137,6 +142,7 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Sched
     @app_commands.describe(channel="The channel whose digest is posted now")
     async def send_now(self, interaction: discord.Interaction, channel: Channel) -> None:
         """/digest send-now."""
+        check_member_can_post(interaction, channel)
         check_can_post(interaction, channel.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.bot.answer(interaction, channel=channel)

@@ -10,6 +10,7 @@ from discord.ext import commands, tasks
 
 from bot.answers import feeds as answers
 from bot.app import SanctionsBot
+from bot.tasks import LoopHealth, guarded
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,11 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="News fe
         self.bot = bot
         super().__init__()
 
+    @property
+    def loop_health(self) -> LoopHealth:
+        """Where the loop guard records failures and backoff."""
+        return self.bot.loop_health
+
     async def cog_load(self) -> None:
         """Start polling (not in the terminal)."""
         if self.bot.run_background:
@@ -37,12 +43,10 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="News fe
         self.poll_loop.cancel()
 
     @tasks.loop(seconds=POLL_CHECK_SECONDS)
+    @guarded("feed polling", base=POLL_CHECK_SECONDS)
     async def poll_loop(self) -> None:
         """Poll the feeds whose time has come (each every FEED_POLL_MINUTES, less often while failing)."""
-        try:
-            await self.bot.core.feeds.poll_due()
-        except Exception:  # an unhandled error would stop the loop for good
-            log.exception("feed poll pass failed")
+        await self.bot.core.feeds.poll_due()
 
     @poll_loop.before_loop
     async def _before_poll(self) -> None:

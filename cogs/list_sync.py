@@ -8,6 +8,7 @@ import logging
 from discord.ext import commands, tasks
 
 from bot.app import SanctionsBot
+from bot.tasks import LoopHealth, guarded
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,11 @@ class ListSyncCog(commands.Cog):
 
     def __init__(self, bot: SanctionsBot) -> None:
         self.bot = bot
+
+    @property
+    def loop_health(self) -> LoopHealth:
+        """Where the guard records failures and backoff."""
+        return self.bot.loop_health
 
     async def cog_load(self) -> None:
         """Start the loops (not in the terminal, which never runs background work)."""
@@ -34,6 +40,7 @@ class ListSyncCog(commands.Cog):
         self.version_loop.cancel()
 
     @tasks.loop(seconds=CHECK_SECONDS)
+    @guarded("list sync", base=CHECK_SECONDS)
     async def sync_loop(self) -> None:
         """Sync when the persisted next-attempt time has come (backoff after failures included)."""
         core = self.bot.core
@@ -48,6 +55,7 @@ class ListSyncCog(commands.Cog):
         await self.bot.wait_until_ready()
 
     @tasks.loop(seconds=VERSION_POLL_SECONDS)
+    @guarded("new list versions", base=VERSION_POLL_SECONDS)
     async def version_loop(self) -> None:
         """Pick up versions written by another process (e.g. `sanctionsbot import` while the bot runs)."""
         await self.bot.core.after_import()

@@ -10,7 +10,8 @@ from discord.ext import commands, tasks
 
 from bot.answers import watch as answers
 from bot.app import SanctionsBot
-from cogs._channels import PostableChannel, check_can_post
+from bot.tasks import LoopHealth, guarded
+from cogs._channels import PostableChannel, check_can_post, check_member_can_post
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,11 @@ class WatchCog(
         self.bot = bot
         super().__init__()
 
+    @property
+    def loop_health(self) -> LoopHealth:
+        """Where the loop guard records failures and backoff."""
+        return self.bot.loop_health
+
     async def cog_load(self) -> None:
         """Start the loop (not in the terminal)."""
         if self.bot.run_background:
@@ -41,12 +47,10 @@ class WatchCog(
         self.alert_loop.cancel()
 
     @tasks.loop(seconds=CHECK_SECONDS)
+    @guarded("watch alerts", base=CHECK_SECONDS)
     async def alert_loop(self) -> None:
         """Work out alerts for versions not yet checked (e.g. imported while the bot was down); send what waits."""
-        try:
-            await self.bot.core.watches.run()
-        except Exception:  # an unhandled error would stop the loop for good
-            log.exception("watch loop pass failed")
+        await self.bot.core.watches.run()
 
     @alert_loop.before_loop
     async def _before_alerts(self) -> None:
@@ -98,6 +102,7 @@ class WatchCog(
     @app_commands.describe(channel="The channel for alerts")
     async def channel(self, interaction: discord.Interaction, channel: Channel) -> None:
         """/watch channel."""
+        check_member_can_post(interaction, channel)
         check_can_post(interaction, channel.id)
         await self.bot.answer(interaction, channel=channel)
 

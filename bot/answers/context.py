@@ -41,9 +41,11 @@ class AnswerContext:
             raise NotPermitted("Only the bot's owners can use this command.")
 
     def require_manager(self) -> int:
-        """The server id, if the caller has Manage Server there; else NotPermitted (or GuildOnly)."""
+        """The server id, if the caller has Manage Server there; else NotPermitted (or GuildOnly).
+
+        Bot owners get no bypass: owning the bot gives no say over someone else's server."""
         guild_id = self.require_guild()
-        if not (self.can_manage_guild or self.is_owner):
+        if not self.can_manage_guild:
             raise NotPermitted("You need the Manage Server permission to use this command.")
         return guild_id
 

@@ -18,7 +18,6 @@ from bot.render.sanctions import (
     timeline_reply,
 )
 from bot.services.history import parse_day
-from bot.services.search import check_query
 
 KINDS = ("individual", "entity")
 
@@ -55,9 +54,11 @@ async def count(ctx: AnswerContext, regime: str | None = None, as_of: str | None
 
 async def search(ctx: AnswerContext, name: str, regime: str | None = None, kind: str | None = None) -> Reply:
     """/sanctions search name [regime] [kind]: the best matches on the latest list, five to a page."""
+    from bot.services.search import check_query  # numpy and rapidfuzz: only for commands that search
+
     if kind is not None and kind not in KINDS:
         raise InvalidOption("kind", "choose individual or entity")
-    ctx.core.search.require_index()
+    (await ctx.core.ready_search()).require_index()
     check_query(name)  # the name's problems first, then the regime's
     scope = await _latest_regime(ctx, regime, "names are searched on the latest list only")
     results = ctx.core.search.search_names(name, regime=scope, kind=kind)
@@ -66,7 +67,7 @@ async def search(ctx: AnswerContext, name: str, regime: str | None = None, kind:
 
 async def entry(ctx: AnswerContext, reference: str) -> Reply:
     """/sanctions entry reference: the whole record and its history across imported versions."""
-    resolved = ctx.core.search.resolve_reference(reference)
+    resolved = (await ctx.core.ready_search()).resolve_reference(reference)
     return entry_reply(await ctx.core.history.entry(resolved))
 
 
@@ -103,9 +104,9 @@ async def complete_regime(ctx: AnswerContext, current: str) -> list[tuple[str, s
 
 async def complete_name(ctx: AnswerContext, current: str) -> list[tuple[str, str]]:
     """Names (primary, aliases, original script) starting with what the user typed; close spellings after."""
-    return ctx.core.search.name_choices(current)
+    return (await ctx.core.ready_search()).name_choices(current)
 
 
 async def complete_reference(ctx: AnswerContext, current: str) -> list[tuple[str, str]]:
     """Reference numbers starting with what the user typed, then entries whose name does."""
-    return ctx.core.search.reference_choices(current)
+    return (await ctx.core.ready_search()).reference_choices(current)

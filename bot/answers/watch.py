@@ -10,6 +10,7 @@ from bot.render.reply import Reply
 async def add(ctx: AnswerContext, target: str, note: str | None = None) -> Reply:
     """/watch add: watch a reference number exactly or a name fuzzily; says what it matches today."""
     guild_id = ctx.require_manager()
+    await ctx.core.ready_search()  # a watch says at once what it matches today
     result = await ctx.core.watches.add(guild_id, target, note, user_id=ctx.user_id)
     return render.added_reply(result)
 
@@ -17,6 +18,7 @@ async def add(ctx: AnswerContext, target: str, note: str | None = None) -> Reply
 async def list_watches(ctx: AnswerContext) -> Reply:
     """/watch list: every watch with what it matches now, the alert channel, threshold, ping and pause."""
     guild_id = ctx.require_manager()
+    await ctx.core.ready_search()
     return render.list_reply(await ctx.core.watches.overview(guild_id))
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import discord
+
+# Re-exported: render strips what nobody can see with the same helper as everyone else.
+from bot.text import strip_invisible as strip_invisible
 
 CONTENT = 2000
 TITLE = 256
@@ -22,8 +24,6 @@ CHOICE_NAME = 100
 CHOICE_VALUE = 100
 
 ELLIPSIS = "…"
-# Bidirectional overrides/isolates and zero-width characters: harmless in our output, confusing when echoed.
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]")
 _MENTION = re.compile(r"@(everyone|here)|<(@[!&]?|#)(\d+)>")
 
 
@@ -39,12 +39,6 @@ def truncate(text: str, limit: int) -> str:
     if space > limit // 2:
         cut = cut[:space]
     return cut.rstrip() + ELLIPSIS
-
-
-def strip_invisible(text: str) -> str:
-    """Remove control, zero-width and bidi-override characters (and lone surrogates)."""
-    text = _INVISIBLE.sub("", text)
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Cs")
 
 
 def escape(text: str) -> str:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.models import CommandInfo, ListVersion, SyncStatus
 from bot.render.common import COLOUR, count_phrase, version_footer
 from bot.render.reply import Reply, make_embed, paginate_embeds
 from bot.services.lists import CountAnswer
-from bot.services.sync import SyncResult
+
+if TYPE_CHECKING:  # the sync service (and the importer behind it) loads only where a sync runs
+    from bot.services.sync import SyncResult
 
 
 def count_reply(answer: CountAnswer) -> Reply:

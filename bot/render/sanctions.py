@@ -7,10 +7,10 @@ import discord
 from bot.models import Alias, Change, DateOfBirth, Document, Entry, ListVersion
 from bot.regimes import regime_info
 from bot.render import limits
-from bot.render.chart import stacked_years_png
 from bot.render.common import COLOUR, count_phrase, version_footer
 from bot.render.limits import escape, truncate
 from bot.render.reply import Attachment, Page, Reply, make_embed, paginate_embeds
+from bot.search_results import CLOSE_SCORE, Hit, SearchResult
 from bot.services.history import (
     ChangesAnswer,
     CountAsOf,
@@ -20,7 +20,6 @@ from bot.services.history import (
     Timeline,
     VersionChanges,
 )
-from bot.services.search import CLOSE_SCORE, Hit, SearchResult
 
 HITS_PER_PAGE = 5
 CHANGE_LINES_PER_PAGE = 20
@@ -583,6 +582,8 @@ def timeline_reply(timeline: Timeline) -> Reply:
         "entries listed then, by the year they were listed. "
         "Entries removed before that version are not shown."
     )
+    from bot.render.chart import stacked_years_png  # matplotlib loads only when a chart is drawn
+
     png = stacked_years_png(timeline.years, timeline.individuals, timeline.entities, title=title, caption=caption)
     filename = timeline_filename(timeline.regime)
     busiest = max(range(len(timeline.years)), key=lambda i: timeline.individuals[i] + timeline.entities[i])

@@ -22,7 +22,7 @@ from bot.render.reply import Page, Reply, make_embed, paginate_embeds
 from bot.render.sanctions import FIELD_LABELS, _alias, _date_of_birth, _document, _joined
 
 if TYPE_CHECKING:  # only needed for annotations here
-    from bot.services.search import Hit
+    from bot.search_results import Hit
     from bot.services.watch import (
         AddResult,
         AlertPost,

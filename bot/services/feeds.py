@@ -27,8 +27,9 @@ from bot.errors import (
     quote,
 )
 from bot.fetch import FetchResult, fetch
+from bot.services.feed_parsing import parse_isolated
 from bot.services.netguard import AddressPolicy, allow_all, check_feed_url, guarded_session, public_only
-from bot.sources.feeds import MAX_FEED_BYTES, ParsedFeed, fold, parse_feed
+from bot.sources.feeds import MAX_FEED_BYTES, MAX_ITEMS_PER_POLL, ParsedFeed, fold
 from bot.store import feeds as store
 from bot.store.db import Database
 from bot.store.feeds import Feed, GuildFeed
@@ -240,7 +241,7 @@ class FeedService:
                 too_large=FeedTooLarge,
                 sleep=self._sleep,
             )
-            parsed = await asyncio.to_thread(parse_feed, result.body, result.url, result.content_type)
+            parsed = await self._parse(result)
             final = check_feed_url(result.url)
             if final != clean_url:
                 self._refuse_duplicate(current, final)
@@ -415,20 +416,13 @@ class FeedService:
                 await store.save_not_modified(self._db, feed.id, at=now, next_poll_at=self._next_poll(now, 0))
                 log.info("feed polled feed=%d status=304 ms=%.0f", feed.id, (time.perf_counter() - started) * 1000)
                 return PollOutcome(feed.id, feed.url, True, not_modified=True)
-            parsed: ParsedFeed = await asyncio.to_thread(parse_feed, result.body, result.url, result.content_type)
+            parsed = await self._parse(result)
             added = await self._save_fetched(feed.id, result, parsed, now)
         except (FetchFailed, NotAFeed, FeedRefused) as exc:
-            now = self._clock.now()
-            error = _short_error(exc.message, feed.url)
-            failures = await store.save_failure(
-                self._db,
-                feed.id,
-                at=now,
-                error=error,
-                next_poll_at=self._next_poll(now, feed.consecutive_failures + 1),
-            )
-            log.warning("feed poll failed feed=%d url=%s failures=%d error=%s", feed.id, feed.url, failures, error)
-            return PollOutcome(feed.id, feed.url, False, error=error)
+            return await self._failed(feed, _short_error(exc.message, feed.url))
+        except Exception as exc:  # anything else a hostile feed provokes still counts as a failure, with backoff
+            log.exception("feed poll crashed feed=%d", feed.id)
+            return await self._failed(feed, f"could not be read ({type(exc).__name__})")
         log.info(
             "feed polled feed=%d items=%d new=%d ms=%.0f",
             feed.id,
@@ -437,6 +431,23 @@ class FeedService:
             (time.perf_counter() - started) * 1000,
         )
         return PollOutcome(feed.id, feed.url, True, new_items=added)
+
+    async def _parse(self, result: FetchResult) -> ParsedFeed:
+        """Parse a download in a limited child process (bot/services/feed_parsing.py)."""
+        return await parse_isolated(result.body, result.url, result.content_type, max_items=MAX_ITEMS_PER_POLL)
+
+    async def _failed(self, feed: Feed, error: str) -> PollOutcome:
+        """Record a failed poll: the reason, one more failure, the next poll pushed back (backoff)."""
+        now = self._clock.now()
+        try:
+            failures = await store.save_failure(
+                self._db, feed.id, at=now, error=error, next_poll_at=self._next_poll(now, feed.consecutive_failures + 1)
+            )
+        except Exception:  # the store itself failing: logged; the feed stays due and is tried again
+            log.exception("feed failure not recorded feed=%d", feed.id)
+            failures = feed.consecutive_failures + 1
+        log.warning("feed poll failed feed=%d failures=%d error=%s", feed.id, failures, error)
+        return PollOutcome(feed.id, feed.url, False, error=error)
 
     async def refresh_guild(self, guild_id: int, *, seconds: float = REFRESH_SECONDS) -> list[PollOutcome]:
         """Poll all of a server's feeds now, each within a short timeout (for preview and send-now)."""

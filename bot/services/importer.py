@@ -60,49 +60,41 @@ class ListImporter:
         self._lock = asyncio.Lock()
 
     async def import_bytes(self, data: bytes, source: str, *, force: bool = False) -> ImportResult:
-        """Import list content; refuse (store untouched) if it is not a sound, newer UN list."""
+        """Import list content; refuse (store untouched) if it is not a sound, newer UN list.
+
+        The duplicate and order checks and the diff are made inside the write transaction that stores the version,
+        so another process importing at the same time is either wholly before this import (and is compared with)
+        or wholly after it: the newest list stays latest, and each diff is against its true predecessor.
+        """
         async with self._lock:
             started = time.perf_counter()
             sha = hashlib.sha256(data).hexdigest()
+            # A cheap early answer for the common case (a scheduled sync of unchanged bytes); checked again below.
             existing = await store.version_by_sha(self._db, sha)
             if existing is not None:
-                counts = await store.version_counts(self._db, existing.id)
-                log.info("list import unchanged sha256=%s version=%d", sha[:12], existing.id)
-                return ImportResult("unchanged", existing, None, counts, ListDiff(), time.perf_counter() - started)
+                return await self._unchanged(existing, started)
             parsed, hashes = await asyncio.to_thread(_prepare, data)
-            previous = await store.latest_version(self._db)
-            previous_entries = await store.version_entries(self._db, previous.id) if previous else {}
-            older = previous is not None and generated_time(parsed.generated_at) < generated_time(previous.generated_at)
-            if older and previous is not None and not force:
-                raise OutOfOrder(
-                    f"refused: this list was generated {parsed.generated_at[:10]}, before the latest imported "
-                    f"version ({previous.generated_at[:10]}); import versions in date order (or use --force)"
-                )
-            if previous is None:
-                diff = ListDiff()  # the first version has nothing to be compared with
-            else:
-                diff = await asyncio.to_thread(
-                    diff_entries,
-                    {ref: s.entry for ref, s in previous_entries.items()},
-                    {e.reference: e for e in parsed.entries},
-                    {ref: s.content_hash for ref, s in previous_entries.items()},
-                    {e.reference: h for e, h in zip(parsed.entries, hashes, strict=True)},
-                )
-            if previous_entries and not force:
-                share = len(diff.removed) / len(previous_entries)
-                if share > MAX_REMOVAL_SHARE:
-                    raise TooManyRemovals(len(diff.removed), len(previous_entries), MAX_REMOVAL_SHARE)
-            version = await store.save_version(
-                self._db,
-                generated_at=parsed.generated_at,
-                sha256=sha,
-                source=source,
-                imported_at=self._clock.now().isoformat(timespec="seconds"),
-                entries=parsed.entries,
-                hashes=hashes,
-                diff=diff,
-                previous=previous_entries,
-            )
+            async with store.import_transaction(self._db) as tx:
+                existing = await tx.version_by_sha(sha)
+                if existing is not None:  # imported by another process since the first check
+                    previous = version = None
+                else:
+                    previous = await tx.latest_version()
+                    previous_entries = await tx.version_entries(previous.id) if previous else {}
+                    diff = await self._checked_diff(parsed, hashes, previous, previous_entries, force=force)
+                    version = await tx.save_version(
+                        generated_at=parsed.generated_at,
+                        sha256=sha,
+                        source=source,
+                        imported_at=self._clock.now().isoformat(timespec="seconds"),
+                        entries=parsed.entries,
+                        hashes=hashes,
+                        diff=diff,
+                        previous=previous_entries,
+                    )
+            if version is None:
+                assert existing is not None
+                return await self._unchanged(existing, started)
             counts = await store.version_counts(self._db, version.id)
             seconds = time.perf_counter() - started
             log.info(
@@ -116,3 +108,40 @@ class ListImporter:
                 seconds * 1000,
             )
             return ImportResult("imported", version, previous, counts, diff, seconds)
+
+    async def _unchanged(self, existing: ListVersion, started: float) -> ImportResult:
+        """The answer for content imported before: that version, and nothing changed."""
+        counts = await store.version_counts(self._db, existing.id)
+        log.info("list import unchanged sha256=%s version=%d", existing.sha256[:12], existing.id)
+        return ImportResult("unchanged", existing, None, counts, ListDiff(), time.perf_counter() - started)
+
+    @staticmethod
+    async def _checked_diff(
+        parsed: ParsedList,
+        hashes: list[str],
+        previous: ListVersion | None,
+        previous_entries: dict[str, store.StoredEntry],
+        *,
+        force: bool,
+    ) -> ListDiff:
+        """The diff against the latest version, after refusing an older list or too many removals (unless force)."""
+        older = previous is not None and generated_time(parsed.generated_at) < generated_time(previous.generated_at)
+        if older and previous is not None and not force:
+            raise OutOfOrder(
+                f"refused: this list was generated {parsed.generated_at[:10]}, before the latest imported "
+                f"version ({previous.generated_at[:10]}); import versions in date order (or use --force)"
+            )
+        if previous is None:
+            return ListDiff()  # the first version has nothing to be compared with
+        diff = await asyncio.to_thread(
+            diff_entries,
+            {ref: s.entry for ref, s in previous_entries.items()},
+            {e.reference: e for e in parsed.entries},
+            {ref: s.content_hash for ref, s in previous_entries.items()},
+            {e.reference: h for e, h in zip(parsed.entries, hashes, strict=True)},
+        )
+        if previous_entries and not force:
+            share = len(diff.removed) / len(previous_entries)
+            if share > MAX_REMOVAL_SHARE:
+                raise TooManyRemovals(len(diff.removed), len(previous_entries), MAX_REMOVAL_SHARE)
+        return diff

@@ -8,8 +8,6 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
-
 from bot.errors import ListNotLoaded, UnknownRegime
 from bot.models import ListVersion, RegimeCount
 from bot.regimes import regime_synonyms
@@ -102,6 +100,8 @@ class ListService:
         synonym = regime_synonyms().get(wanted)
         if synonym and synonym in names:
             return synonym
+        from rapidfuzz import fuzz, process  # only for a name that matched nothing: not loaded by every command
+
         choices = {name: regime_key(name) for name in names}
         close = process.extract(wanted, choices, scorer=fuzz.ratio, limit=3, score_cutoff=60)
         raise UnknownRegime(text, [name for _key, _score, name in close], known=names)

@@ -37,13 +37,13 @@ from bot.errors import (
 from bot.models import Change, ChangeKind, Entry, Kind, ListVersion
 from bot.models_outbox import Post
 from bot.normalize import fold, name_key, strip_invisible
+from bot.references import REFERENCE_LIKE, is_reference, parse_loose
 from bot.services.delivery import Deliverer
 from bot.services.lists import ListService
 from bot.services.outbox import SEND_CONCURRENCY, Outbox, SendReport
 from bot.services.search import (
     FUZZY_CAP,
     PARTIAL_CAP,
-    REFERENCE,
     WITHIN_MAX_WORDS,
     Hit,
     IndexedEntry,
@@ -73,9 +73,6 @@ assert PARTIAL_CAP < EXACT_LEVEL
 NAME_FIELDS = frozenset({"first_name", "second_name", "third_name", "fourth_name", "name_original_script", "aliases"})
 _MENTION_LIKE = re.compile(r"@(everyone|here)\b|<[@#][!&]?\d*>?|<@|<#|<a?:\w+:\d+>", re.IGNORECASE)
 _MARKDOWN = re.compile(r"[*_~`|>\\]")
-_LOOSE_REFERENCE = re.compile(r"^([A-Za-z]{2})\s*([IiEe])\s*\.\s*(\d{3})$")
-# Shaped roughly like a reference (KPi.033, kpi33, KP 33, QDe-001): resolved, or refused with a suggestion.
-_REFERENCE_LIKE = re.compile(r"^[A-Za-z]{2}\s*[IiEe]?\s*[.\-_ ]?\s*\d+$")
 
 
 # --- What changed, and what fired ---------------------------------------------------------------------------
@@ -369,16 +366,17 @@ def parse_target(text: str, index: SearchIndex) -> tuple[WatchKind, str, str]:
             f"{quote(cleaned)} has formatting characters (* _ ~ ` | > \\); names on the list have none, "
             "so type the name as plain text",
         )
-    if _REFERENCE_LIKE.match(cleaned):
+    # Shaped roughly like a reference (KPi.033, kpi33, KP 33, QDe-001): resolved, or refused with a suggestion.
+    if REFERENCE_LIKE.match(cleaned):
         try:
             reference = index.resolve_reference(cleaned)
         except UnknownReference:
             # Well-formed but never listed in the imported versions: watch it anyway (it may be listed later).
-            match = _LOOSE_REFERENCE.match(cleaned)
-            if match is None:  # resolve_reference only says "unknown" for well-formed references
+            loose = parse_loose(cleaned)
+            if loose is None or not loose.well_formed:  # resolve_reference only says "unknown" for those
                 raise
-            reference = f"{match.group(1).upper()}{match.group(2).lower()}.{int(match.group(3)):03d}"
-        if not REFERENCE.match(reference):
+            reference = loose.canonical
+        if not is_reference(reference):
             raise MalformedReference(cleaned, "reference numbers look like KPi.033")
         return "reference", reference, reference.casefold()
     letters = fold(cleaned).replace(" ", "")

@@ -7,6 +7,7 @@ stream (a bare bytes/str argument makes it open files or URLs by itself) and nev
 from __future__ import annotations
 
 import calendar
+import codecs
 import datetime as dt
 import hashlib
 import html
@@ -20,8 +21,10 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import feedparser
 
 from bot.errors import NotAFeed
+from bot.text import strip_invisible
 
 MAX_FEED_BYTES = 5 * 1024 * 1024
+MAX_ITEMS_PER_POLL = 200  # a feed lists newest first: the rest of a longer one is never read
 TITLE_MAX = 1000
 SUMMARY_MAX = 2000
 LINK_MAX = 2048
@@ -64,7 +67,6 @@ _BLOCK_TAGS = frozenset(
     }
 )
 _SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "iframe", "object"})
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 _ROUTINE_BOZO = frozenset({"CharacterEncodingOverride", "CharacterEncodingUnknown", "NonXMLContentType"})
 _TRACKING_PARAM = re.compile(r"^(utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid)$", re.I)
 
@@ -90,6 +92,7 @@ class ParsedFeed:
     link: str | None
     items: tuple[FeedItem, ...]
     warning: str | None = None  # set when the XML was not well-formed and the items were recovered
+    skipped: int = 0  # entries beyond MAX_ITEMS_PER_POLL, not read
 
 
 class _TextExtractor(HTMLParser):
@@ -123,7 +126,7 @@ class _TextExtractor(HTMLParser):
 
 def fold(text: str) -> str:
     """Drop control and invisible characters and fold every run of whitespace into one space."""
-    return " ".join(_CONTROL.sub("", text).split())
+    return " ".join(strip_invisible(text).split())
 
 
 def html_to_text(fragment: str) -> str:
@@ -258,19 +261,139 @@ def _charset(content_type: str) -> str | None:
     return match.group(1) if match else None
 
 
-def parse_feed(data: bytes, base_url: str = "", content_type: str = "") -> ParsedFeed:
-    """Parse a feed; NotAFeed for HTML pages, JSON, empty or unrecoverable bodies and entity declarations."""
+# Byte order marks, longest first (UTF-32 LE's begins with UTF-16 LE's).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_XML_DECL_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']""")
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]{0,300}\?>")
+_ENTITY_DECL = re.compile(r"<!\s*ENTITY", re.IGNORECASE)
+_DOCTYPE = re.compile(r"<!\s*DOCTYPE[^>\[]*[>\[]", re.IGNORECASE)
+
+
+def _sniff(data: bytes) -> str | None:
+    """UTF-16 or UTF-32 without a BOM, told by where the zero bytes of the first ASCII character are."""
+    head = data[:4]
+    if len(head) < 4:
+        return None
+    if head[:3] == b"\0\0\0":
+        return "utf-32-be"
+    if head[1:] == b"\0\0\0":
+        return "utf-32-le"
+    if head[0] == 0 and head[2] == 0:
+        return "utf-16-be"
+    if head[1] == 0 and head[3] == 0:
+        return "utf-16-le"
+    return None
+
+
+def decode_document(data: bytes, content_type: str = "") -> str:
+    """The text of an XML document, decoded the one way the parser will then see it.
+
+    A BOM decides, then zero-byte patterns (UTF-16/32 without a BOM), then the declared charset, the XML
+    declaration's encoding, UTF-8 and Windows-1252; Latin-1 reads anything. Unknown or unusable encoding names
+    are skipped, never trusted to a codec that fails half-way.
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(codec, errors="replace")
+    sniffed = _sniff(data)
+    if sniffed:
+        return data.decode(sniffed, errors="replace")
+    declared = _XML_DECL_ENCODING.match(data[:1024])
+    candidates = [_charset(content_type), declared.group(1).decode("ascii") if declared else None]
+    for name in (*candidates, "utf-8", "windows-1252"):
+        if not name:
+            continue
+        try:
+            if codecs.lookup(name).name in ("utf-16", "utf-32"):  # no BOM and no zero bytes: not really
+                continue
+            return data.decode(name)
+        except (LookupError, ValueError):  # ValueError includes UnicodeError
+            continue
+    return data.decode("latin-1")
+
+
+def defuse(data: bytes, content_type: str = "") -> bytes:
+    """The document as UTF-8 without any DTD: NotAFeed if it declares entities or a DTD subset anywhere.
+
+    Checked on the decoded text, so no encoding, BOM or padding hides a declaration; the parser is then handed
+    exactly the text that was checked (as UTF-8, its XML declaration removed), so it cannot decode it another way.
+    """
+    text = decode_document(data, content_type).lstrip("\ufeff")
+    text = _XML_DECL.sub("", text, count=1)
+    if _ENTITY_DECL.search(text):
+        raise NotAFeed("it declares XML entities, which feeds never need")
+    pieces = []
+    last = 0
+    for match in _DOCTYPE.finditer(text):
+        if match.group(0).endswith("["):
+            raise NotAFeed("it declares a DTD, which feeds never need")
+        pieces.append(text[last : match.start()])
+        last = match.end()
+    pieces.append(text[last:])
+    return "".join(pieces).encode("utf-8", errors="replace")
+
+
+_ITEM_START = re.compile(rb"<(?:item|entry)[\s>/]")
+_ROOT = re.compile(rb"<([A-Za-z_][\w:.-]*)")
+
+
+def _first_items(data: bytes, max_items: int) -> tuple[bytes, int]:
+    """The document cut before its (max_items + 1)-th item or entry and closed again, and how many were cut.
+
+    Parsing 90,000 items to keep 200 costs seconds; the parser recovers what was cut short anyway."""
+    starts = _ITEM_START.finditer(data)
+    cut_at = None
+    skipped = 0
+    for n, match in enumerate(starts):
+        if n == max_items:
+            cut_at = match.start()
+        if n >= max_items:
+            skipped += 1
+    if cut_at is None:
+        return data, 0
+    root = _ROOT.search(data)
+    name = root.group(1) if root else b"rss"
+    closing = b"</channel></rss>" if name == b"rss" else b"</" + name + b">"
+    return data[:cut_at] + closing, skipped
+
+
+def parse_feed(
+    data: bytes, base_url: str = "", content_type: str = "", *, max_items: int = MAX_ITEMS_PER_POLL
+) -> ParsedFeed:
+    """Parse a feed; NotAFeed for HTML pages, JSON, empty or unreadable bodies and entity declarations.
+
+    At most `max_items` items are read (the first ones: feeds list newest first). Any error of the parser on a
+    hostile body is a NotAFeed naming it, never another exception.
+    """
     if not data.strip():
         raise NotAFeed("the response was empty")
     if len(data) > MAX_FEED_BYTES:
         raise NotAFeed(f"it is over the {MAX_FEED_BYTES // 2**20} MB cap")
-    prolog = data[:4096]
-    if b"<!ENTITY" in prolog or b"<!entity" in prolog:
-        raise NotAFeed("it declares XML entities, which feeds never need")
+    clean, skipped = _first_items(defuse(data, content_type), max_items)
+    try:
+        return _parse_clean(clean, base_url, max_items, skipped)
+    except NotAFeed:
+        raise
+    except MemoryError:
+        raise NotAFeed("it needs too much memory to read") from None
+    except RecursionError:
+        raise NotAFeed("it is nested too deeply to read") from None
+    except ValueError:  # UnicodeError too: &#xD800;, &#99999999;, bytes no codec reads
+        raise NotAFeed("it contains an invalid character or character reference") from None
+    except Exception as exc:  # anything else feedparser meets on a hostile body
+        raise NotAFeed(f"the feed parser failed on it ({type(exc).__name__})") from None
+
+
+def _parse_clean(data: bytes, base_url: str, max_items: int, skipped: int) -> ParsedFeed:
     # The format is judged from the content, not the server's label (feeds are often served as text/html or
-    # text/plain); only a declared charset is passed on.
-    charset = _charset(content_type)
-    headers = {"content-type": "application/xml" + (f"; charset={charset}" if charset else "")}
+    # text/plain); the body is UTF-8 now, whatever it was.
+    headers = {"content-type": "application/xml; charset=utf-8"}
     if base_url:
         headers["content-location"] = base_url
     parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, sanitize_html=True)
@@ -283,11 +406,15 @@ def parse_feed(data: bytes, base_url: str = "", content_type: str = "") -> Parse
     meta = parsed.get("feed", {})
     items: list[FeedItem] = []
     seen: set[str] = set()
-    for entry in parsed.get("entries", []):
+    entries = parsed.get("entries", [])
+    for entry in entries:
+        if len(items) >= max_items:
+            break
         item = _item(entry, base_url)
         if item is not None and item.dedup_key not in seen:  # a feed listing one item twice keeps the first
             seen.add(item.dedup_key)
             items.append(item)
+    skipped += max(0, len(entries) - max_items)
     warning = None
     if parsed.get("bozo") and isinstance(parsed.get("bozo_exception"), Exception):
         exc = parsed["bozo_exception"]
@@ -296,10 +423,14 @@ def parse_feed(data: bytes, base_url: str = "", content_type: str = "") -> Parse
             warning = f"not well-formed XML ({_cut(str(exc), 60)}); {len(items)} item(s) recovered"
     if warning and not items and not meta.get("title"):
         raise NotAFeed(warning.split(";")[0])
+    if skipped:
+        note = f"{skipped} older item(s) beyond the first {max_items} not read"
+        warning = f"{warning}; {note}" if warning else note
     return ParsedFeed(
         kind=version,
         title=_cut(_text_of(meta, "title"), 256) if meta else "",
         link=web_link(meta.get("link"), base_url) if meta else None,
         items=tuple(items),
         warning=warning,
+        skipped=skipped,
     )

@@ -26,10 +26,10 @@ from bot.models import (
     ParsedList,
     PlaceOfBirth,
 )
+from bot.references import is_reference
 
 MAX_LIST_BYTES = 50 * 1024 * 1024
 ROOT_TAG = "CONSOLIDATED_LIST"
-REFERENCE_PATTERN = re.compile(r"^[A-Z]{2}[ie]\.\d{3}$")
 # Dates sometimes carry an offset glued on ("2015-07-01-04:00"): the calendar date is what the list means.
 _DATE_WITH_SUFFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:T[\d:.]+)?(?:Z|[+-]\d{2}:\d{2})?$")
 
@@ -148,7 +148,7 @@ def _entry(el: Element, kind: Kind) -> Entry:
     where = f"{prefix} with DATAID {dataid or '?'}"
     if not reference:
         raise MalformedList(f"not a valid UN list: {where} has no REFERENCE_NUMBER")
-    if not REFERENCE_PATTERN.match(reference):
+    if not is_reference(reference):
         raise MalformedList(f"not a valid UN list: {where} has a malformed reference number {reference[:40]!r}")
     regime = _text(el, "UN_LIST_TYPE")
     if not regime:

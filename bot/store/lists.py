@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
+
+import aiosqlite
 
 from bot.models import Change, Entry, ListDiff, ListVersion, RegimeCount, SyncStatus
 from bot.store.db import Database
@@ -87,8 +90,72 @@ def _decode_entries(rows: list[sqlite3.Row]) -> dict[str, StoredEntry]:
     return out
 
 
-async def save_version(
-    db: Database,
+class ListWriter:
+    """The reads and writes of one import, all inside ONE write transaction (see import_transaction)."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        async with self._conn.execute(sql, tuple(params)) as cursor:
+            return list(await cursor.fetchall())
+
+    async def version_by_sha(self, sha256: str) -> ListVersion | None:
+        """The version imported from content with this hash, as committed by any process up to now."""
+        rows = await self._fetchall(_SELECT_VERSIONS + " WHERE sha256 = ?", (sha256,))
+        return _version(rows[0]) if rows else None
+
+    async def latest_version(self) -> ListVersion | None:
+        """The latest version, as committed by any process up to now."""
+        rows = await self._fetchall(_SELECT_VERSIONS + " ORDER BY id DESC LIMIT 1")
+        return _version(rows[0]) if rows else None
+
+    async def version_entries(self, version_id: int) -> dict[str, StoredEntry]:
+        """Every entry of one version, keyed by reference number."""
+        rows = await self._fetchall(
+            "SELECT r.id, r.content_hash, r.data FROM version_entries v "
+            "JOIN entry_revisions r ON r.id = v.revision_id WHERE v.version_id = ?",
+            (version_id,),
+        )
+        return await asyncio.to_thread(_decode_entries, rows)
+
+    async def save_version(
+        self,
+        *,
+        generated_at: str,
+        sha256: str,
+        source: str,
+        imported_at: str,
+        entries: Sequence[Entry],
+        hashes: Sequence[str],
+        diff: ListDiff,
+        previous: dict[str, StoredEntry],
+    ) -> ListVersion:
+        """Write a new version, its revisions, counts and changes (committed, or not at all, with the transaction)."""
+        return await _write_version(
+            self._conn,
+            generated_at=generated_at,
+            sha256=sha256,
+            source=source,
+            imported_at=imported_at,
+            entries=entries,
+            hashes=hashes,
+            diff=diff,
+            previous=previous,
+        )
+
+
+@asynccontextmanager
+async def import_transaction(db: Database) -> AsyncIterator[ListWriter]:
+    """One write transaction for a whole import: BEGIN IMMEDIATE takes SQLite's write lock, which another process
+    importing at the same moment cannot hold too. So what the import reads here (duplicates, the latest version,
+    its entries) is still true when it writes: no version can slip in between."""
+    async with db.transaction() as conn:
+        yield ListWriter(conn)
+
+
+async def _write_version(
+    conn: aiosqlite.Connection,
     *,
     generated_at: str,
     sha256: str,
@@ -99,106 +166,105 @@ async def save_version(
     diff: ListDiff,
     previous: dict[str, StoredEntry],
 ) -> ListVersion:
-    """Write a new version, its revisions, counts and changes in ONE transaction: all of it or none."""
+    """Write a new version, its revisions, counts and changes on a connection inside a write transaction."""
     counts: dict[str, list[int]] = {}
     for entry in entries:
         pair = counts.setdefault(entry.regime, [0, 0])
         pair[0 if entry.kind == "individual" else 1] += 1
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "INSERT INTO list_versions"
-            " (generated_at, sha256, source, imported_at, entry_count, added, removed, amended)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    cursor = await conn.execute(
+        "INSERT INTO list_versions"
+        " (generated_at, sha256, source, imported_at, entry_count, added, removed, amended)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            generated_at,
+            sha256,
+            source,
+            imported_at,
+            len(entries),
+            len(diff.added),
+            len(diff.removed),
+            len(diff.amended),
+        ),
+    )
+    version_id = cursor.lastrowid
+    assert version_id is not None
+    # Entries unchanged since the previous version keep their revision; only new content is written.
+    revision_ids, fresh = await asyncio.to_thread(_split_revisions, entries, hashes, previous)
+    if fresh:
+        await conn.executemany(
+            "INSERT OR IGNORE INTO entry_revisions (reference, content_hash, kind, regime, name, listed_on, data)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            fresh,
+        )
+        wanted = {(ref, content_hash) for ref, content_hash, *_ in fresh}
+        refs = sorted({ref for ref, _ in wanted})
+        for start in range(0, len(refs), 500):
+            chunk = refs[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            async with conn.execute(
+                f"SELECT id, reference, content_hash FROM entry_revisions WHERE reference IN ({marks})",  # noqa: S608
+                chunk,
+            ) as cur:
+                for rid, ref, content_hash in await cur.fetchall():
+                    if (ref, content_hash) in wanted:
+                        revision_ids[ref] = rid
+    await conn.executemany(
+        "INSERT INTO version_entries (version_id, revision_id) VALUES (?, ?)",
+        [(version_id, rid) for rid in revision_ids.values()],
+    )
+    await conn.executemany(
+        "INSERT INTO version_counts (version_id, regime, individuals, entities) VALUES (?, ?, ?, ?)",
+        [(version_id, regime, ind, ent) for regime, (ind, ent) in sorted(counts.items())],
+    )
+    change_rows = (
+        [
             (
-                generated_at,
-                sha256,
-                source,
-                imported_at,
-                len(entries),
-                len(diff.added),
-                len(diff.removed),
-                len(diff.amended),
-            ),
-        )
-        version_id = cursor.lastrowid
-        assert version_id is not None
-        # Entries unchanged since the previous version keep their revision; only new content is written.
-        revision_ids, fresh = await asyncio.to_thread(_split_revisions, entries, hashes, previous)
-        if fresh:
-            await conn.executemany(
-                "INSERT OR IGNORE INTO entry_revisions (reference, content_hash, kind, regime, name, listed_on, data)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                fresh,
+                version_id,
+                e.reference,
+                "added",
+                e.kind,
+                e.regime,
+                e.name,
+                "[]",
+                None,
+                revision_ids[e.reference],
             )
-            wanted = {(ref, content_hash) for ref, content_hash, *_ in fresh}
-            refs = sorted({ref for ref, _ in wanted})
-            for start in range(0, len(refs), 500):
-                chunk = refs[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                async with conn.execute(
-                    f"SELECT id, reference, content_hash FROM entry_revisions WHERE reference IN ({marks})",  # noqa: S608
-                    chunk,
-                ) as cur:
-                    for rid, ref, content_hash in await cur.fetchall():
-                        if (ref, content_hash) in wanted:
-                            revision_ids[ref] = rid
-        await conn.executemany(
-            "INSERT INTO version_entries (version_id, revision_id) VALUES (?, ?)",
-            [(version_id, rid) for rid in revision_ids.values()],
-        )
-        await conn.executemany(
-            "INSERT INTO version_counts (version_id, regime, individuals, entities) VALUES (?, ?, ?, ?)",
-            [(version_id, regime, ind, ent) for regime, (ind, ent) in sorted(counts.items())],
-        )
-        change_rows = (
-            [
-                (
-                    version_id,
-                    e.reference,
-                    "added",
-                    e.kind,
-                    e.regime,
-                    e.name,
-                    "[]",
-                    None,
-                    revision_ids[e.reference],
-                )
-                for e in diff.added
-            ]
-            + [
-                (
-                    version_id,
-                    e.reference,
-                    "removed",
-                    e.kind,
-                    e.regime,
-                    e.name,
-                    "[]",
-                    previous[e.reference].revision_id,
-                    None,
-                )
-                for e in diff.removed
-            ]
-            + [
-                (
-                    version_id,
-                    new.reference,
-                    "amended",
-                    new.kind,
-                    new.regime,
-                    new.name,
-                    json.dumps(list(fields)),
-                    previous[new.reference].revision_id,
-                    revision_ids[new.reference],
-                )
-                for _old, new, fields in diff.amended
-            ]
-        )
-        await conn.executemany(
-            "INSERT INTO entry_changes (version_id, reference, change, kind, regime, name, fields,"
-            " old_revision_id, new_revision_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            change_rows,
-        )
+            for e in diff.added
+        ]
+        + [
+            (
+                version_id,
+                e.reference,
+                "removed",
+                e.kind,
+                e.regime,
+                e.name,
+                "[]",
+                previous[e.reference].revision_id,
+                None,
+            )
+            for e in diff.removed
+        ]
+        + [
+            (
+                version_id,
+                new.reference,
+                "amended",
+                new.kind,
+                new.regime,
+                new.name,
+                json.dumps(list(fields)),
+                previous[new.reference].revision_id,
+                revision_ids[new.reference],
+            )
+            for _old, new, fields in diff.amended
+        ]
+    )
+    await conn.executemany(
+        "INSERT INTO entry_changes (version_id, reference, change, kind, regime, name, fields,"
+        " old_revision_id, new_revision_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        change_rows,
+    )
     return ListVersion(
         version_id,
         generated_at,

@@ -13,7 +13,7 @@ from bot.core import Core
 from bot.errors import InvalidOption
 from bot.store import knowledge as store
 from tests.answers.payloads import assert_valid, text_of
-from tests.shared_files import shared_file
+from tests.shared_files import unpublished_shared_file
 
 DENIAL_QUOTES = [
     "nonsense",
@@ -24,7 +24,7 @@ DENIAL_QUOTES = [
 
 
 def article() -> str:
-    return shared_file("seed", "article.txt").read_text(encoding="utf-8")
+    return unpublished_shared_file("seed", "article.txt").read_text(encoding="utf-8")
 
 
 async def all_quotes(core: Core) -> list:

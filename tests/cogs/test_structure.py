@@ -67,3 +67,28 @@ async def test_help_lists_every_command(bot: SanctionsBot, core: Core) -> None:
     text = " ".join(str(e.to_dict()) for p in reply.pages for e in p.embeds)
     for info in core.command_index:
         assert f"/{info.path}" in text
+
+
+async def test_every_background_loop_is_guarded(bot: SanctionsBot) -> None:
+    # discord.ext.tasks ends a loop for good on an unhandled exception: every loop body must go through
+    # bot.tasks.guarded (logged with a reference, shown in /about, retried with jittered backoff).
+    from bot.tasks import GUARD_ATTRIBUTE
+
+    loops = bot.background_loops()
+    assert len(loops) >= 5, [loop.coro.__name__ for loop in loops]
+    unguarded = [loop.coro.__qualname__ for loop in loops if not getattr(loop.coro, GUARD_ATTRIBUTE, None)]
+    assert not unguarded, f"background loops without bot.tasks.guarded: {unguarded}"
+    names = [getattr(loop.coro, GUARD_ATTRIBUTE) for loop in loops]
+    assert len(names) == len(set(names)), f"two loops share a name in /about: {names}"
+
+
+def test_no_loop_is_defined_outside_the_loaded_cogs() -> None:
+    # A loop in a module the structure test above never loads would escape it: there are none.
+    from tests.shared_files import REPO_ROOT
+
+    for path in [*(REPO_ROOT / "bot").rglob("*.py"), *(REPO_ROOT / "cogs").rglob("*.py")]:
+        text = path.read_text(encoding="utf-8")
+        for n, line in enumerate(text.splitlines()):
+            if line.strip().startswith("@tasks.loop"):
+                following = text.splitlines()[n + 1].strip()
+                assert following.startswith("@guarded("), f"{path}:{n + 1}: a loop without @guarded right below"

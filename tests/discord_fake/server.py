@@ -222,6 +222,14 @@ def _error(status: int, code: int, message: str, **extra: Any) -> web.Response:
     return _json({"message": message, "code": code, **extra}, status=status)
 
 
+def _offered_in_dms(cmd: dict[str, Any]) -> bool:
+    """Whether Discord offers a command in DMs: dm_permission not false, and `contexts` (if set) has BOT_DM (1)."""
+    contexts = cmd.get("contexts")
+    if contexts is not None and 1 not in contexts:
+        return False
+    return cmd.get("dm_permission") is not False
+
+
 def _id(value: Any) -> str:
     """A snowflake string from an int, str, or object with an id."""
     if isinstance(value, dict):
@@ -858,6 +866,9 @@ class FakeDiscord:
         if not parts:
             raise UnknownCommand("empty command path")
         cmd = self._find_command(parts[0], guild_id)
+        if guild_id is None and not raw and not _offered_in_dms(cmd):
+            # Discord never shows such a command in a DM; raw=True forges the interaction anyway.
+            raise UnknownCommand(f"/{parts[0]} is not offered in DMs (dm_permission false or no DM context)")
         chain: list[dict[str, Any]] = []
         node_options: list[dict[str, Any]] = cmd.get("options") or []
         for part in parts[1:]:

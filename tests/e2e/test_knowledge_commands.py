@@ -6,7 +6,7 @@ import json
 
 from tests.conftest import OWNER_ID
 from tests.e2e.conftest import ALICE, E2E
-from tests.shared_files import shared_file
+from tests.shared_files import unpublished_shared_file
 
 EPHEMERAL = 1 << 6
 
@@ -46,7 +46,7 @@ async def test_committee_info_agrees_with_sanctions_count(e2e: E2E) -> None:
 
 
 async def test_denial_quotes_are_word_for_word(e2e: E2E) -> None:
-    article = " ".join(shared_file("seed", "article.txt").read_text(encoding="utf-8").split())
+    article = " ".join(unpublished_shared_file("seed", "article.txt").read_text(encoding="utf-8").split())
     res = await e2e.fake.invoke("statement denial", {}, user_id=ALICE)
     pages = [res.data]
     body = text_of(pages)

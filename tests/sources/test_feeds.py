@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from bot.errors import NotAFeed
 from bot.sources.feeds import (
+    MAX_ITEMS_PER_POLL,
     TITLE_MAX,
     dedup_key,
     feed_links_in_html,
@@ -22,6 +23,7 @@ from bot.sources.feeds import (
     parse_feed,
     web_link,
 )
+from tests.fixtures import abuse
 from tests.fixtures import feeds as docs
 
 NOW = dt.datetime(2026, 11, 26, 8, 0, tzinfo=dt.UTC)
@@ -152,10 +154,12 @@ def test_duplicate_entries_in_one_feed_are_kept_once() -> None:
     assert len(feed.items) == 1
 
 
-def test_large_feed_parses_every_item() -> None:
+def test_large_feed_reads_the_newest_items_up_to_the_cap() -> None:
     feed = parse_feed(docs.rss20(docs.stories(500)))
-    assert len(feed.items) == 500
-    assert len({i.dedup_key for i in feed.items}) == 500
+    assert len(feed.items) == MAX_ITEMS_PER_POLL == 200
+    assert len({i.dedup_key for i in feed.items}) == 200
+    assert feed.items[0].title.endswith("item 0")  # the first listed (newest) are the ones kept
+    assert feed.skipped == 300 and "300 older item(s)" in (feed.warning or "")
 
 
 # --- properties ---------------------------------------------------------------------------------------------
@@ -205,3 +209,39 @@ def test_normalise_link_is_idempotent(url: str) -> None:
 def test_dedup_key_by_title_and_date_is_stable(title: str, when: dt.datetime | None) -> None:
     assert dedup_key(None, None, title, when) == dedup_key(None, None, title, when)
     assert dedup_key("g", "https://x/", title, when) == "g:g"
+
+
+# --- hostile documents (issue 11) -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layout", abuse.LAYOUTS)
+@pytest.mark.parametrize("encoding", [e[0] for e in abuse.ENCODINGS])
+def test_no_entity_declaration_passes_in_any_layout_or_encoding(layout: str, encoding: str) -> None:
+    data = abuse.encode(abuse.entity_bomb(layout, 3000), encoding)
+    with pytest.raises(NotAFeed, match="declares"):
+        parse_feed(data)
+
+
+@pytest.mark.parametrize("encoding", [e[0] for e in abuse.ENCODINGS])
+def test_a_good_feed_reads_the_same_in_every_encoding(encoding: str) -> None:
+    text = docs.rss20(docs.stories(3)).decode().replace(' encoding="utf-8"', "")
+    feed = parse_feed(abuse.encode(text, encoding))
+    assert [i.title for i in feed.items] == [i.title for i in parse_feed(text.encode()).items]
+
+
+def test_a_doctype_without_declarations_is_dropped_and_the_feed_read() -> None:
+    netscape = b'<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" "http://x.invalid/rss.dtd">'
+    body = docs.rss20(docs.stories(2)).replace(b"?>", b"?>" + netscape, 1)
+    assert len(parse_feed(body).items) == 2
+
+
+@pytest.mark.parametrize("name", sorted(abuse.POISON))
+def test_poison_bodies_raise_only_not_a_feed(name: str) -> None:
+    try:
+        feed = parse_feed(abuse.POISON[name])
+    except NotAFeed as exc:
+        assert exc.message.startswith("That is not an RSS or Atom feed (it ")
+    else:
+        for item in feed.items:
+            item.title.encode("utf-8")  # storable: no lone surrogates, no NUL
+            assert "\x00" not in item.title

@@ -20,7 +20,7 @@ from bot.sources.knowledge import (
     record_to_dict,
 )
 from tests.knowledge_files import appended, bundled, edited, record_block
-from tests.shared_files import shared_file
+from tests.shared_files import unpublished_shared_file
 
 P5 = {"China", "France", "Russian Federation", "United Kingdom", "United States"}
 # The fact sheet's abbreviations, spelled out as the knowledge files spell them.
@@ -38,7 +38,7 @@ def knowledge() -> Knowledge:
 
 
 def fact_sheet_section(heading: str) -> str:
-    text = shared_file("facts", "1718-committee.md").read_text(encoding="utf-8")
+    text = unpublished_shared_file("facts", "1718-committee.md").read_text(encoding="utf-8")
     start = text.index(heading)
     end = text.find("\n#", start + len(heading))
     return text[start : end if end != -1 else len(text)]

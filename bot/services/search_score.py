@@ -1,0 +1,108 @@
+"""Scoring one query against one name: 0–100 and why (exact, token order, romanization variant, typo, part).
+
+Pure functions over `bot.normalize` keys; the index (`search_index`) decides which names are worth scoring.
+Exact-level scores sit above every fuzzy one, so an exact alias always outranks a near spelling.
+"""
+
+from __future__ import annotations
+
+import math
+
+from rapidfuzz.distance import OSA
+
+from bot.normalize import NameKey
+from bot.search_results import CLOSE_SCORE
+
+MIN_SCORE = 50
+NOISE_SCORE = 60  # below this, a hit is only shown when nothing close was found
+assert NOISE_SCORE < CLOSE_SCORE
+
+PRIMARY, ALIAS, ORIGINAL = 0, 1, 2
+SOURCE_NAMES = {PRIMARY: "primary name", ALIAS: "alias", ORIGINAL: "original script"}
+SOURCE_RANK = {PRIMARY: 0, ORIGINAL: 1, ALIAS: 2}
+# Exact-level scores; aliases a little lower so a primary name wins a tie, low-quality aliases lower still.
+EXACT, ORDER, VARIANT, VARIANT_ORDER = 100, 97, 95, 93
+TYPO_SIMILARITY = 0.75  # two letters off a six-letter name is another name (Kim Jong Il), not a typo
+FUZZY_CAP = 88  # below every exact-level score, aliases included (93 - 3 = 90)
+WITHIN = 90  # a whole listed name of two or more words found word for word inside a longer query
+WITHIN_MAX_WORDS = 8
+PARTIAL_CAP = 85
+_LOW_QUALITY = {"low", "f.k.a.", "fka"}
+
+
+def match_score(
+    q: NameKey, name_tokens: tuple[str, ...], name_variants: tuple[str, ...]
+) -> tuple[int, tuple[str, ...]]:
+    """Score 0–100 of a query against one name (as a primary name), and why. 0 means no match."""
+    if not q.tokens or not name_tokens:
+        return 0, ()
+    compact = "".join(name_tokens)
+    if q.compact == compact:
+        return EXACT, ("exact",)
+    ordered = "".join(sorted(name_tokens))
+    if q.ordered == ordered:
+        return ORDER, ("token order",)
+    v_compact = "".join(name_variants)
+    if q.variant_compact == v_compact:
+        return VARIANT, ("romanization variant",)
+    v_ordered = "".join(sorted(name_variants))
+    if q.variant_ordered == v_ordered:
+        return VARIANT_ORDER, ("romanization variant", "token order")
+
+    # Whole-name typos: the smallest edit distance (a swap of neighbours is one edit) over the four forms;
+    # every word counts, short ones too.
+    in_order = min(OSA.distance(q.compact, compact), OSA.distance(q.variant_compact, v_compact))
+    any_order = min(OSA.distance(q.ordered, ordered), OSA.distance(q.variant_ordered, v_ordered))
+    distance = min(in_order, any_order)
+    length = max(len(q.variant_compact), len(v_compact), len(q.compact), len(compact))
+    similarity = 1 - distance / length
+    fuzzy = min(FUZZY_CAP, math.floor(90 * similarity))
+    if distance <= 2 and similarity >= TYPO_SIMILARITY:
+        reasons: tuple[str, ...] = ("typo",) if in_order <= any_order else ("typo", "token order")
+    else:
+        reasons = ("similar spelling",)
+    best = (fuzzy, reasons)
+
+    partial = partial_score(q.variants, name_variants, len(v_compact))
+    if partial is not None and partial[0] > best[0]:
+        best = partial
+    return best
+
+
+def partial_score(
+    query: tuple[str, ...], name: tuple[str, ...], name_length: int
+) -> tuple[int, tuple[str, ...]] | None:
+    """Every query word is in the name (a typo allowed in words of 4+ letters), and the name is longer."""
+    remaining = list(name)
+    covered = 0
+    typo = False
+    for word in query:
+        if word in remaining:
+            remaining.remove(word)
+            covered += len(word)
+            continue
+        if len(word) < 4:
+            return None
+        limit = 1 if len(word) < 8 else 2
+        best_word, best_distance = None, limit + 1
+        for other in remaining:
+            d = OSA.distance(word, other, score_cutoff=limit)
+            if d < best_distance:
+                best_word, best_distance = other, d
+        if best_word is None:
+            return None
+        remaining.remove(best_word)
+        covered += len(word) - best_distance
+        typo = True
+    if not remaining:
+        return None  # the same words: one of the exact levels or a typo, not a part
+    coverage = covered / max(name_length, 1)
+    score = min(PARTIAL_CAP, math.floor(55 + 30 * coverage)) - (5 if typo else 0)
+    return score, (("part of the name", "typo") if typo else ("part of the name",))
+
+
+def quality_penalty(source: int, quality: str) -> int:
+    """What an alias gives up against the primary name: 2, or 3 for a low-quality alias."""
+    if source != ALIAS:
+        return 0
+    return 3 if quality.casefold() in _LOW_QUALITY else 2
