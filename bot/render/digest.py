@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 
 import discord
 
+from bot.clock import parse_stamp
+from bot.models_digest import Delivery, Subscription
+from bot.models_feeds import GuildFeed
 from bot.models_outbox import MARKER_ROOM, OutgoingMessage
 from bot.render import limits
 from bot.render.common import COLOUR, count_phrase, version_footer
 from bot.render.reply import Page, Reply, make_embed, paginate_embeds
 from bot.services.digest import Digest, DigestPost, FeedSection, RegimeChanges
-from bot.store.digests import Delivery, Subscription
-from bot.store.feeds import GuildFeed, parse_stamp
 
 ITEM_TITLE_MAX = 200
 LINK_MAX = 1000

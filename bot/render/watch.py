@@ -22,6 +22,7 @@ from bot.render.reply import Page, Reply, make_embed, paginate_embeds
 from bot.render.sanctions import FIELD_LABELS, _alias, _date_of_birth, _document, _joined
 
 if TYPE_CHECKING:  # only needed for annotations here
+    from bot.models_watch import Watch, WatchServer
     from bot.search_results import Hit
     from bot.services.watch import (
         AddResult,
@@ -33,7 +34,6 @@ if TYPE_CHECKING:  # only needed for annotations here
         TestResult,
         WatchHit,
     )
-    from bot.store.watches import Watch, WatchServer
 
 ALERT_COLOUR = 0xE67E22
 _EMBED_BUDGET = 5500  # below 6,000: room for the title, description and footer of the embed

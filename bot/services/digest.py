@@ -10,12 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from bot.clock import parse_stamp
 from bot.models import Change, ListVersion, RegimeCount
+from bot.models_feeds import GuildFeed, StoredItem
 from bot.services.feeds import FeedService
 from bot.store import feeds as feed_store
 from bot.store import lists as list_store
 from bot.store.db import Database
-from bot.store.feeds import GuildFeed, StoredItem, parse_stamp
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from bot import backoff
-from bot.clock import Clock
+from bot.clock import Clock, parse_stamp
 from bot.errors import DeliveryUnavailable
 from bot.models_outbox import NewPost, OutgoingMessage, Post, carries_marker, make_nonce, with_marker
 from bot.services.delivery import (
@@ -40,7 +40,6 @@ from bot.services.delivery import (
 from bot.sharding import ShardScope
 from bot.store import outbox as store
 from bot.store.db import Database
-from bot.store.feeds import parse_stamp
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from rapidfuzz import fuzz, process
 
-from bot.clock import Clock
+from bot.clock import Clock, parse_stamp, stamp
 from bot.errors import (
     ChannelNotPostable,
     DeliveryUnavailable,
@@ -38,6 +38,7 @@ from bot.errors import (
     UserError,
     quote,
 )
+from bot.models_digest import Cadence, Delivery, Subscription
 from bot.models_outbox import Post
 from bot.services.delivery import Deliverer
 from bot.services.digest import Digest, DigestComposer, DigestPost
@@ -48,8 +49,6 @@ from bot.store import digests as store
 from bot.store import feeds as feed_store
 from bot.store import lists as list_store
 from bot.store.db import Database
-from bot.store.digests import Cadence, Delivery, Subscription
-from bot.store.feeds import parse_stamp
 from bot.tasks import InFlight
 
 log = logging.getLogger(__name__)
@@ -540,7 +539,7 @@ class DigestScheduler:
             delivery = await store.create_delivery(
                 self._db,
                 subscription=sub,
-                period=f"manual:{feed_store.stamp(now)}",
+                period=f"manual:{stamp(now)}",
                 payload=payload,
                 nonce_seed=seed,
                 through_item_id=digest.through_item_id,

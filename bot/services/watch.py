@@ -36,6 +36,7 @@ from bot.errors import (
 )
 from bot.models import Change, ChangeKind, Entry, Kind, ListVersion
 from bot.models_outbox import Post
+from bot.models_watch import HitRecord, NewAlert, Watch, WatchKind, WatchServer
 from bot.normalize import fold, name_key, strip_invisible
 from bot.references import REFERENCE_LIKE, is_reference, parse_loose
 from bot.services.delivery import Deliverer
@@ -54,7 +55,6 @@ from bot.sharding import ShardScope
 from bot.store import lists as list_store
 from bot.store import watches as store
 from bot.store.db import Database
-from bot.store.watches import HitRecord, NewAlert, Watch, WatchKind, WatchServer
 from bot.tasks import InFlight
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.sources.knowledge import (
+from bot.models_knowledge import (
     Chair,
     CouncilTerm,
     Knowledge,

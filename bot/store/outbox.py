@@ -10,10 +10,10 @@ from typing import Any
 
 import aiosqlite
 
+from bot.clock import stamp
 from bot.models_outbox import NewPost, Post
 from bot.sharding import ShardScope
 from bot.store.db import Database
-from bot.store.feeds import stamp
 
 COLUMNS = (
     "id, producer, lane, guild_id, channel_id, status, nonce_seed, payload, parts_sent, message_ids, sending_part,"

@@ -11,38 +11,17 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from bot.models_outbox import NewPost, PostStatus
+from bot.clock import stamp
+from bot.models_outbox import NewPost
+from bot.models_watch import AddOutcome, AlertDelivery, HitRecord, NewAlert, Watch, WatchKind, WatchServer
 from bot.sharding import ShardScope
 from bot.store import outbox
 from bot.store.db import Database
-from bot.store.feeds import stamp
 from bot.store.outbox import scope_sql
 
-WatchKind = Literal["reference", "name"]
 DEFAULT_THRESHOLD = 90
-
-
-@dataclass(frozen=True, slots=True)
-class WatchServer:
-    """A server's alert settings and how far its alerts got."""
-
-    guild_id: int
-    channel_id: int | None
-    threshold: int
-    ping_role_id: int | None
-    ping_role_name: str | None
-    through_version_id: int
-    created_at: str
-    paused_at: str | None
-    paused_reason: str | None
-
-    @property
-    def paused(self) -> bool:
-        """True when Discord refused the alert channel (alerts are kept until /watch channel is run again)."""
-        return self.paused_at is not None
 
 
 _SERVER_COLUMNS = (
@@ -51,44 +30,7 @@ _SERVER_COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Watch:
-    """One watched reference number or name."""
-
-    id: int
-    guild_id: int
-    kind: WatchKind
-    target: str
-    target_key: str
-    note: str
-    since_version_id: int
-    created_by: int | None
-    created_at: str
-
-
 _WATCH_COLUMNS = "id, guild_id, kind, target, target_key, note, since_version_id, created_by, created_at"
-
-
-@dataclass(frozen=True, slots=True)
-class AlertDelivery:
-    """One server's alert for one list version, with its outbox post (messages, how far sending got)."""
-
-    id: int
-    guild_id: int
-    version_id: int
-    status: PostStatus
-    nonce_seed: str
-    payload: list[dict[str, Any]]
-    hit_count: int
-    parts_sent: int
-    message_ids: list[int]
-    channel_id: int | None
-    created_at: str
-    updated_at: str
-    attempts: int
-    next_attempt_at: str | None
-    last_error: str | None
-    outbox_id: int
 
 
 _DELIVERIES = (
@@ -108,36 +50,6 @@ def _delivery(row: sqlite3.Row | tuple[Any, ...]) -> AlertDelivery:
 def lane(guild_id: int) -> str:
     """The outbox lane of a server's alerts: they go out one at a time, in version order."""
     return f"alert:{guild_id}"
-
-
-@dataclass(frozen=True, slots=True)
-class HitRecord:
-    """One (watch, version, entry) that fired, as recorded."""
-
-    watch_id: int
-    version_id: int
-    reference: str
-    change: str
-    score: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class NewAlert:
-    """What to record for one server and version: the composed messages and the hits they report."""
-
-    guild_id: int
-    payload: list[dict[str, Any]]
-    nonce_seed: str
-    hits: list[HitRecord]
-
-
-@dataclass(frozen=True, slots=True)
-class AddOutcome:
-    """What adding a watch did: added, already there (the existing one), or refused at the server's limit."""
-
-    outcome: Literal["added", "duplicate", "limit"]
-    watch: Watch | None
-    count: int
 
 
 # --- Settings and watches ----------------------------------------------------------------------------------
