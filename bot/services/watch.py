@@ -19,241 +19,75 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot import tasks
 from bot.clock import Clock
 from bot.errors import (
     InvalidOption,
-    MalformedReference,
-    UnknownReference,
     UserError,
     quote,
 )
-from bot.models import Change, ChangeKind, Entry, Kind, ListVersion
-from bot.models_outbox import Post
-from bot.models_watch import HitRecord, NewAlert, Watch, WatchKind, WatchServer
-from bot.normalize import fold, name_key, strip_invisible
-from bot.references import REFERENCE_LIKE, is_reference, parse_loose
+from bot.models import ListVersion
+from bot.models_watch import NewAlert, Watch, WatchServer
+from bot.normalize import strip_invisible
 from bot.services.delivery import Deliverer
 from bot.services.lists import ListService
 from bot.services.outbox import SEND_CONCURRENCY, Outbox, SendReport
 from bot.services.search import (
-    FUZZY_CAP,
-    PARTIAL_CAP,
-    WITHIN_MAX_WORDS,
     Hit,
     IndexedEntry,
     SearchIndex,
     SearchService,
 )
+from bot.services.watch_alerts import AlertPost, AlertPosts, CheckReport, compose_alerts
+from bot.services.watch_changes import (
+    EXACT_LEVEL,
+    MAX_NAME_HITS,
+    MAX_THRESHOLD,
+    MIN_THRESHOLD,
+    ChangeSet,
+    EntryChange,
+    NameMatch,
+    NearMiss,
+    WatchHit,
+)
+from bot.services.watch_targets import MAX_NOTE, MAX_TARGET, check_threshold, clean_note, parse_target
 from bot.sharding import ShardScope
 from bot.store import lists as list_store
 from bot.store import watches as store
 from bot.store.db import Database
 from bot.tasks import InFlight
 
+__all__ = [  # what the answers, render and tests know this module by
+    "EXACT_LEVEL",
+    "MAX_NOTE",
+    "MAX_TARGET",
+    "MAX_THRESHOLD",
+    "MIN_THRESHOLD",
+    "AddResult",
+    "AlertPost",
+    "ChangeSet",
+    "CheckReport",
+    "CurrentMatches",
+    "EntryChange",
+    "NameMatch",
+    "NearMiss",
+    "Overview",
+    "TestResult",
+    "WatchHit",
+    "WatchService",
+    "check_threshold",
+    "clean_note",
+    "parse_target",
+]
+
 log = logging.getLogger(__name__)
 
-MIN_THRESHOLD, MAX_THRESHOLD = 50, 100
-MIN_NAME_LETTERS = 3
-MAX_TARGET = 100
-MAX_NOTE = 200
-MAX_NAME_HITS = 500  # per watched name and version: far more than any real change set gives one name
 CHANGE_SETS_KEPT = 4
-# At this score or more only exact-level matches count (exact, word order, romanization variants, a listed name
-# inside the watched one): typos and parts of names are capped below it. The default threshold (90) is here.
-EXACT_LEVEL = FUZZY_CAP + 1
-assert PARTIAL_CAP < EXACT_LEVEL
-# An amendment to any of these can change which names match: the entry's former names are searched too.
-NAME_FIELDS = frozenset({"first_name", "second_name", "third_name", "fourth_name", "name_original_script", "aliases"})
-_MENTION_LIKE = re.compile(r"@(everyone|here)\b|<[@#][!&]?\d*>?|<@|<#|<a?:\w+:\d+>", re.IGNORECASE)
-_MARKDOWN = re.compile(r"[*_~`|>\\]")
-
-
-# --- What changed, and what fired ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class EntryChange:
-    """One entry a version added, amended or removed, with its record before and after."""
-
-    reference: str
-    change: ChangeKind
-    kind: Kind
-    regime: str
-    name: str
-    fields: tuple[str, ...]
-    old: Entry | None
-    new: Entry | None
-
-    @classmethod
-    def of(cls, change: Change, old: Entry | None, new: Entry | None) -> EntryChange:
-        """From a stored change and its two revisions."""
-        return cls(change.reference, change.change, change.kind, change.regime, change.name, change.fields, old, new)
-
-
-@dataclass(frozen=True, slots=True)
-class NameMatch:
-    """A changed entry one watched name matches: the search's score and why, and the name it matched."""
-
-    reference: str
-    score: int
-    reasons: tuple[str, ...]
-    matched: str
-
-
-@dataclass(frozen=True, slots=True)
-class WatchHit:
-    """One watch fired by one changed entry (score and reasons for names; None for references)."""
-
-    watch: Watch
-    change: EntryChange
-    score: int | None = None
-    reasons: tuple[str, ...] = ()
-    matched: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class NearMiss:
-    """A watched name's best match in a change set when it stayed below the threshold (for /watch test)."""
-
-    watch: Watch
-    match: NameMatch
-    change: EntryChange
-
-
-class ChangeSet:
-    """What one version changed, searchable: an index of the entries as they are now (added, amended) and one
-    of what they were (removed entries, and amended entries whose names changed).
-
-    The indexes are SearchIndex objects, so a watched name scores and explains itself exactly as it would in
-    `/sanctions search`. Immutable once built; name searches are cached (one per distinct watched name).
-    """
-
-    def __init__(self, version: ListVersion, previous: ListVersion | None, changes: Sequence[EntryChange]) -> None:
-        started = time.perf_counter()
-        self.version = version
-        self.previous = previous
-        self.changes = {c.reference: c for c in changes}
-        current = [c.new for c in changes if c.new is not None]
-        former = [
-            c.old
-            for c in changes
-            if c.old is not None and (c.change == "removed" or NAME_FIELDS.intersection(c.fields))
-        ]
-        self._current = SearchIndex(version, current) if current else None
-        self._former = SearchIndex(version, former) if former else None
-        self._names: dict[str, list[NameMatch]] = {}
-        # What each amendment changed, as a renderer worked it out once for every server's alert.
-        self.described: dict[str, list[str]] = {}
-        self._exact_possible: dict[str, bool] = {}
-        self._exact_keys = [(i, _exact_level_keys(i)) for i in (self._current, self._former) if i is not None]
-        self.build_seconds = time.perf_counter() - started
-
-    def __len__(self) -> int:
-        return len(self.changes)
-
-    def name_matches(self, target: str) -> list[NameMatch]:
-        """Changed entries matching a name at MIN_THRESHOLD or more, best first (one per entry)."""
-        cached = self._names.get(target)
-        if cached is not None:
-            return cached
-        best: dict[str, NameMatch] = {}
-        if self._current is not None:
-            for hit in self._current.search(target, limit=MAX_NAME_HITS, min_score=MIN_THRESHOLD):
-                best[hit.reference] = NameMatch(hit.reference, hit.score, hit.reasons, hit.matched)
-        if self._former is not None:
-            for hit in self._former.search(target, limit=MAX_NAME_HITS, min_score=MIN_THRESHOLD):
-                held = best.get(hit.reference)
-                if held is None or hit.score > held.score:
-                    change = self.changes[hit.reference]
-                    reasons = hit.reasons if change.change == "removed" else (*hit.reasons, "former name")
-                    best[hit.reference] = NameMatch(hit.reference, hit.score, reasons, hit.matched)
-        found = sorted(best.values(), key=lambda m: (-m.score, m.reference))
-        self._names[target] = found
-        return found
-
-    def may_match_exactly(self, target: str) -> bool:
-        """False when no changed name can score EXACT_LEVEL or more against a watched name, so the search can be
-        skipped (most watched names, at the default threshold): such scores need the same whole name in one of
-        match_score's four forms, or a listed name inside the watched one."""
-        known = self._exact_possible.get(target)
-        if known is None:
-            known = self._exact_possible[target] = any(
-                _may_score_exact_level(index, keys, target) for index, keys in self._exact_keys
-            )
-        return known
-
-    def hits(self, watches: Sequence[Watch], threshold: int) -> list[WatchHit]:
-        """Every (watch, changed entry) that fires at this threshold, in change then reference order."""
-        out: list[WatchHit] = []
-        for watch in watches:
-            if watch.kind == "reference":
-                change = self.changes.get(watch.target)
-                if change is not None:
-                    out.append(WatchHit(watch, change))
-                continue
-            if (
-                threshold >= EXACT_LEVEL
-                and watch.target not in self._names
-                and not self.may_match_exactly(watch.target)
-            ):
-                continue
-            for match in self.name_matches(watch.target):
-                if match.score < threshold:
-                    break  # best first
-                out.append(WatchHit(watch, self.changes[match.reference], match.score, match.reasons, match.matched))
-        return out
-
-    def near_misses(self, watches: Sequence[Watch], threshold: int) -> list[NearMiss]:
-        """For watched names that fire nothing: their best match below the threshold, if any."""
-        out = []
-        for watch in watches:
-            if watch.kind != "name":
-                continue
-            matches = self.name_matches(watch.target)
-            if matches and matches[0].score < threshold:
-                out.append(NearMiss(watch, matches[0], self.changes[matches[0].reference]))
-        return out
-
-
-def _exact_level_keys(index: SearchIndex) -> frozenset[str]:
-    """Every whole-name form match_score compares for its exact-level scores, of every name of an index."""
-    keys: set[str] = set()
-    for tokens, variants in zip(index.name_tokens, index.name_variants, strict=True):
-        keys.add("c" + "".join(tokens))
-        keys.add("o" + "".join(sorted(tokens)))
-        keys.add("v" + "".join(variants))
-        keys.add("w" + "".join(sorted(variants)))
-    return frozenset(keys)
-
-
-def _may_score_exact_level(index: SearchIndex, keys: frozenset[str], target: str) -> bool:
-    """True when some name of the index could score EXACT_LEVEL or more against the target in
-    SearchIndex.search: the same folded words (in order or not), the same canonical romanization (in order or
-    not) — for the target as typed or with run-together words split — or a listed name inside it."""
-    q = name_key(target)
-    if not q.tokens:
-        return False
-    candidates = [q]
-    split = index.split_words(q)
-    if split is not None:
-        candidates.append(split)
-    for key in candidates:
-        forms = ("c" + key.compact, "o" + key.ordered, "v" + key.variant_compact, "w" + key.variant_ordered)
-        if any(form in keys for form in forms):
-            return True
-    words = q.variants
-    for start in range(len(words)):
-        for end in range(start + 2, min(len(words), start + WITHIN_MAX_WORDS) + 1):
-            if "v" + "".join(words[start:end]) in keys:
-                return True
-    return False
 
 
 # --- Results of the commands ------------------------------------------------------------------------------
@@ -305,91 +139,6 @@ class TestResult:
     near: list[NearMiss]
 
 
-@dataclass
-class CheckReport:
-    """What working out alerts did."""
-
-    versions: int = 0
-    servers: int = 0
-    watches: int = 0
-    alerts: int = 0
-    hits: int = 0
-    seconds: float = 0.0
-
-
-# --- Parsing what users type --------------------------------------------------------------------------------
-
-
-def check_threshold(value: int) -> int:
-    """A threshold is a whole score from 50 to 100."""
-    if isinstance(value, bool) or not isinstance(value, int) or not MIN_THRESHOLD <= value <= MAX_THRESHOLD:
-        raise InvalidOption(
-            "value",
-            f"the threshold is a search score from {MIN_THRESHOLD} to {MAX_THRESHOLD} "
-            "(90, the default, alerts on exact names, aliases, word order and romanization variants)",
-        )
-    return value
-
-
-def clean_note(note: str | None) -> str:
-    """A note on one line, at most 200 characters (shown escaped wherever it appears)."""
-    text = " ".join(strip_invisible(note or "").split())
-    if len(text) > MAX_NOTE:
-        raise InvalidOption("note", f"that is {len(text):,} characters; notes have at most {MAX_NOTE}")
-    return text
-
-
-def parse_target(text: str, index: SearchIndex) -> tuple[WatchKind, str, str]:
-    """(kind, target as stored, key that makes two watches the same) for what /watch add was given.
-
-    Two letters and a number (KPi.033, kpi33, QDe 12) is a reference number: watched exactly, also when it is not
-    (or not yet) listed, once it is written like one (two letters, i or e, a dot, three digits; a near miss gets
-    a suggestion). Anything else is a name of at least three letters or digits (a few listed names have digits,
-    e.g. an alias like `Laskar 99`), searched fuzzily.
-    """
-    cleaned = " ".join(strip_invisible(text).split())
-    if not cleaned:
-        raise InvalidOption("target", "type a name (e.g. Kim Jong Un) or a reference number (e.g. KPi.033)")
-    if len(cleaned) > MAX_TARGET:
-        raise InvalidOption(
-            "target", f"that is {len(cleaned):,} characters; a watched name or reference has at most {MAX_TARGET}"
-        )
-    if _MENTION_LIKE.search(cleaned):
-        raise InvalidOption(
-            "target",
-            f"{quote(cleaned)} looks like a Discord mention; watch a name as the list writes it "
-            "(e.g. Kim Jong Un) or a reference number (e.g. KPi.033)",
-        )
-    if _MARKDOWN.search(cleaned):
-        raise InvalidOption(
-            "target",
-            f"{quote(cleaned)} has formatting characters (* _ ~ ` | > \\); names on the list have none, "
-            "so type the name as plain text",
-        )
-    # Shaped roughly like a reference (KPi.033, kpi33, KP 33, QDe-001): resolved, or refused with a suggestion.
-    if REFERENCE_LIKE.match(cleaned):
-        try:
-            reference = index.resolve_reference(cleaned)
-        except UnknownReference:
-            # Well-formed but never listed in the imported versions: watch it anyway (it may be listed later).
-            loose = parse_loose(cleaned)
-            if loose is None or not loose.well_formed:  # resolve_reference only says "unknown" for those
-                raise
-            reference = loose.canonical
-        if not is_reference(reference):
-            raise MalformedReference(cleaned, "reference numbers look like KPi.033")
-        return "reference", reference, reference.casefold()
-    letters = fold(cleaned).replace(" ", "")
-    if len(letters) < MIN_NAME_LETTERS:
-        raise InvalidOption(
-            "target",
-            f"{quote(cleaned)} is too short: watched names need at least {MIN_NAME_LETTERS} letters "
-            "(shorter ones would match a good part of the list)",
-        )
-    key = name_key(cleaned)
-    return "name", cleaned, " ".join(key.tokens)
-
-
 # --- The service ------------------------------------------------------------------------------------------
 
 
@@ -412,7 +161,7 @@ class WatchService:
         self._search = search
         self.limit = limit
         self.outbox = outbox
-        outbox.register("alert", _AlertPosts(db, clock))
+        outbox.register("alert", AlertPosts(db, clock))
         self._concurrency = concurrency
         self.scope: ShardScope | None = None
         # Work in progress (set by open_core): a graceful shutdown waits for alerts being sent.
@@ -636,7 +385,7 @@ class WatchService:
                     watches = await store.watches_for_version(self._db, version.id, behind)
                     report.watches += sum(len(w) for w in watches.values())
                     alerts = await asyncio.to_thread(
-                        _compose_alerts, self.outbox, change_set, [settings[g] for g in behind if g in watches], watches
+                        compose_alerts, self.outbox, change_set, [settings[g] for g in behind if g in watches], watches
                     )
                 written = await store.record_alerts(
                     self._db, version_id=version.id, guild_ids=behind, alerts=alerts, now=self._clock.now()
@@ -682,64 +431,3 @@ class WatchService:
         """The /about line: how many servers watch how much, and how many are paused."""
         servers, watches, paused = await store.counts(self._db)
         return [("Watchlists", f"{watches} watch(es) in {servers} server(s), {paused} paused")]
-
-
-@dataclass(frozen=True)
-class AlertPost:
-    """What the outbox renders for one server's alert: the change set, the hits, and the role it may mention."""
-
-    change_set: ChangeSet
-    hits: list[WatchHit]
-    role_id: int | None
-
-
-def _compose_alerts(
-    outbox: Outbox, change_set: ChangeSet, servers: Sequence[WatchServer], watches: dict[int, list[Watch]]
-) -> list[NewAlert]:
-    """The alert of each server that has hits in a change set: its messages and hit rows (CPU work, a thread)."""
-    out: list[NewAlert] = []
-    for server in servers:
-        hits = change_set.hits(watches.get(server.guild_id, ()), server.threshold)
-        if not hits:
-            continue
-        seed, payload = outbox.render("alert", AlertPost(change_set, hits, server.ping_role_id))
-        out.append(
-            NewAlert(
-                server.guild_id,
-                payload,
-                seed,
-                [
-                    HitRecord(h.watch.id, change_set.version.id, h.change.reference, h.change.change, h.score)
-                    for h in hits
-                ],
-            )
-        )
-    return out
-
-
-class _AlertPosts:
-    """What the outbox does for alerts: a channel that is gone or forbidden pauses the server with the reason and
-    holds its alerts (they go out once `/watch channel` is run again)."""
-
-    hold_when_unavailable = True
-
-    def __init__(self, db: Database, clock: Clock) -> None:
-        self._db = db
-        self._clock = clock
-
-    async def on_sent(self, post: Post) -> None:
-        """Nothing to move: the server's cursor moved when the alert was recorded."""
-        delivery = await store.delivery_of_post(self._db, post.id)
-        if delivery is not None:
-            log.info(
-                "watch alert sent guild=%d version=%d messages=%d hits=%d",
-                delivery.guild_id,
-                delivery.version_id,
-                len(delivery.payload),
-                delivery.hit_count,
-            )
-
-    async def on_unavailable(self, post: Post, reason: str) -> None:
-        """Pause the server's alerts, saying why."""
-        await store.pause_server(self._db, post.guild_id, reason=reason, now=self._clock.now())
-        log.warning("watch alerts paused guild=%d channel=%s reason=%s", post.guild_id, post.channel_id, reason)
