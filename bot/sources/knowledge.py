@@ -1,7 +1,10 @@
 """The curated knowledge files (bot/data/*.toml): TOML bytes in, validated typed records out.
 
-No database, no network. Every problem is a KnowledgeError naming the file, the record and what is wrong,
-e.g. `council.toml: [[terms]] #14 (2017–2017: Italy): Italy holds overlapping terms …`.
+No database, no network. The schema is declared once, as the record dataclasses in bot/models_knowledge.py;
+msgspec checks each record's types against it, and the domain rules (sources, fifteen members a year, terms
+that do not overlap, quotes of known statements, …) are checked here. Every problem is a KnowledgeError naming
+the file, the record and what is wrong, e.g. `council.toml: [[terms]] #14 (2017–2017: Italy): Italy holds
+overlapping terms …`.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from bot.errors import KnowledgeError
 from bot.models_knowledge import (
@@ -157,39 +162,35 @@ def _type_name(hint: Any) -> str:
     return "a list of texts"
 
 
-def _convert(value: Any, hint: Any) -> Any:
-    """The value as the field's type, or raise TypeError."""
-    if hint is bool:
-        if isinstance(value, bool):
-            return value
-        raise TypeError
-    if hint is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        raise TypeError
-    if hint is str:
-        if isinstance(value, str):
-            return value.strip()
-        raise TypeError
-    origin = typing.get_origin(hint)
-    if origin is tuple:
-        item = typing.get_args(hint)[0]
-        if not isinstance(value, list):
-            raise TypeError
-        return tuple(_convert(v, item) for v in value)
-    raise TypeError  # pragma: no cover - every field type is handled above
+_AT_FIELD = re.compile(r"- at `\$\.([A-Za-z_][A-Za-z0-9_]*)")
 
 
-def _hints(cls: type) -> dict[str, Any]:
-    return record_hints(cls)
+def _type_problem(exc: msgspec.ValidationError, hints: Mapping[str, Any]) -> str:
+    """msgspec's "Expected `int`, got `str` - at `$.number`" as "`number` must be a whole number"."""
+    match = _AT_FIELD.search(str(exc))
+    if match is None or match.group(1) not in hints:
+        return f"does not fit its schema: {exc}"  # pragma: no cover - every field's type error names the field
+    name = match.group(1)
+    return f"`{name}` must be {_type_name(hints[name])}"
+
+
+def _strip(value: Any) -> Any:
+    """Text without surrounding white space, also inside lists of texts."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, tuple):
+        return tuple(_strip(v) for v in value)
+    return value
 
 
 def _record(file: str, table: _Table, where: _Where, raw: Any) -> Any:
-    """One record of `table` from its raw TOML table, checking sources, fields and types."""
+    """One record of `table` from its raw TOML table: the domain's rules first (sources, known fields, required
+    fields), then the types, checked by msgspec against the record's declared dataclass (strict: no text for a
+    number, no number for true/false)."""
     if not isinstance(raw, dict):
         raise _fail(where, file, "is not a table")
     fields = {f.name: f for f in dataclasses.fields(table.cls) if f.name != "position"}
-    hints = _hints(table.cls)
+    hints = record_hints(table.cls)
     # The rule that matters most comes first: every record says where its facts come from.
     if "sources" in fields:
         sources = raw.get("sources")
@@ -199,16 +200,11 @@ def _record(file: str, table: _Table, where: _Where, raw: Any) -> Any:
             raise _fail(where, file, "`sources` must be a list of non-empty texts")
     elif "source" in fields and not (isinstance(raw.get("source"), str) and raw["source"].strip()):
         raise _fail(where, file, 'has no source: add `source = "<publication id>"`')
-    values: dict[str, Any] = {}
-    for key, value in raw.items():
+    for key in raw:
         if key not in fields or key in table.defaults:
             known = ", ".join(sorted(k for k in fields if k not in table.defaults))
             raise _fail(where, file, f"unknown field `{key}` (fields: {known})")
-        try:
-            values[key] = _convert(value, hints[key])
-        except TypeError:
-            raise _fail(where, file, f"`{key}` must be {_type_name(hints[key])}") from None
-    values.update(table.defaults)
+    values = {**raw, **table.defaults}
     missing = [
         name
         for name, f in fields.items()
@@ -216,11 +212,16 @@ def _record(file: str, table: _Table, where: _Where, raw: Any) -> Any:
     ]
     if missing:
         raise _fail(where, file, "missing " + ", ".join(f"`{m}`" for m in missing))
-    for name, value in values.items():
+    try:
+        record: Any = msgspec.convert(values, type=table.cls, strict=True)
+    except msgspec.ValidationError as exc:
+        raise _fail(where, file, _type_problem(exc, hints)) from None
+    record = dataclasses.replace(record, **{name: _strip(getattr(record, name)) for name in values})
+    for name in values:
         required = fields[name].default is dataclasses.MISSING and fields[name].default_factory is dataclasses.MISSING
-        if required and hints[name] is str and not value:
+        if required and hints[name] is str and not getattr(record, name):
             raise _fail(where, file, f"`{name}` is empty")
-    return table.cls(**values)
+    return record
 
 
 # --- parsing files ------------------------------------------------------------------------------------------
