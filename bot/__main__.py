@@ -139,12 +139,16 @@ async def _cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
-    from bot.app import SanctionsBot, apply_discord_endpoints
+    from bot.app import SanctionsBot, apply_discord_endpoints, discord_api_base
     from bot.core import open_core
 
     token = settings.require_token()
     apply_discord_endpoints(settings)
     async with open_core(settings) as core:
+        from bot.startup import check_login, one_line_failure
+
+        # A refused token or an unreachable Discord: one line and exit 1 (after a few retries), not a traceback.
+        await check_login(core.session, discord_api_base(), token.reveal())
         bot = SanctionsBot(core)
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
@@ -161,7 +165,7 @@ async def _cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
             await bot.close()
             waiter.cancel()
             if runner in done and runner.exception() is not None:
-                raise runner.exception()  # type: ignore[misc]
+                raise one_line_failure(runner.exception())  # type: ignore[arg-type]
     return 0
 
 

@@ -50,6 +50,11 @@ def apply_discord_endpoints(settings: Settings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
+def discord_api_base() -> str:
+    """The REST base discord.py uses (after apply_discord_endpoints)."""
+    return str(discord.http.Route.BASE)
+
+
 # Discord wants an interaction acknowledged within 3 s of its creation; an answer not ready by then is deferred.
 DEFER_AFTER_SECONDS = 2.0
 

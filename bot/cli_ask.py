@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Sequence
@@ -144,6 +145,21 @@ async def ask(
         return AskOutcome(error_reply(exc.message), exc.exit_code, exc.message)
 
 
+_TIMESTAMP = re.compile(r"<t:(-?\d{1,12})(?::([tTdDfFR]))?>")
+
+
+def plain_times(text: str) -> str:
+    """Discord's `<t:…>` timestamp markup as UTC text: the terminal has no reader's time zone to show it in."""
+
+    def one(match: re.Match[str]) -> str:
+        moment = dt.datetime.fromtimestamp(int(match.group(1)), dt.UTC)
+        if match.group(2) in ("d", "D"):
+            return moment.date().isoformat()
+        return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+    return _TIMESTAMP.sub(one, text)
+
+
 def readable(reply: Reply) -> str:
     """The reply as plain text: per page, the content, then each embed's title, text, fields and footer."""
     out: list[str] = []
@@ -166,7 +182,7 @@ def readable(reply: Reply) -> str:
         out.append(f"[attachment {attachment.filename}, {len(attachment.data):,} bytes]")
     if reply.ephemeral:
         out.append("(only you would see this answer on Discord)")
-    return "\n".join(out).rstrip() + "\n"
+    return plain_times("\n".join(out)).rstrip() + "\n"
 
 
 def as_json(reply: Reply) -> str:

@@ -157,6 +157,19 @@ class StoreUnavailable(SanctionsBotError):
     """The database cannot be opened or written."""
 
 
+class DiscordUnavailable(SanctionsBotError):
+    """Discord could not be reached at start-up (DNS, connection, timeout, 5xx), retries included."""
+
+
+class TokenRefused(DiscordUnavailable):
+    """Discord answered 401 to the bot's token: retrying cannot help."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Discord refused the token (401 Unauthorized): check DISCORD_TOKEN (Developer Portal → Bot → Reset Token)"
+        )
+
+
 class KnowledgeError(SanctionsBotError):
     """A knowledge file (bot/data/*.toml) is malformed or breaks a rule; nothing was loaded from it."""
 

@@ -6,6 +6,7 @@ from bot import __version__
 from bot.answers.context import AnswerContext
 from bot.render.lists import AboutInfo, about_reply, help_reply
 from bot.render.reply import Reply
+from bot.services.lists import assess_freshness
 from bot.store import lists as store
 
 
@@ -15,10 +16,15 @@ async def about(ctx: AnswerContext) -> Reply:
     extra: list[tuple[str, str]] = []
     for section in core.about_sections:
         extra.extend(await section())
+    sync = await store.sync_status(core.db)
+    version = core.lists.version
     info = AboutInfo(
         bot_version=__version__,
-        version=core.lists.version,
-        sync=await store.sync_status(core.db),
+        version=version,
+        sync=sync,
+        freshness=None
+        if version is None
+        else assess_freshness(version, sync, ctx.now, core.settings.list_max_age_hours),
         list_url=core.settings.un_list_url,
         store_error=core.db.last_write_error,
         extra_fields=tuple(extra),

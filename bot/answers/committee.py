@@ -15,7 +15,7 @@ async def members(ctx: AnswerContext, year: int | None = None) -> Reply:
 
 async def info(ctx: AnswerContext, regime: str | None = None) -> Reply:
     """/committee info [regime]: name, mandate, resolution, measures, Panel of Experts, list counts."""
-    return info_reply(await (await ctx.core.ready_knowledge()).committee_info(regime, ctx.now.year))
+    return await ctx.fresh(info_reply(await (await ctx.core.ready_knowledge()).committee_info(regime, ctx.now.year)))
 
 
 async def resolutions(ctx: AnswerContext, regime: str | None = None) -> Reply:

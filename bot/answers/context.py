@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.core import Core
 from bot.errors import GuildOnly, NotPermitted
+from bot.render.common import with_freshness
 from bot.render.reply import Reply
 
 
@@ -28,6 +29,13 @@ class AnswerContext:
     def now(self) -> dt.datetime:
         """The core's clock."""
         return self.core.clock.now()
+
+    async def fresh(self, reply: Reply) -> Reply:
+        """A "now" answer with a warning when the latest list is stale or the last sync failed."""
+        if self.core.lists.version is None:
+            return reply
+        freshness = await self.core.lists.freshness(self.now, self.core.settings.list_max_age_hours)
+        return with_freshness(reply, freshness)
 
     def require_guild(self) -> int:
         """The server id, or GuildOnly."""

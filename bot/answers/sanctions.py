@@ -44,12 +44,23 @@ async def _latest_regime(ctx: AnswerContext, regime: str | None, hint: str) -> s
 async def count(ctx: AnswerContext, regime: str | None = None, as_of: str | None = None) -> Reply:
     """/sanctions count [regime] [as_of]: individuals and entities on the latest list, or on a past date."""
     if _blank(as_of):
+        ctx.core.lists.require_version()
+        if not _blank(regime):
+            try:
+                ctx.core.lists.resolve_regime(regime or "")
+            except UnknownRegime:
+                # A regime only older versions hold (Iran, Mali): the true answer is 0, and why.
+                past = await ctx.core.history.resolve_any_regime(regime)
+                if past is not None:
+                    return await ctx.fresh(count_reply(await ctx.core.history.absent_count(past)))
         scope = await _latest_regime(ctx, regime, "add as_of:YYYY-MM-DD to count it on an earlier date")
-        return count_reply(ctx.core.lists.counts(scope))
+        return await ctx.fresh(count_reply(ctx.core.lists.counts(scope)))
     ctx.core.lists.require_version()
     day = parse_day("as_of", as_of or "", ctx.now.date())
     scope = await ctx.core.history.resolve_any_regime(regime)
-    return count_as_of_reply(await ctx.core.history.count_as_of(day, scope))
+    answer = await ctx.core.history.count_as_of(day, scope)
+    reply = count_as_of_reply(answer)
+    return await ctx.fresh(reply) if answer.method == "latest" else reply
 
 
 async def search(ctx: AnswerContext, name: str, regime: str | None = None, kind: str | None = None) -> Reply:
@@ -62,13 +73,13 @@ async def search(ctx: AnswerContext, name: str, regime: str | None = None, kind:
     check_query(name)  # the name's problems first, then the regime's
     scope = await _latest_regime(ctx, regime, "names are searched on the latest list only")
     results = ctx.core.search.search_names(name, regime=scope, kind=kind)
-    return search_reply(results[0]) if len(results) == 1 else names_reply(results)
+    return await ctx.fresh(search_reply(results[0]) if len(results) == 1 else names_reply(results))
 
 
 async def entry(ctx: AnswerContext, reference: str) -> Reply:
     """/sanctions entry reference: the whole record and its history across imported versions."""
     resolved = (await ctx.core.ready_search()).resolve_reference(reference)
-    return entry_reply(await ctx.core.history.entry(resolved))
+    return await ctx.fresh(entry_reply(await ctx.core.history.entry(resolved)))
 
 
 async def changes(ctx: AnswerContext, regime: str | None = None, since: str | None = None) -> Reply:
@@ -76,13 +87,13 @@ async def changes(ctx: AnswerContext, regime: str | None = None, since: str | No
     ctx.core.lists.require_version()
     day = None if _blank(since) else parse_day("since", since or "", ctx.now.date())
     scope = await ctx.core.history.resolve_any_regime(regime)
-    return changes_reply(await ctx.core.history.changes(day, scope))
+    return await ctx.fresh(changes_reply(await ctx.core.history.changes(day, scope)))
 
 
 async def regimes(ctx: AnswerContext) -> Reply:
     """/sanctions regimes: every regime with its committee, reference prefixes and counts."""
     ctx.core.lists.require_version()
-    return regimes_reply(await ctx.core.history.regimes())
+    return await ctx.fresh(regimes_reply(await ctx.core.history.regimes()))
 
 
 async def timeline(ctx: AnswerContext, regime: str | None = None) -> Reply:
@@ -90,7 +101,7 @@ async def timeline(ctx: AnswerContext, regime: str | None = None) -> Reply:
     ctx.core.lists.require_version()
     scope = await _latest_regime(ctx, regime, "the chart shows the latest list only")
     data = await ctx.core.history.timeline(scope)
-    return await asyncio.to_thread(timeline_reply, data)
+    return await ctx.fresh(await asyncio.to_thread(timeline_reply, data))
 
 
 async def complete_regime(ctx: AnswerContext, current: str) -> list[tuple[str, str]]:

@@ -23,6 +23,7 @@ from bot.services.knowledge import (
 KIND_LABELS = {"denial": "Denial", "rebuttal": "Rebuttal", "claim": "Claim", "finding": "Finding"}
 SOURCES_CHARS = 3000
 _URL = re.compile(r"https?://\S+")
+_ISO_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 
 
 def _unique(items: Iterable[str]) -> list[str]:
@@ -145,13 +146,14 @@ def info_reply(info: CommitteeInfo) -> Reply:
     regime = info.regime
     description = "\n\n".join(x for x in (regime.mandate, regime.composition, regime.reporting) if x)
     established = f"By {regime.established_by}"
-    if regime.established_on:
+    if regime.established_on and regime.established_on not in regime.established_by:
         established += f", on {regime.established_on}"
     list_line = (
         f"`UN_LIST_TYPE` {regime.list_type} · prefixes {', '.join(regime.prefixes) or '—'}"
         if regime.list_type
         else "No entries on the Consolidated List (no `UN_LIST_TYPE`)."
     )
+    counts_label = "On the list now"
     if info.version is None:
         counts_text = "The UN list has not been loaded yet."
     elif info.counts is not None:
@@ -162,11 +164,20 @@ def info_reply(info: CommitteeInfo) -> Reply:
             f"(UN list version of {info.version.generated_date})"
         )
     else:
-        counts_text = f"None on the current list (UN list version of {info.version.generated_date})."
+        generated = info.version.generated_date
+        counts_text = f"None in the latest imported list (UN list version of {generated})."
+        later = sorted({d for d in _ISO_DATE.findall(regime.status) if d > generated})
+        if later:
+            # The status speaks of events after the list we hold: say the list cannot show them yet.
+            counts_text += (
+                f" That version predates what the status above describes from {later[0]}, so it cannot show "
+                "those entries; a newer list would."
+            )
+            counts_label = "On the latest imported list"
     fields = [
         ("Established", established, False),
         ("Status", regime.status[:1].upper() + regime.status[1:], False),
-        ("On the list now", counts_text, False),
+        (counts_label, counts_text, False),
         ("Consolidated List", list_line, False),
     ]
     if info.chair is not None and info.year is not None:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.models import CommandInfo, ListVersion, SyncStatus
-from bot.render.common import COLOUR, count_phrase, version_footer
+from bot.render.common import COLOUR, age_words, count_phrase, discord_time, freshness_note, version_footer
 from bot.render.reply import Reply, make_embed, paginate_embeds
-from bot.services.lists import CountAnswer
+from bot.services.lists import CountAnswer, Freshness, parse_time
 
 if TYPE_CHECKING:  # the sync service (and the importer behind it) loads only where a sync runs
     from bot.services.sync import SyncResult
@@ -19,11 +19,27 @@ def count_reply(answer: CountAnswer) -> Reply:
     footer = version_footer(answer.version)
     if answer.regime is not None:
         counts = answer.counts[0]
-        embed = make_embed(
-            f"UN sanctions list — {answer.regime}",
+        text = (
             f"**{count_phrase(counts.individuals, 'individual')}** and "
             f"**{count_phrase(counts.entities, 'entity', 'entities')}** "
-            f"are on the UN Security Council Consolidated List under the {answer.regime} regime.",
+            f"are on the UN Security Council Consolidated List under the {answer.regime} regime."
+        )
+        if counts.total == 0:
+            text += (
+                f" The latest imported list (version of {answer.version.generated_date}) has no {answer.regime} "
+                "entries."
+            )
+            if answer.last_held is not None:
+                held_in, held = answer.last_held
+                text += (
+                    f" The last imported version with any was that of {held_in.generated_date}: "
+                    f"{count_phrase(held.individuals, 'individual')} and "
+                    f"{count_phrase(held.entities, 'entity', 'entities')}. Use `as_of:YYYY-MM-DD` to count an "
+                    f"earlier date, and `/committee info regime:{answer.regime}` for the regime's status."
+                )
+        embed = make_embed(
+            f"UN sanctions list — {answer.regime}",
+            text,
             fields=[
                 ("Individuals", f"{counts.individuals:,}", True),
                 ("Entities", f"{counts.entities:,}", True),
@@ -59,6 +75,13 @@ class AboutInfo:
     list_url: str
     store_error: str | None = None
     extra_fields: tuple[tuple[str, str], ...] = ()
+    freshness: Freshness | None = None
+
+
+def _when(text: str | None) -> str:
+    """A stored ISO time as Discord timestamp markup (each reader's own time zone); 'never' if unset."""
+    moment = parse_time(text)
+    return discord_time(moment) if moment else (text or "never")
 
 
 def about_reply(info: AboutInfo) -> Reply:
@@ -68,18 +91,32 @@ def about_reply(info: AboutInfo) -> Reply:
     else:
         v = info.version
         list_text = (
-            f"Generated **{v.generated_date}** ({v.generated_at})\nImported {v.imported_at} · {v.entry_count:,} entries"
+            f"Generated **{v.generated_date}** ({_when(v.generated_at)})\n"
+            f"Imported {_when(v.imported_at)} · {v.entry_count:,} entries"
         )
+        fresh = info.freshness
+        if fresh is not None:
+            list_text += (
+                f"\nLast known current {age_words(fresh.age_hours)} ago "
+                f"(flagged after {count_phrase(fresh.max_age_hours, 'hour')}): "
+                + ("**possibly out of date**" if fresh.stale else "fresh")
+            )
     sync = info.sync
+    fresh = info.freshness
+    if fresh is not None and fresh.last_success_at is not None:
+        how = "a sync" if fresh.last_success_by == "sync" else "an import"
+        success = f"{discord_time(fresh.last_success_at)} ({how})"
+    else:
+        success = _when(sync.last_success_at)
     sync_lines = [
-        f"Last success: {sync.last_success_at or 'never'}",
-        f"Last attempt: {sync.last_attempt_at or 'never'}",
+        f"Last success: {success}",
+        f"Last sync attempt: {_when(sync.last_attempt_at)}",
     ]
     if sync.last_error:
         sync_lines.append(f"Last error: {sync.last_error}")
         sync_lines.append(f"Failures in a row: {sync.consecutive_failures}")
     if sync.next_attempt_at:
-        sync_lines.append(f"Next attempt: {sync.next_attempt_at}")
+        sync_lines.append(f"Next attempt: {_when(sync.next_attempt_at)}")
     fields = [
         ("UN list version", list_text, False),
         ("List sync", "\n".join(sync_lines), False),
@@ -94,6 +131,7 @@ def about_reply(info: AboutInfo) -> Reply:
             False,
         )
     )
+    note = freshness_note(info.freshness) if info.freshness is not None else None
     embed = make_embed(
         f"sanctionsbot {info.bot_version}",
         "Answers about UN Security Council sanctions — the Consolidated List, its history, "
@@ -102,7 +140,10 @@ def about_reply(info: AboutInfo) -> Reply:
         footer=version_footer(info.version),
         colour=COLOUR,
     )
-    return Reply.embed(embed)
+    reply = Reply.embed(embed)
+    if note:
+        reply.first.content = note
+    return reply
 
 
 def help_reply(commands: list[CommandInfo]) -> Reply:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import discord
 
 from bot.models import Alias, Change, DateOfBirth, Document, Entry, ListVersion
@@ -270,16 +272,19 @@ def _alias(a: Alias) -> str:
 
 
 def _event(event: HistoryEvent, baseline: ListVersion) -> str:
+    """One line of an entry's history in the imported versions: what each version showed, never a listing date
+    (an entry listed in 2017 first appears in whichever imported version came next)."""
     day = event.version.generated_date
     if event.what == "first seen":
         if event.version.id == baseline.id:
-            return f"{day} — on the list in the first imported version"
-        return f"{day} — first seen"
+            return f"Already on the list in the first imported version, of {day}"
+        return f"First seen in the imported version of {day}"
     if event.what == "added":
-        return f"{day} — added to the list"
+        before = f", not in the version of {event.previous.generated_date} before it" if event.previous else ""
+        return f"First seen in the imported version of {day}{before}"
     if event.what == "removed":
-        return f"{day} — **removed from the list**"
-    return f"{day} — amended: {field_words(event.fields)}"
+        return f"**Gone from the imported version of {day}** (removed from the list)"
+    return f"Amended in the imported version of {day}: {field_words(event.fields)}"
 
 
 def entry_fields(record: EntryRecord) -> list[tuple[str, str, bool]]:
@@ -367,7 +372,20 @@ def _number(pair: tuple[int, int]) -> str:
     return f"{pair[0]:,}" if pair[0] == pair[1] else f"{pair[0]:,}–{pair[1]:,}"
 
 
+def _gap_words(gap: dt.timedelta) -> str:
+    """'2 years and 8 months', '3 months', '12 days'."""
+    days = gap.days
+    if days < 62:
+        return count_phrase(days, "day")
+    months = round(days / 30.44)
+    years, months = divmod(months, 12)
+    parts = [count_phrase(n, unit) for n, unit in ((years, "year"), (months, "month")) if n]
+    return " and ".join(parts)
+
+
 def _versions_footer(answer: CountAsOf) -> str:
+    if answer.method == "before_first":
+        return f"Earliest listing dates in the imported UN list versions · counted for {answer.day.isoformat()}"
     days = [v.generated_date for v in answer.versions]
     which = f"UN list version of {days[0]}" if len(days) == 1 else f"UN list versions of {' and '.join(days)}"
     return f"{which} · counted for {answer.day.isoformat()}"
@@ -378,6 +396,12 @@ def _how(answer: CountAsOf) -> str:
     used = [v.generated_date for v in answer.versions]
     if answer.method == "version":
         return f"Exact: a list version was generated on {day}."
+    if answer.method == "before_first" and answer.first_listed is not None:
+        return (
+            f"Exact: the first {answer.regime} designations came on {answer.first_listed.isoformat()} (the "
+            f"earliest listing date of any {answer.regime} entry in the imported versions), so on {day} "
+            "nobody was listed under the regime yet."
+        )
     if answer.method == "latest":
         return (
             f"No version generated after {day} has been imported, so the latest version "
@@ -395,13 +419,23 @@ def _how(answer: CountAsOf) -> str:
         f"Reconstructed from the versions generated on {used[0]} and {used[1]}: entries of the later version "
         f"listed on or before {day} were certainly listed then. "
     )
+    gap = answer.gap
     if answer.uncertain:
         text += (
             f"{count_phrase(answer.uncertain, 'entry', 'entries')} removed between the two versions "
             "may or may not still have been listed on that date, hence the range."
         )
+    elif answer.exact:
+        text += (
+            "No entry listed by then was removed between the two versions, and they were generated a day or "
+            "less apart, so the count is exact."
+        )
     else:
-        text += "No entry listed by then was removed between the two versions, so the count is exact."
+        text += (
+            "No entry listed by then was removed between the two versions. But they were generated "
+            f"{_gap_words(gap) if gap else 'some time'} apart: an entry listed and removed again between them would "
+            "be in neither, so this is the count the two versions show, not a proven exact one."
+        )
     if answer.before is not None:
         version, ind, ent = answer.before
         text += (
@@ -417,6 +451,8 @@ def count_as_of_reply(answer: CountAsOf) -> Reply:
     ind = _range(answer.individuals, "individual", "individuals")
     ent = _range(answer.entities, "entity", "entities")
     about = "About " if answer.method == "estimate" else ""
+    if answer.method == "between" and not answer.exact and not answer.uncertain:
+        about = "As far as the imported versions show, "
     where = f"under the {answer.regime} regime " if answer.regime else ""
     verb = "was" if answer.individuals == (1, 1) and answer.entities == (0, 0) else "were"
     sentence = f"{about}**{ind}** and **{ent}** {verb} on the UN Security Council Consolidated List {where}on {day}."

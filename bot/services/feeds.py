@@ -10,6 +10,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 from aiohttp.abc import AbstractResolver
@@ -24,10 +25,12 @@ from bot.errors import (
     InvalidOption,
     NotAFeed,
     UnknownFeed,
+    UserError,
     quote,
 )
 from bot.fetch import FetchResult, fetch
 from bot.services.feed_parsing import parse_isolated
+from bot.services.fetch_limits import KeyedLimiter, host_key
 from bot.services.netguard import AddressPolicy, allow_all, check_feed_url, guarded_session, public_only
 from bot.sources.feeds import MAX_FEED_BYTES, MAX_ITEMS_PER_POLL, ParsedFeed, fold
 from bot.store import feeds as store
@@ -61,10 +64,14 @@ KEYWORD_MAX_LENGTH = 60
 NAME_MAX_LENGTH = 100
 MAX_REDIRECTS = 3
 MAX_BACKOFF_MINUTES = 12 * 60
-POLL_CONCURRENCY = 4
+POLL_CONCURRENCY = 16  # polls at once over all servers …
+POLLS_PER_GUILD = 2  # … of which at most this many count against one server (see poll_due)
+ADDS_PER_GUILD = 2  # /feeds add checks at once per server (more are refused at once, not queued)
+FETCHES_PER_HOST = 3  # downloads at once from one host, whoever asked
 POLL_TIMEOUT = aiohttp.ClientTimeout(total=30, sock_connect=10, sock_read=20)
 ADD_TIMEOUT = aiohttp.ClientTimeout(total=15, sock_connect=10, sock_read=10)
 REFRESH_SECONDS = 6.0
+REFRESH_INTERVAL = dt.timedelta(minutes=5)  # /digest preview and send-now fetch a server's feeds at most this often
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "＇": "'"})
 
 
@@ -165,8 +172,12 @@ class FeedService:
         self._session = session
         self._own_session = session is None
         self._sleep = sleep
-        self._poll_lock = asyncio.Lock()
         self._in_flight: dict[int, asyncio.Task[PollOutcome]] = {}
+        self._hosts = KeyedLimiter(FETCHES_PER_HOST)
+        self._adding: dict[int, int] = {}  # guild → /feeds add checks running
+        self._polling: dict[int, int] = {}  # guild → polls running counted against it (poll_due's)
+        self._passes: set[asyncio.Future[list[PollOutcome]]] = set()  # background passes (kept referenced)
+        self._refreshed: dict[int, dt.datetime] = {}  # guild → when its feeds were last refreshed on demand
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -176,7 +187,12 @@ class FeedService:
         return self._session
 
     async def close(self) -> None:
-        """Close the session this service opened."""
+        """Stop the polls still running and close the session this service opened."""
+        pending: list[asyncio.Future[Any]] = [*self._passes, *self._in_flight.values()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=2)
         if self._own_session and self._session is not None:
             await self._session.close()
             self._session = None
@@ -214,7 +230,24 @@ class FeedService:
         return await store.guild_feeds(self._db, guild_id)
 
     async def add(self, guild_id: int, url: str, name: str | None = None) -> AddedFeed:
-        """Follow a feed: checked, fetched and parsed now; what it holds now counts as already seen."""
+        """Follow a feed: checked, fetched and parsed now; what it holds now counts as already seen.
+
+        At most ADDS_PER_GUILD at once per server: one server's slow or hanging feeds never hold up another's."""
+        if self._adding.get(guild_id, 0) >= ADDS_PER_GUILD:
+            raise UserError(
+                f"This server is already checking {ADDS_PER_GUILD} new feeds; try again when they are done "
+                "(a feed that does not answer is given up after "
+                f"{ADD_TIMEOUT.total:.0f} s)."
+            )
+        self._adding[guild_id] = self._adding.get(guild_id, 0) + 1
+        try:
+            return await self._add(guild_id, url, name)
+        finally:
+            self._adding[guild_id] -= 1
+            if not self._adding[guild_id]:
+                del self._adding[guild_id]
+
+    async def _add(self, guild_id: int, url: str, name: str | None) -> AddedFeed:
         await self.ensure_guild(guild_id)
         clean_url = check_feed_url(url)
         clean_name = self._clean_name(name) if name is not None else None
@@ -231,16 +264,7 @@ class FeedService:
         if known is not None and known.last_success_at is not None:
             title = known.title
         else:
-            result = await fetch(
-                self.session,
-                clean_url,
-                max_bytes=MAX_FEED_BYTES,
-                timeout=ADD_TIMEOUT,
-                attempts=1,
-                max_redirects=MAX_REDIRECTS,
-                too_large=FeedTooLarge,
-                sleep=self._sleep,
-            )
+            result = await self._fetch(clean_url, client_timeout=ADD_TIMEOUT, attempts=1)
             parsed = await self._parse(result)
             final = check_feed_url(result.url)
             if final != clean_url:
@@ -366,19 +390,52 @@ class FeedService:
     def _next_poll(self, now: dt.datetime, failures: int) -> dt.datetime:
         return now + dt.timedelta(minutes=self.backoff_minutes(failures))
 
-    async def poll_due(self, limit: int = 100) -> list[PollOutcome]:
-        """Poll every followed feed whose time has come (a few at once); one feed's failure raises nothing."""
-        async with self._poll_lock:
-            due = await store.due_feeds(self._db, self._clock.now(), limit)
-            if not due:
-                return []
-            gate = asyncio.Semaphore(POLL_CONCURRENCY)
+    async def poll_due(self, limit: int = 100, *, wait: bool = True) -> list[PollOutcome]:
+        """Poll the followed feeds whose time has come; one feed's failure raises nothing.
 
-            async def one(feed: Feed) -> PollOutcome:
-                async with gate:
-                    return await self.poll(feed)
+        At most POLL_CONCURRENCY at once, and at most POLLS_PER_GUILD counted against one server: a feed counts
+        against whichever of its followers has the fewest polls running, so one server's slow feeds hold up
+        only its own, also when it follows another server's feeds too. With wait (tests, the terminal) the pass
+        returns when its feeds are done; without it (the loop) it returns at once and the polls go on in the
+        background, so the next pass starts on time whatever this one meets. Feeds the limits hold back stay
+        due for the next pass."""
+        due = [f for f in await store.due_feeds(self._db, self._clock.now(), limit) if f.id not in self._in_flight]
+        if not due:
+            return []
+        task = asyncio.ensure_future(self._poll_pass(due, await store.followers(self._db, [f.id for f in due])))
+        if wait:
+            return await task
+        self._passes.add(task)
+        task.add_done_callback(self._passes.discard)
+        return []
 
-            return list(await asyncio.gather(*(one(f) for f in due)))
+    async def _poll_pass(self, due: list[Feed], followers: dict[int, list[int]]) -> list[PollOutcome]:
+        waiting = list(due)
+        running: dict[asyncio.Future[PollOutcome], int] = {}
+        outcomes: list[PollOutcome] = []
+        while waiting or running:
+            for feed in list(waiting):
+                if sum(self._polling.values()) >= POLL_CONCURRENCY:
+                    break
+                owner = min(followers.get(feed.id) or [0], key=lambda g: self._polling.get(g, 0))
+                if self._polling.get(owner, 0) >= POLLS_PER_GUILD:
+                    continue
+                waiting.remove(feed)
+                if feed.id in self._in_flight:  # another pass (or a preview) is on it
+                    continue
+                self._polling[owner] = self._polling.get(owner, 0) + 1
+                running[asyncio.ensure_future(self.poll(feed))] = owner
+            if not running:
+                break  # what is left waits for slots other passes hold: the next pass takes it
+            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for finished in done:
+                owner = running.pop(finished)
+                self._polling[owner] -= 1
+                if not self._polling[owner]:
+                    del self._polling[owner]
+                if not finished.cancelled() and finished.exception() is None:
+                    outcomes.append(finished.result())
+        return outcomes
 
     async def poll(
         self, feed: Feed, *, client_timeout: aiohttp.ClientTimeout = POLL_TIMEOUT, attempts: int = 2
@@ -398,18 +455,13 @@ class FeedService:
     async def _poll(self, feed: Feed, client_timeout: aiohttp.ClientTimeout, attempts: int) -> PollOutcome:
         started = time.perf_counter()
         try:
-            result = await fetch(
-                self.session,
+            result = await self._fetch(
                 feed.url,
-                max_bytes=MAX_FEED_BYTES,
                 etag=feed.etag,
                 last_modified=feed.last_modified,
-                timeout=client_timeout,
+                client_timeout=client_timeout,
                 attempts=attempts,
                 backoff=2.0,
-                max_redirects=MAX_REDIRECTS,
-                too_large=FeedTooLarge,
-                sleep=self._sleep,
             )
             now = self._clock.now()
             if result.not_modified:
@@ -432,6 +484,35 @@ class FeedService:
         )
         return PollOutcome(feed.id, feed.url, True, new_items=added)
 
+    async def _fetch(
+        self,
+        url: str,
+        *,
+        client_timeout: aiohttp.ClientTimeout,
+        attempts: int,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        backoff: float = 1.0,
+    ) -> FetchResult:
+        """Download a feed holding one of its host's FETCHES_PER_HOST slots (waiting at most the timeout)."""
+        try:
+            async with self._hosts.slot(host_key(url), wait=client_timeout.total):
+                return await fetch(
+                    self.session,
+                    url,
+                    max_bytes=MAX_FEED_BYTES,
+                    etag=etag,
+                    last_modified=last_modified,
+                    timeout=client_timeout,
+                    attempts=attempts,
+                    backoff=backoff,
+                    max_redirects=MAX_REDIRECTS,
+                    too_large=FeedTooLarge,
+                    sleep=self._sleep,
+                )
+        except TimeoutError:  # only the wait for a slot raises it; fetch turns its own timeouts into FetchFailed
+            raise FetchFailed(f"{url}: its host is busy with other fetches; try again in a minute") from None
+
     async def _parse(self, result: FetchResult) -> ParsedFeed:
         """Parse a download in a limited child process (bot/services/feed_parsing.py)."""
         return await parse_isolated(result.body, result.url, result.content_type, max_items=MAX_ITEMS_PER_POLL)
@@ -450,8 +531,23 @@ class FeedService:
         return PollOutcome(feed.id, feed.url, False, error=error)
 
     async def refresh_guild(self, guild_id: int, *, seconds: float = REFRESH_SECONDS) -> list[PollOutcome]:
-        """Poll all of a server's feeds now, each within a short timeout (for preview and send-now)."""
-        feeds = [gf.feed for gf in await self.guild_feeds(guild_id)]
+        """Poll a server's feeds now, each within a short timeout (for preview and send-now).
+
+        At most once per REFRESH_INTERVAL per server (otherwise the stored items are used as they are), and never
+        a feed that is backing off after failures."""
+        now = self._clock.now()
+        last = self._refreshed.get(guild_id)
+        if last is not None and now - last < REFRESH_INTERVAL:
+            log.info("feeds refresh skipped guild=%s last=%s", guild_id, last.isoformat(timespec="seconds"))
+            return []
+        self._refreshed[guild_id] = now
+        if len(self._refreshed) > 10_000:  # forget servers whose interval is over
+            self._refreshed = {g: t for g, t in self._refreshed.items() if now - t < REFRESH_INTERVAL}
+        feeds = [
+            gf.feed
+            for gf in await self.guild_feeds(guild_id)
+            if not gf.feed.failing or gf.feed.next_poll_at <= store.stamp(now)
+        ]
         if not feeds:
             return []
         timeout = aiohttp.ClientTimeout(total=seconds, sock_connect=seconds, sock_read=seconds)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import StoreUnavailable
+from bot.services.lists import assess_freshness
 from bot.store import lists as store
 from bot.store.db import Database, schema_version_expected
 
@@ -35,15 +36,17 @@ async def check_health(path: Path, now: dt.datetime, max_age_hours: int) -> Heal
         latest = await store.latest_version(db)
         if latest is None:
             return Health(False, "no list imported yet")
-        status = await store.sync_status(db)
-        refreshed = max(filter(None, [status.last_success_at, latest.imported_at]))
-        age = now - dt.datetime.fromisoformat(refreshed)
-        hours = age.total_seconds() / 3600
-        facts = f"list generated {latest.generated_date}, last refreshed {hours:.1f} h ago"
-        if status.last_error:
-            facts += f"; last sync error: {status.last_error}"
-        if hours > max_age_hours:
-            return Health(False, f"stale: {facts} (limit {max_age_hours} h)")
+        fresh = assess_freshness(latest, await store.sync_status(db), now, max_age_hours)
+        facts = (
+            f"list generated {latest.generated_date}, last known current {fresh.age_hours:.1f} h ago "
+            f"(limit {max_age_hours} h)"
+        )
+        if fresh.sync_failing:
+            facts += f"; last sync failed ({fresh.failures} in a row): {fresh.last_error}"
+        if fresh.stale:
+            return Health(False, f"stale: {facts}")
+        if fresh.sync_failing:
+            return Health(False, f"sync failing: {facts}")
         return Health(True, f"ok: schema {schema}, {facts}")
     finally:
         await db.close()

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.errors import InvalidOption, UnknownReference, quote
-from bot.models import Change, Entry, ListVersion
+from bot.models import Change, Entry, ListVersion, RegimeCount
 from bot.regimes import RegimeInfo, regime_info, regime_start
-from bot.services.lists import ListService
+from bot.services.lists import CountAnswer, ListService
 from bot.store import lists as store
 from bot.store.db import Database
 
@@ -68,7 +68,10 @@ class RegimeRange:
     entities: tuple[int, int]
 
 
-Method = Literal["version", "between", "latest", "estimate"]
+Method = Literal["version", "between", "latest", "estimate", "before_first"]
+
+# Versions at most this far apart leave no room for an entry to be listed and removed unseen between them.
+PROVEN_GAP = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -94,10 +97,25 @@ class CountAsOf:
         """(at least, at most) entities over the rows."""
         return sum(r.entities[0] for r in self.rows), sum(r.entities[1] for r in self.rows)
 
+    # method "before_first": the earliest listing date of the regime in any imported version.
+    first_listed: dt.date | None = None
+
+    @property
+    def gap(self) -> dt.timedelta | None:
+        """For a count between two versions: how far apart they were generated."""
+        if self.method != "between" or len(self.versions) != 2:
+            return None
+        first, second = (dt.date.fromisoformat(v.generated_date) for v in self.versions)
+        return second - first
+
     @property
     def exact(self) -> bool:
-        """True when the answer is a number, not a range or an estimate."""
-        return self.method != "estimate" and self.uncertain == 0
+        """True only when the versions prove the number: one generated that day, none listed yet under the
+        regime, or versions so close together (a day) that nothing could be listed and removed between them."""
+        if self.method in ("version", "before_first"):
+            return True
+        gap = self.gap
+        return self.method == "between" and self.uncertain == 0 and gap is not None and gap <= PROVEN_GAP
 
 
 @dataclass(frozen=True)
@@ -127,6 +145,7 @@ class HistoryEvent:
     version: ListVersion
     what: Literal["first seen", "added", "amended", "removed"]
     fields: tuple[str, ...] = ()
+    previous: ListVersion | None = None  # the imported version before `version`
 
 
 @dataclass(frozen=True)
@@ -217,6 +236,18 @@ class HistoryService:
         known = await store.known_regimes(self._db)
         return self._lists.resolve_regime(text, known=sorted(known))
 
+    async def absent_count(self, regime: str) -> CountAnswer:
+        """Zero on the latest version for a regime only older versions hold, with the last version holding it."""
+        versions = await self.versions()
+        counts = await store.all_version_counts(self._db)
+        last: tuple[ListVersion, RegimeCount] | None = None
+        for version in reversed(versions):
+            held = next((c for c in counts.get(version.id, []) if c.regime == regime and c.total), None)
+            if held is not None:
+                last = (version, held)
+                break
+        return CountAnswer(versions[-1], regime, [RegimeCount(regime, 0, 0)], last_held=last)
+
     # --- counts -----------------------------------------------------------------------------------
 
     async def count_as_of(self, day: dt.date, regime: str | None) -> CountAsOf:
@@ -238,6 +269,13 @@ class HistoryService:
             how = f", {info.resolution}" if info else ""
             raise InvalidOption("as_of", f"{day.isoformat()} is before {what} ({start.isoformat()}{how})")
         iso = day.isoformat()
+        first_listed = known.get(regime or "") if regime is not None else None
+        if first_listed and iso < first_listed:
+            # The regime existed but nobody was designated under it yet: 0, exactly, and when the first came.
+            rows = [RegimeRange(regime or "", (0, 0), (0, 0))]
+            return CountAsOf(
+                day, regime, "before_first", rows, [versions[0]], first_listed=dt.date.fromisoformat(first_listed)
+            )
         same_day = [v for v in versions if v.generated_date == iso]
         if same_day:
             return await self._from_counts(day, regime, same_day[-1], "version")
@@ -325,7 +363,10 @@ class HistoryService:
         added_in = {c.version_id for c in changes if c.change == "added"}
         if holding and holding[0] not in added_in:
             events.append(HistoryEvent(by_id[holding[0]], "first seen"))
-        events.extend(HistoryEvent(by_id[c.version_id], c.change, c.fields) for c in changes)
+        previous = {v.id: versions[i - 1] for i, v in enumerate(versions) if i > 0}
+        events.extend(
+            HistoryEvent(by_id[c.version_id], c.change, c.fields, previous.get(c.version_id)) for c in changes
+        )
         return EntryRecord(
             entry,
             last_id == latest.id,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot.errors import ListNotLoaded, UnknownRegime
-from bot.models import ListVersion, RegimeCount
+from bot.models import ListVersion, RegimeCount, SyncStatus
 from bot.regimes import regime_synonyms
 from bot.store import lists as store
 from bot.store.db import Database
@@ -31,6 +32,8 @@ class CountAnswer:
     version: ListVersion
     regime: str | None
     counts: list[RegimeCount]
+    # For a regime with no entries on this version: the last imported version that had some, with its counts.
+    last_held: tuple[ListVersion, RegimeCount] | None = None
 
     @property
     def individuals(self) -> int:
@@ -41,6 +44,80 @@ class CountAnswer:
     def entities(self) -> int:
         """Entities over the regimes in the answer."""
         return sum(c.entities for c in self.counts)
+
+
+def parse_time(text: str | None) -> dt.datetime | None:
+    """An ISO time as written by the list ('…Z') or by us ('…+00:00'), aware (UTC if it has no zone)."""
+    if not text:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How fresh the latest list is: when it was last known to be the UN's current list, and the sync's health.
+
+    The list is known current from the moment it was generated; a later successful sync (one that found the
+    same content, or no change) confirms it again. An import from a file or URL on the command line says
+    nothing about what the UN publishes now, but it counts as a success of the bot's own (for /about).
+    """
+
+    version: ListVersion
+    now: dt.datetime
+    confirmed_at: dt.datetime
+    max_age_hours: int
+    last_success_at: dt.datetime | None
+    last_success_by: str  # "sync" or "import"
+    last_error: str | None = None
+    failures: int = 0
+
+    @property
+    def age_hours(self) -> float:
+        """Hours since the list was last known current."""
+        return max(0.0, (self.now - self.confirmed_at).total_seconds() / 3600)
+
+    @property
+    def stale(self) -> bool:
+        """Older than LIST_MAX_AGE_HOURS."""
+        return self.age_hours > self.max_age_hours
+
+    @property
+    def sync_failing(self) -> bool:
+        """The last sync attempt failed (the answers use the last good data)."""
+        return bool(self.last_error) and self.failures > 0
+
+    @property
+    def ok(self) -> bool:
+        """Fresh, and the last sync did not fail."""
+        return not self.stale and not self.sync_failing
+
+
+def assess_freshness(version: ListVersion, status: SyncStatus, now: dt.datetime, max_age_hours: int) -> Freshness:
+    """The freshness of `version` given the sync record (pure: the rules in one place for answers and health)."""
+    generated = parse_time(version.generated_at) or parse_time(version.imported_at) or now
+    imported = parse_time(version.imported_at)
+    synced = parse_time(status.last_success_at)
+    confirmed = generated
+    success: dt.datetime | None = imported
+    by = "import"
+    # A sync that succeeded after this version was imported saw the UN still publishing it (or nothing newer).
+    if synced is not None and (imported is None or synced >= imported):
+        confirmed = max(confirmed, synced)
+        success, by = synced, "sync"
+    return Freshness(
+        version=version,
+        now=now,
+        confirmed_at=min(confirmed, now),
+        max_age_hours=max_age_hours,
+        last_success_at=success,
+        last_success_by=by,
+        last_error=status.last_error,
+        failures=status.consecutive_failures,
+    )
 
 
 class ListService:
@@ -105,6 +182,11 @@ class ListService:
         choices = {name: regime_key(name) for name in names}
         close = process.extract(wanted, choices, scorer=fuzz.ratio, limit=3, score_cutoff=60)
         raise UnknownRegime(text, [name for _key, _score, name in close], known=names)
+
+    async def freshness(self, now: dt.datetime, max_age_hours: int) -> Freshness:
+        """How fresh the latest version is (ListNotLoaded without one); reads the sync record."""
+        version = self.require_version()
+        return assess_freshness(version, await store.sync_status(self._db), now, max_age_hours)
 
     def counts(self, regime: str | None = None) -> CountAnswer:
         """Counts on the latest list, for one regime (resolved from what the user typed) or all."""

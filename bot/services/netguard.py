@@ -136,5 +136,6 @@ def _check_url(url: URL, policy: AddressPolicy) -> None:
 
 def guarded_session(policy: AddressPolicy, *, resolver: AbstractResolver | None = None) -> aiohttp.ClientSession:
     """An HTTP session whose every connection obeys the address policy."""
-    connector = aiohttp.TCPConnector(resolver=GuardedResolver(policy, resolver), limit=20, ttl_dns_cache=300)
+    # The feed service's per-server and per-host limits bound what runs; this is only the outer ceiling.
+    connector = aiohttp.TCPConnector(resolver=GuardedResolver(policy, resolver), limit=100, ttl_dns_cache=300)
     return aiohttp.ClientSession(connector=connector, trace_configs=[guard_trace(policy)])

@@ -56,7 +56,21 @@ async def due_feeds(db: Database, now: dt.datetime, limit: int = 100) -> list[Fe
     return [_feed(r) for r in rows]
 
 
+async def followers(db: Database, feed_ids: Sequence[int]) -> dict[int, list[int]]:
+    """For each feed, the servers that follow it (lowest id first): whose limits its polls may count against."""
+    rows = await db.fetchall(
+        "SELECT feed_id, guild_id FROM guild_feeds"
+        " WHERE feed_id IN (SELECT value FROM json_each(?)) ORDER BY feed_id, guild_id",
+        (json.dumps(list(feed_ids)),),
+    )
+    out: dict[int, list[int]] = {}
+    for feed_id, guild_id in rows:
+        out.setdefault(int(feed_id), []).append(int(guild_id))
+    return out
+
+
 ITEM_RETENTION = dt.timedelta(days=120)
+MAX_ITEMS_PER_FEED = 500  # stored per feed; the oldest beyond it are pruned (never those the feed lists now)
 
 
 async def save_poll(
@@ -114,10 +128,19 @@ async def save_poll(
             " WHERE feed_id = ? AND seen_through IS NULL",
             (feed_id, feed_id),
         )
+        listed = json.dumps([i.dedup_key for i in items])
         await conn.execute(
             "DELETE FROM feed_items WHERE feed_id = ? AND seen_at < ?"
             " AND dedup_key NOT IN (SELECT value FROM json_each(?))",
-            (feed_id, stamp(at - ITEM_RETENTION), json.dumps([i.dedup_key for i in items])),
+            (feed_id, stamp(at - ITEM_RETENTION), listed),
+        )
+        # A feed churning out new ids keeps at most MAX_ITEMS_PER_FEED (plus what it lists now, whose deletion
+        # would make them "new" again at the next poll).
+        await conn.execute(
+            "DELETE FROM feed_items WHERE feed_id = ? AND id < COALESCE("
+            " (SELECT id FROM feed_items WHERE feed_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?), 0)"
+            " AND dedup_key NOT IN (SELECT value FROM json_each(?))",
+            (feed_id, feed_id, MAX_ITEMS_PER_FEED - 1, listed),
         )
     return added
 

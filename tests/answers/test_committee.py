@@ -148,7 +148,7 @@ async def test_info_before_any_list(core: Core) -> None:
 
 async def test_info_for_a_regime_not_on_the_list(loaded_core: Core) -> None:
     (body, *_rest) = assert_valid((await ask(loaded_core, ["committee", "info", "regime:Lebanon"])).reply)
-    assert field(body, "On the list now") == "None on the current list (UN list version of 2024-09-26)."
+    assert field(body, "On the list now") == "None in the latest imported list (UN list version of 2024-09-26)."
     assert "no `UN_LIST_TYPE`" in field(body, "Consolidated List")
 
 

@@ -6,21 +6,53 @@ reads what the bot answered, stored and posted.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
 from bot.core import Core
+from bot.services.feeds import REFRESH_INTERVAL
+from bot.sources.feeds import MAX_ITEMS_PER_POLL
 from bot.store import feeds as feed_store
-from tests.e2e.conftest import E2E, start_e2e
+from bot.store.feeds import MAX_ITEMS_PER_FEED
+from tests.e2e.conftest import E2E, GUILD, new_fake, start_e2e
 from tests.e2e.digests import EPHEMERAL, answer, manual, text_of
 from tests.fixtures import abuse
 from tests.fixtures import feeds as docs
 from tests.fixtures.feed_server import FeedServer
 
+OTHER_GUILD = 1_150_000_000_000_100_000  # a second server, shaped like GUILD
+
 
 async def no_sleep(_seconds: float) -> None:
     return None
+
+
+@pytest.fixture
+async def two_servers(loaded_core: Core, feed_server: FeedServer) -> AsyncIterator[E2E]:
+    """The bot in two servers: GUILD (the attacker's) and OTHER_GUILD."""
+    loaded_core.feeds._sleep = no_sleep
+    fake = new_fake(guilds=(GUILD, OTHER_GUILD))
+    await fake.start()
+    try:
+        async for e in start_e2e(loaded_core, run_background=False, feed_server=feed_server, fake=fake):
+            yield e
+            feed_server.release.set()  # let what still hangs finish before the bot stops
+    finally:
+        await fake.stop()
+
+
+async def until(condition: Any, seconds: float) -> bool:
+    """Wait (at most `seconds`) until condition() is true; say whether it became true."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if await condition():
+            return True
+        await asyncio.sleep(0.05)
+    return bool(await condition())
 
 
 @pytest.fixture
@@ -107,3 +139,101 @@ async def test_a_feed_turned_poison_is_marked_failing_with_backoff(env: E2E, fee
     feed = await feed_store.feed_by_url(env.core.db, url)
     assert feed is not None and feed.consecutive_failures == 2
     assert feed_server.hits["/turns.xml"] == hits + 1
+
+
+# --- 3. Caps ----------------------------------------------------------------------------------------------------
+
+
+async def test_a_churning_feed_stores_a_bounded_number_of_items(env: E2E, feed_server: FeedServer) -> None:
+    url = feed_server.serve("/churn.xml", abuse.churning_feed(2000, round_=0))
+    data = await answer(env.fake, "feeds add", {"url": url})
+    assert data["embeds"][0]["title"] == "Feed added"
+    assert "Its 200 current items count as already seen" in text_of(data)
+    assert "1800 older item(s) beyond the first 200 not read" in text_of(data)
+    feed = await feed_store.feed_by_url(env.core.db, url)
+    assert feed is not None
+    clock = manual(env.core)
+    for round_ in range(1, 5):
+        feed_server.serve("/churn.xml", abuse.churning_feed(2000, round_=round_))
+        clock.advance(minutes=20)
+        outcomes = {o.url: o for o in await env.core.feeds.poll_due()}
+        assert outcomes[url].ok and outcomes[url].new_items == MAX_ITEMS_PER_POLL
+        assert await feed_store.feed_item_count(env.core.db, feed.id) <= MAX_ITEMS_PER_FEED
+    assert await feed_store.feed_item_count(env.core.db, feed.id) == MAX_ITEMS_PER_FEED
+    # What the feed lists now is kept (pruning it would make it "new" again): the next poll adds nothing.
+    clock.advance(minutes=20)
+    feed_server.serve("/churn.xml", abuse.churning_feed(2000, round_=4) + b" ")  # same items, new ETag
+    outcomes = {o.url: o for o in await env.core.feeds.poll_due()}
+    assert outcomes[url].ok and outcomes[url].new_items == 0
+
+
+async def test_preview_fetches_a_servers_feeds_at_most_once_per_few_minutes(env: E2E, feed_server: FeedServer) -> None:
+    await answer(env.fake, "feeds list")  # the default feeds: three on the local server
+    before = sum(feed_server.hits.values())
+    await answer(env.fake, "digest preview")
+    fetched = sum(feed_server.hits.values()) - before
+    assert fetched == 3
+    for _ in range(5):
+        data = await answer(env.fake, "digest preview")
+        assert data["flags"] & EPHEMERAL and "Preview" in data["content"]
+    assert sum(feed_server.hits.values()) - before == fetched  # the stored items were used
+    manual(env.core).advance(minutes=REFRESH_INTERVAL.total_seconds() / 60 + 1)
+    await answer(env.fake, "digest preview")
+    assert sum(feed_server.hits.values()) - before == 2 * fetched
+
+
+# --- 4. One server's feeds never hold up another's ------------------------------------------------------------------
+
+
+async def test_one_servers_hanging_adds_never_delay_anothers(two_servers: E2E, feed_server: FeedServer) -> None:
+    fake = two_servers.fake
+    attack = [
+        asyncio.ensure_future(
+            answer(fake, "feeds add", {"url": feed_server.url(f"/hang?n={n}")}, guild_id=GUILD, timeout=60)
+        )
+        for n in range(60)
+    ]
+    await asyncio.wait(attack, timeout=20, return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.sleep(0.5)
+    refused = [t for t in attack if t.done() and "already checking 2 new feeds" in text_of(t.result())]
+    assert len(refused) >= 50, "a server's extra adds are refused at once, not queued"
+    url = feed_server.serve("/other.xml", docs.rss20(docs.stories(2, slug="other"), title="Other Wire"))
+    data = await asyncio.wait_for(
+        answer(fake, "feeds add", {"url": url}, guild_id=OTHER_GUILD, channel_id=OTHER_GUILD + 2), timeout=10
+    )
+    assert data["embeds"][0]["title"] == "Feed added"
+    hanging = [t for t in attack if not t.done()]
+    assert hanging, "the other server's feed was added while the attacker's were still hanging"
+    assert feed_server.hits["/hang"] <= 2, "only two of the attacker's adds ever reached the network"
+    feed_server.release.set()
+    await asyncio.wait(attack, timeout=30)
+    assert all(t.done() for t in attack)
+
+
+async def test_one_servers_slow_feeds_never_delay_anothers_polls(two_servers: E2E, feed_server: FeedServer) -> None:
+    core = two_servers.core
+    url = feed_server.serve("/other.xml", docs.rss20(docs.stories(2, slug="other"), title="Other Wire"))
+    data = await answer(two_servers.fake, "feeds add", {"url": url}, guild_id=OTHER_GUILD, channel_id=OTHER_GUILD + 2)
+    assert data["embeds"][0]["title"] == "Feed added"
+    other = await feed_store.feed_by_url(core.db, url)
+    assert other is not None
+    # The attacker follows 20 feeds that never answer, all due before the other server's.
+    now = core.clock.now()
+    for n in range(20):
+        slow = feed_server.url(f"/hang?slow={n}")
+        await feed_store.ensure_feed(core.db, slow, now)
+        await feed_store.add_guild_feed(core.db, GUILD, slow, f"slow {n}", now)
+    feed_server.serve("/other.xml", docs.rss20(docs.stories(3, slug="fresh") + docs.stories(2, slug="other")))
+    manual(core).advance(minutes=20)
+    passing = asyncio.ensure_future(core.feeds.poll_due())
+
+    async def other_polled() -> bool:
+        return await feed_store.feed_item_count(core.db, other.id) == 5
+
+    try:
+        assert await until(other_polled, 10), "the other server's feed waited behind the attacker's"
+        assert not passing.done()  # the attacker's feeds are still hanging
+        assert feed_server.hits["/hang"] <= 2, "the attacker's feeds poll two at a time"
+    finally:
+        feed_server.release.set()
+        await asyncio.wait([passing], timeout=30)

@@ -119,7 +119,7 @@ def test_a_huge_entry_is_split_within_limits_and_nothing_is_lost() -> None:
         assert f"A{i:06d}" in text
     assert "between 1960 and 1962" in text and "approximately 1961" in text
     assert "Aliases — good quality" in text and "Aliases — low quality" in text
-    assert "amended: narrative, aliases" in text
+    assert "Amended in the imported version of 2020-03-20: narrative, aliases" in text
     # The narrative runs on over several embeds, cut between words: every word is there, in order.
     descriptions = " ".join((e.description or "").removesuffix(limits.ELLIPSIS) for p in reply.pages for e in p.embeds)
     assert " ".join(("Long narrative sentence. " * 700).split()) in " ".join(descriptions.split())

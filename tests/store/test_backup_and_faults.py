@@ -18,6 +18,7 @@ from bot.core import open_core
 from bot.errors import StoreUnavailable
 from bot.services.health import check_health
 from bot.settings import Settings
+from bot.store import lists as lists_store
 from bot.store import lists as store
 from bot.store.backup import backup, check_file, restore
 from tests.shared_files import REPO_ROOT, un_list
@@ -65,10 +66,19 @@ def test_restore_refuses_another_sqlite_database(tmp_path: Path) -> None:
 
 async def test_health(tmp_path: Path, loaded_settings: Settings) -> None:
     assert not (await check_health(tmp_path / "none.sqlite3", NOW, 48)).ok
+    # Versions up to 2024-09-26, imported at NOW (2026-11-26): imported recently, but a 2024 list is stale.
+    old = await check_health(loaded_settings.database_path, NOW, 48)
+    assert not old.ok and old.summary.startswith("stale") and "2024-09-26" in old.summary
+    async with open_core(loaded_settings) as core:  # a sync at NOW found the same list: known current
+        await lists_store.record_sync(core.db, attempt_at=NOW.isoformat(timespec="seconds"), ok=True)
     verdict = await check_health(loaded_settings.database_path, NOW, 48)
     assert verdict.ok and "2024-09-26" in verdict.summary
     stale = await check_health(loaded_settings.database_path, NOW + dt.timedelta(days=3), 48)
     assert not stale.ok and stale.summary.startswith("stale")
+    async with open_core(loaded_settings) as core:
+        await lists_store.record_sync(core.db, attempt_at=NOW.isoformat(timespec="seconds"), ok=False, error="HTTP 503")
+    failing = await check_health(loaded_settings.database_path, NOW, 48)
+    assert not failing.ok and failing.summary.startswith("sync failing") and "HTTP 503" in failing.summary
     empty = tmp_path / "empty.sqlite3"
     async with open_core(Settings(database_path=empty)):
         pass
