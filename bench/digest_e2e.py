@@ -138,7 +138,7 @@ async def one_run(
     guilds = guild_ids(max(1, subscriptions // CHANNELS_PER_GUILD))
     path = folder / f"e2e-{concurrency}-{faults}-{validate}.sqlite3"
     clock = ManualClock(NOW)
-    settings = Settings(database_path=path, feeds_allow_private=True, sync_interval_minutes=0)
+    settings = Settings(database_path=path, feeds_allow_private=True, sync_interval_minutes=0, commands_per_minute=0)
     async with open_core(settings, clock=clock) as core:
         isolate(core)
         count = await seed(core, guilds)

@@ -31,7 +31,7 @@ async def main(calls: int) -> None:
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.sqlite3"
-        settings = Settings(database_path=db, sync_interval_minutes=0)
+        settings = Settings(database_path=db, sync_interval_minutes=0, commands_per_minute=0)
         rss_start = rss_mib()
         async with open_core(settings, clock=SystemClock()) as core:
             for date in UN_LIST_DATES:

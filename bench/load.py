@@ -66,6 +66,7 @@ async def burst(calls: int, share: float, tmp: Path) -> None:
             "DISCORD_GATEWAY_URL": fake.gateway_url,
             "DATABASE_PATH": str(db),
             "SYNC_INTERVAL_MINUTES": "0",
+            "COMMANDS_PER_MINUTE": "0",  # a load test of answers, not of the per-user limits
             "LOG_LEVEL": "WARNING",
         }
     )
@@ -131,7 +132,9 @@ async def burst(calls: int, share: float, tmp: Path) -> None:
 async def heartbeats_during_import(tmp: Path) -> None:
     db = tmp / "hb.sqlite3"
     await build_store(db)
-    async with open_core(Settings(database_path=db, sync_interval_minutes=0), clock=SystemClock()) as core:
+    async with open_core(
+        Settings(database_path=db, sync_interval_minutes=0, commands_per_minute=0), clock=SystemClock()
+    ) as core:
         isolate(core)
         fake = new_fake()
         fake.heartbeat_interval_ms = 100

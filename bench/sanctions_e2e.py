@@ -76,7 +76,7 @@ async def main(calls: int, seed: int) -> None:
     logging.basicConfig(level=logging.WARNING)
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(database_path=Path(tmp) / "bench.sqlite3", sync_interval_minutes=0)
+        settings = Settings(database_path=Path(tmp) / "bench.sqlite3", sync_interval_minutes=0, commands_per_minute=0)
         async with open_core(settings, clock=SystemClock()) as core:
             for date in UN_LIST_DATES:
                 await core.importer.import_bytes(un_list(date).read_bytes(), date)

@@ -15,6 +15,7 @@ from typing import Any
 from bot import __version__
 from bot.errors import FetchFailed, ListTooLarge, SanctionsBotError, SettingsError, UsageError
 from bot.log import setup_logging
+from bot.redact import redact_url, url_secrets
 from bot.settings import Settings, load_settings
 
 log = logging.getLogger("bot")
@@ -100,7 +101,7 @@ async def _cmd_sync(settings: Settings, _args: argparse.Namespace) -> int:
             sys.stderr.write(f"sanctionsbot: sync failed, last good data kept: {outcome.error}\n")
             return 1
         if outcome.outcome == "not_modified":
-            sys.stdout.write(f"{settings.un_list_url} has not changed since the last sync.\n")
+            sys.stdout.write(f"{redact_url(settings.un_list_url)} has not changed since the last sync.\n")
         elif outcome.result is not None:
             sys.stdout.write(import_report(outcome.result))
     return 0
@@ -230,6 +231,7 @@ def _main(argv: Sequence[str] | None) -> int:
         sys.stderr.write(f"sanctionsbot: configuration error: {exc.message}\n")
         return 2
     secrets = [settings.discord_token.reveal()] if settings.discord_token else []
+    secrets += url_secrets(settings.un_list_url)  # credentials or keys in UN_LIST_URL never reach a log line
     # Terminal commands print their own one-line outcome; only errors from the log are worth adding there.
     setup_logging(settings.log_level if args.command == "run" else "ERROR", settings.log_format, secrets)
     try:

@@ -15,6 +15,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.answers.context import AnswerContext, answer_of
+from bot.cooldowns import Cooldowns
 from bot.core import Core
 from bot.errors import SanctionsBotError, UserError
 from bot.models import CommandInfo
@@ -39,6 +40,7 @@ EXTENSIONS = (
     "cogs.feeds",
     "cogs.digest",
     "cogs.watch",
+    "cogs.guilds",
 )
 
 
@@ -57,6 +59,19 @@ def discord_api_base() -> str:
 
 # Discord wants an interaction acknowledged within 3 s of its creation; an answer not ready by then is deferred.
 DEFER_AFTER_SECONDS = 2.0
+INTERACTION_LIFETIME_SECONDS = 3.0
+UNKNOWN_INTERACTION = 10062  # Discord's error code for an interaction it no longer knows (expired)
+
+
+def _command_path(data: Any) -> str:
+    """A command's full name from the interaction data ("digest preview"), for one discord.py has not matched."""
+    parts: list[str] = []
+    node: Any = data
+    while isinstance(node, dict) and isinstance(node.get("name"), str):
+        parts.append(node["name"])
+        options = node.get("options") or []
+        node = options[0] if options and isinstance(options[0], dict) and options[0].get("type") in (1, 2) else None
+    return " ".join(parts) or "?"
 
 
 def seconds_before_defer(interaction: discord.Interaction) -> float:
@@ -122,7 +137,13 @@ class SanctionsTree(app_commands.CommandTree["SanctionsBot"]):
     """The command tree, with the one error handler every command shares."""
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        """Refuse work while shutting down, and forged payloads that would crash discord.py's option parsing."""
+        """Refuse work while shutting down, interactions too old to answer, commands over their rate limit, and
+        forged payloads that would crash discord.py's option parsing."""
+        elapsed = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+        if INTERACTION_LIFETIME_SECONDS <= elapsed < 60:  # (a clock far off is not taken as a late interaction)
+            # Discord no longer takes an answer (a stalled loop, a backlog): drop it quietly, do no work for it.
+            log.info("interaction expired before it was handled guild=%s age_s=%.1f", interaction.guild_id, elapsed)
+            return False
         if not self.client.accepting:
             if interaction.type is discord.InteractionType.autocomplete:
                 await interaction.response.autocomplete([])
@@ -131,7 +152,7 @@ class SanctionsTree(app_commands.CommandTree["SanctionsBot"]):
             return False
         problem = malformed_options(interaction.data)
         if problem is None:
-            return True
+            return await self._within_limits(interaction)
         log.info("interaction refused guild=%s reason=%s", interaction.guild_id, problem)
         if interaction.type is discord.InteractionType.autocomplete:
             await interaction.response.autocomplete([])
@@ -139,10 +160,41 @@ class SanctionsTree(app_commands.CommandTree["SanctionsBot"]):
             await send_reply(interaction, error_reply(f"That did not arrive intact: {problem}."))
         return False
 
+    async def _within_limits(self, interaction: discord.Interaction) -> bool:
+        """Per-user and per-server command limits (bot.cooldowns); over them, an ephemeral "try again in N s"."""
+        cooldowns = self.client.cooldowns
+        user_id = interaction.user.id if interaction.user else 0
+        if interaction.type is discord.InteractionType.autocomplete:
+            if cooldowns.check_autocomplete(user_id):
+                return True
+            await interaction.response.autocomplete([])
+            return False
+        command = _command_path(interaction.data)
+        refusal = cooldowns.check_command(command, user_id, interaction.guild_id)
+        if refusal is None:
+            return True
+        log.info(
+            "command refused command=%s guild=%s user=%s reason=cooldown scope=%s retry_s=%d",
+            command,
+            interaction.guild_id,
+            user_id,
+            refusal.scope,
+            refusal.retry_after,
+        )
+        try:
+            await send_reply(interaction, error_reply(refusal.message))
+        except discord.HTTPException as exc:  # expired meanwhile, or Discord busy: the refusal stands anyway
+            log.info("could not deliver a cooldown note command=%s status=%s", command, exc.status)
+        return False
+
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """User mistakes get their own message; anything unexpected gets a reference and a logged traceback."""
         original = getattr(error, "original", error)
         command = interaction.command.qualified_name if interaction.command else "?"
+        if isinstance(original, discord.NotFound) and original.code == UNKNOWN_INTERACTION:
+            # Too late to answer (Discord forgot the interaction): nothing to tell anyone, and no crash.
+            log.info("interaction expired before the answer command=%s guild=%s", command, interaction.guild_id)
+            return
         if isinstance(original, UserError):
             message = original.message
             log.info(
@@ -223,6 +275,7 @@ class SanctionsBot(commands.AutoShardedBot):
         self.accepting = True  # False once shutdown() begins: new commands get a "restarting" note
         self.extension_names = extensions
         self.run_background = run_background
+        self.cooldowns = Cooldowns(settings.commands_per_minute)
 
     async def load_cogs(self) -> None:
         """Load every extension (also used by the terminal, which never logs in)."""

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import aiohttp
 
     from bot.services.feeds import FeedService
+    from bot.services.guilds import GuildLifecycle
     from bot.services.history import HistoryService
     from bot.services.importer import ListImporter
     from bot.services.knowledge import KnowledgeService
@@ -80,6 +81,7 @@ class Core:
         self._history: HistoryService | None = None
         self._watches: WatchService | None = None
         self._outbox: Outbox | None = None
+        self._guilds: GuildLifecycle | None = None
 
     # --- the services, each built on first use ----------------------------------------------------------------
 
@@ -192,6 +194,15 @@ class Core:
             )
             self._watches.work = self.work
         return self._watches
+
+    @property
+    def guilds(self) -> GuildLifecycle:
+        """Servers the bot left: suspension, resumption, deletion after 30 days."""
+        if self._guilds is None:
+            from bot.services.guilds import GuildLifecycle
+
+            self._guilds = GuildLifecycle(self.db, self.clock)
+        return self._guilds
 
     # --- readiness for answers that need more than a built service --------------------------------------------
 

@@ -11,6 +11,7 @@ import aiohttp
 
 from bot import __version__
 from bot.errors import FetchFailed, ListTooLarge, SanctionsBotError
+from bot.redact import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,10 @@ async def fetch(
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     too_large: type[Exception] = ListTooLarge,
 ) -> FetchResult:
-    """GET a URL; retry 5xx/429/timeouts/connection errors with backoff; raise FetchFailed with a clear reason."""
+    """GET a URL; retry 5xx/429/timeouts/connection errors with backoff; raise FetchFailed with a clear reason.
+
+    Messages and logs name the URL with its credentials and keys masked (bot/redact.py)."""
+    shown = redact_url(url)
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"}
     if etag:
         headers["If-None-Match"] = etag
@@ -65,9 +69,9 @@ async def fetch(
         except TimeoutError:
             reason = f"timed out (limit {timeout.total or timeout.sock_read} s)"
         except aiohttp.TooManyRedirects:
-            raise FetchFailed(f"{url}: too many redirects (more than {max_redirects})") from None
+            raise FetchFailed(f"{shown}: too many redirects (more than {max_redirects})") from None
         except aiohttp.InvalidURL:
-            raise FetchFailed(f"{url}: not a valid URL") from None
+            raise FetchFailed(f"{shown}: not a valid URL") from None
         except aiohttp.ClientConnectionError as exc:
             reason = f"connection failed ({exc.__class__.__name__})"
         except aiohttp.ClientPayloadError:
@@ -77,11 +81,11 @@ async def fetch(
         except SanctionsBotError:
             raise
         except Exception as exc:  # e.g. a host name no IDNA codec takes: a failure to report, not a crash
-            raise FetchFailed(f"{url}: could not be fetched ({exc.__class__.__name__})") from None
-        log.warning("fetch failed url=%s attempt=%d/%d reason=%s", url, attempt, attempts, reason)
+            raise FetchFailed(f"{shown}: could not be fetched ({exc.__class__.__name__})") from None
+        log.warning("fetch failed url=%s attempt=%d/%d reason=%s", shown, attempt, attempts, reason)
         if attempt < attempts:
             await sleep(backoff * 2 ** (attempt - 1))
-    raise FetchFailed(f"{url}: {reason}")
+    raise FetchFailed(f"{shown}: {reason}")
 
 
 class _Retryable(Exception):
@@ -103,16 +107,18 @@ async def _get_once(
         if resp.status == 304:
             return FetchResult(str(resp.url), 304, b"", resp.headers.get("ETag"), resp.headers.get("Last-Modified"), "")
         if resp.status != 200:
-            raise FetchFailed(f"{url}: HTTP {resp.status} {resp.reason or ''}".strip())
+            raise FetchFailed(f"{redact_url(url)}: HTTP {resp.status} {resp.reason or ''}".strip())
         declared = resp.content_length
         if declared is not None and declared > max_bytes:
-            raise too_large(f"refused: {url} is {declared / 1e6:.1f} MB, over the {max_bytes // 2**20} MB cap")
+            raise too_large(
+                f"refused: {redact_url(url)} is {declared / 1e6:.1f} MB, over the {max_bytes // 2**20} MB cap"
+            )
         chunks: list[bytes] = []
         size = 0
         async for chunk in resp.content.iter_chunked(65536):
             size += len(chunk)
             if size > max_bytes:
-                raise too_large(f"refused: {url} is over the {max_bytes // 2**20} MB cap")
+                raise too_large(f"refused: {redact_url(url)} is over the {max_bytes // 2**20} MB cap")
             chunks.append(chunk)
         return FetchResult(
             url=str(resp.url),

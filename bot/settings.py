@@ -58,6 +58,7 @@ class Settings:
     feed_poll_minutes: int = 15
     feeds_allow_private: bool = False
     watch_limit: int = 100
+    commands_per_minute: int = 20  # per user; 0 turns every command limit off
     list_max_age_hours: int = 48
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
@@ -160,6 +161,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         feed_poll_minutes=_int(env, "FEED_POLL_MINUTES", 15, minimum=1) or 15,
         feeds_allow_private=_bool(env, "FEEDS_ALLOW_PRIVATE", False),
         watch_limit=_int(env, "WATCH_LIMIT", 100, minimum=1) or 100,
+        commands_per_minute=_int(env, "COMMANDS_PER_MINUTE", 20, minimum=0) or 0,
         list_max_age_hours=_int(env, "LIST_MAX_AGE_HOURS", 48, minimum=1) or 48,
         shard_count=shard_count,
         shard_ids=shard_ids,

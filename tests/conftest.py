@@ -55,6 +55,7 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
         "sync_interval_minutes": 0,  # no scheduled sync unless a test asks for one
         "feeds_allow_private": True,
         "owner_ids": frozenset({OWNER_ID}),
+        "commands_per_minute": 0,  # no command limits unless a test is about them (tests/e2e/test_cooldowns.py)
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import __version__
 from bot.answers.context import AnswerContext
+from bot.redact import redact_url
 from bot.render.lists import AboutInfo, about_reply, help_reply
 from bot.render.reply import Reply
 from bot.services.lists import assess_freshness
@@ -25,7 +26,7 @@ async def about(ctx: AnswerContext) -> Reply:
         freshness=None
         if version is None
         else assess_freshness(version, sync, ctx.now, core.settings.list_max_age_hours),
-        list_url=core.settings.un_list_url,
+        list_url=redact_url(core.settings.un_list_url),
         store_error=core.db.last_write_error,
         extra_fields=tuple(extra),
     )

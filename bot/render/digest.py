@@ -15,6 +15,7 @@ from bot.clock import parse_stamp
 from bot.models_digest import Delivery, Subscription
 from bot.models_feeds import GuildFeed
 from bot.models_outbox import MARKER_ROOM, OutgoingMessage
+from bot.redact import redact_url
 from bot.render import limits
 from bot.render.common import COLOUR, count_phrase, version_footer
 from bot.render.reply import Page, Reply, make_embed, paginate_embeds
@@ -313,8 +314,9 @@ def feeds_reply(feeds: Sequence[GuildFeed], poll_minutes: int) -> Reply:
     tz = ZoneInfo("UTC")
     lines = []
     for number, gf in enumerate(feeds, start=1):
-        link = safe_link(gf.feed.url)
-        lines.append(f"**{number}. {inert(gf.name, 100)}**\n{link or inert(gf.feed.url, 200)}\n{health_line(gf, tz)}")
+        shown = redact_url(gf.feed.url)  # credentials or keys in an address are masked, and then not a link
+        link = safe_link(shown) if shown == gf.feed.url else None
+        lines.append(f"**{number}. {inert(gf.name, 100)}**\n{link or inert(shown, 200)}\n{health_line(gf, tz)}")
     if not lines:
         lines = ["This server follows no feeds. Add one with `/feeds add`."]
     footer = f"Each feed is read every {poll_minutes} minutes (less often while it fails). Times in UTC."

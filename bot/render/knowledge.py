@@ -23,6 +23,7 @@ from bot.services.knowledge import (
 KIND_LABELS = {"denial": "Denial", "rebuttal": "Rebuttal", "claim": "Claim", "finding": "Finding"}
 SOURCES_CHARS = 3000
 _URL = re.compile(r"https?://\S+")
+_PARENTHESES = re.compile(r"\s*\([^()]*\)\s*$")
 _ISO_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 
 
@@ -281,8 +282,25 @@ def _date_text(st: Statement) -> str:
     return f"{text} — {st.date_note}" if st.date_note else text
 
 
-def _quote_lines(quotes: Sequence[Quote]) -> list[str]:
-    return [f"> {quote.lead} {quoted(quote.text)}" if quote.lead else f"> {quoted(quote.text)}" for quote in quotes]
+def speaker_label(st: Statement) -> str:
+    """Who speaks, without the bracketed details: "North Korea's U.N. Mission", "The U.S. delegation, as quoted
+    by North Korea's U.N. Mission"."""
+    return _PARENTHESES.sub("", st.speaker).strip() or st.speaker
+
+
+def reporter_label(pub: Publication | None) -> str:
+    """Whose words the lead-ins are: the reporter's, for the publication that carried them."""
+    return f"The {pub.publisher} reporter's paraphrase" if pub else "The reporter's paraphrase"
+
+
+def passage_lines(quotes: Sequence[Quote], st: Statement, pub: Publication | None) -> list[str]:
+    """Each passage labelled by its speaker: the reporter's lead-in apart, then the words quoted, whose they are."""
+    lines = []
+    for quote in quotes:
+        if quote.lead:
+            lines.append(f"*{reporter_label(pub)}:* {quote.lead} \u2026")
+        lines.append(f"> {quoted(quote.text)} \u2014 **{speaker_label(st)}**, word for word")
+    return lines
 
 
 def _fit(parts: Sequence[str], limit: int = limits.FIELD_VALUE) -> str:
@@ -297,22 +315,26 @@ def _fit(parts: Sequence[str], limit: int = limits.FIELD_VALUE) -> str:
     return "\n".join(out)
 
 
-def _answer_text(st: Statement, quotes: Sequence[Quote], *, with_summary: bool) -> str:
+def _answer_text(st: Statement, quotes: Sequence[Quote], pub: Publication | None, *, with_summary: bool) -> str:
     """A statement answering (or bearing on) another: who and when, then its own words or a summary."""
     head = f"**{st.speaker}**, {st.date}{' (derived)' if st.date_derived else ''}"
     if not quotes:
-        return _fit([f"{head}: {st.summary}"])
-    lines = _quote_lines(quotes)
-    return _fit([f"{head}:", st.summary, *lines] if with_summary else [f"{head}:", *lines])
+        return _fit([f"{head} \u2014 no words quoted; the bot's summary of the report: {st.summary}"])
+    lines = passage_lines(quotes, st, pub)
+    summary = f"The bot's summary of the report: {st.summary}"
+    return _fit([f"{head}:", summary, *lines] if with_summary else [f"{head}:", *lines])
 
 
 def statement_reply(answer: StatementAnswer, *, heading: str | None = None) -> Reply:
     """One statement in full: who, when, its quoted passages word for word, the context, the answers."""
     st = answer.statement
     pub = answer.publication
-    description = st.summary
+    description = f"**In short** (the bot's summary of the report): {st.summary}"
     if answer.quotes:
-        description += "\n\n**Quoted passages, word for word:**\n" + "\n".join(_quote_lines(answer.quotes))
+        description += (
+            "\n\n**Passages, each labelled by who speaks** (the reporter's own words in italics, the speaker's "
+            "in quotation marks):\n" + "\n".join(passage_lines(answer.quotes, st, pub))
+        )
     fields = [
         ("When", _date_text(st), False),
         ("Who", f"{st.speaker}\nSpeaking for: {st.speaks_for}", False),
@@ -326,10 +348,10 @@ def statement_reply(answer: StatementAnswer, *, heading: str | None = None) -> R
     # Answers quote their own words; evidence (a finding) also gets its summary, which dates and frames it.
     for response, quotes in answer.responses:
         label = f"Answer ({KIND_LABELS.get(response.kind, response.kind).lower()}) — `{response.id}`"
-        fields.append((label, _answer_text(response, quotes, with_summary=False), False))
+        fields.append((label, _answer_text(response, quotes, pub, with_summary=False), False))
     for evidence, quotes in answer.evidence:
         label = f"Evidence ({KIND_LABELS.get(evidence.kind, evidence.kind).lower()}) — `{evidence.id}`"
-        fields.append((label, _answer_text(evidence, quotes, with_summary=True), False))
+        fields.append((label, _answer_text(evidence, quotes, pub, with_summary=True), False))
     title = heading or f"{KIND_LABELS.get(st.kind, st.kind)}: {st.speaker}"
     main = split_embed(title, description, fields=fields, footer=publication_footer(pub, st.id), url=pub.url or None)
     sources = [f"{pub.publisher}: {pub.url}" if pub.url else pub.publisher, *pub.also_carried_by]
@@ -365,22 +387,22 @@ def quotes_reply(answer: QuoteSearchAnswer) -> Reply:
     if not answer.hits:
         embed = make_embed(
             "No quoted passages found",
-            f"No quoted passage contains all of: {shown}. Try fewer or other words, or `/statement list`.",
+            f"No passage (quoted words or the reporter's lead-in to them) contains all of: {shown}. "
+            "Try fewer or other words, or `/statement list`.",
             colour=COLOUR,
         )
         return Reply.embed(embed)
     blocks = []
     for hit in answer.hits:
         st = hit.statement
-        blocks.append(
-            f"> {quoted(hit.quote.text)}\n"
-            f"— {st.speaker}, {st.date}{' (derived)' if st.date_derived else ''} · `{st.id}`"
-        )
+        lines = passage_lines([hit.quote], st, answer.publications.get(hit.quote.source))
+        lines.append(f"{st.date}{' (derived)' if st.date_derived else ''} · `{st.id}`")
+        blocks.append("\n".join(lines))
     more = f" (showing {len(answer.hits)})" if answer.total > len(answer.hits) else ""
     embed = make_embed(
         f"Quoted passages matching {shown}",
         f"**{count_phrase(answer.total, 'passage')}**{more} for {shown}:\n\n" + "\n\n".join(blocks),
-        footer="Full-text search over the quoted passages · knowledge file: statements.toml",
+        footer="Full-text search over the quoted words and the reporter's lead-ins · knowledge file: statements.toml",
         colour=COLOUR,
     )
     return Reply.embed(embed)

@@ -29,6 +29,7 @@ from bot.errors import (
     quote,
 )
 from bot.fetch import FetchResult, fetch
+from bot.redact import redact_url
 from bot.services.feed_parsing import parse_isolated
 from bot.services.fetch_limits import KeyedLimiter, host_key
 from bot.services.netguard import AddressPolicy, allow_all, check_feed_url, guarded_session, public_only
@@ -273,11 +274,11 @@ class FeedService:
             feed = await store.ensure_feed(self._db, clean_url, now)
             await self._save_fetched(feed.id, result, parsed, now)
             title, warning = parsed.title, parsed.warning
-        display = clean_name or self._clean_name(title, fallback=clean_url)
+        display = clean_name or self._clean_name(title, fallback=redact_url(clean_url))
         await store.add_guild_feed(self._db, guild_id, clean_url, display, self._clock.now())
         added = next(g for g in await store.guild_feeds(self._db, guild_id) if g.feed.url == clean_url)
         count = await store.feed_item_count(self._db, added.feed.id)
-        log.info("feed added guild=%s feed=%d url=%s items=%d", guild_id, added.feed.id, clean_url, count)
+        log.info("feed added guild=%s feed=%d url=%s items=%d", guild_id, added.feed.id, redact_url(clean_url), count)
         return AddedFeed(added, count, warning)
 
     def _refuse_duplicate(self, current: Sequence[GuildFeed], url: str) -> None:
@@ -511,7 +512,9 @@ class FeedService:
                     sleep=self._sleep,
                 )
         except TimeoutError:  # only the wait for a slot raises it; fetch turns its own timeouts into FetchFailed
-            raise FetchFailed(f"{url}: its host is busy with other fetches; try again in a minute") from None
+            raise FetchFailed(
+                f"{redact_url(url)}: its host is busy with other fetches; try again in a minute"
+            ) from None
 
     async def _parse(self, result: FetchResult) -> ParsedFeed:
         """Parse a download in a limited child process (bot/services/feed_parsing.py)."""
@@ -561,5 +564,7 @@ class FeedService:
 
 def _short_error(message: str, url: str) -> str:
     """An error without the feed's own URL in front (the health line already names the feed)."""
-    prefix = f"{url}: "
-    return message[len(prefix) :] if message.startswith(prefix) else message
+    for prefix in (f"{redact_url(url)}: ", f"{url}: "):
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    return message

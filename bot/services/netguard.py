@@ -28,10 +28,34 @@ AddressPolicy = Callable[[IPAddress], bool]
 MAX_URL_LENGTH = 2048
 
 
+# IPv6 ranges that carry an IPv4 address in their last 32 bits: NAT64 (RFC 6052, and the local-use prefix of
+# RFC 8215), IPv4-compatible (::a.b.c.d, deprecated), IPv4-mapped (::ffff:a.b.c.d) and IPv4-translated
+# (::ffff:0:a.b.c.d, RFC 2765). 6to4 (2002::/16) carries it in bits 16–47.
+_LAST_32_BITS = tuple(
+    ipaddress.IPv6Network(n) for n in ("64:ff9b::/96", "64:ff9b:1::/48", "::/96", "::ffff:0:0/96", "::ffff:0:0:0/96")
+)
+_SITE_LOCAL = ipaddress.IPv6Network("fec0::/10")  # deprecated (RFC 3879), never public
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for (NAT64, 6to4, IPv4-compatible/-mapped/-translated), if any."""
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if any(address in net for net in _LAST_32_BITS):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def public_only(address: IPAddress) -> bool:
-    """True for globally routable unicast addresses (not private, loopback, link-local, reserved, …)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """True for globally routable unicast addresses (not private, loopback, link-local, reserved, …).
+
+    An IPv6 address that carries an IPv4 one is judged by that IPv4 address; site-local fec0::/10 is refused."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in _SITE_LOCAL:
+            return False
+        carried = embedded_ipv4(address)
+        if carried is not None:
+            address = carried
     return address.is_global and not address.is_multicast
 
 
@@ -77,11 +101,10 @@ def _literal(host: str | None) -> IPAddress | None:
         return None
 
 
-def _refuse(host: str, address: IPAddress | None = None) -> FeedRefused:
-    where = f" ({address})" if address is not None and str(address) != host else ""
+def _refuse(host: str) -> FeedRefused:
+    # Never the address a name resolved to: a refusal must not tell a stranger what is behind a name.
     return FeedRefused(
-        f"Refused: {quote(host, 100)}{where} is a private, loopback or link-local address; "
-        "feeds must be on the public internet."
+        f"Refused: {quote(host, 100)} does not lead to a public internet address; feeds must be on the public internet."
     )
 
 
@@ -101,7 +124,7 @@ class GuardedResolver(AbstractResolver):
             address = ipaddress.ip_address(result["host"])
             if not self._policy(address):
                 log.warning("feed address refused host=%s address=%s", host, address)
-                raise _refuse(host, address)
+                raise _refuse(host)
         return results
 
     async def close(self) -> None:
@@ -131,7 +154,7 @@ def _check_url(url: URL, policy: AddressPolicy) -> None:
         raise FeedRefused(f"Refused: a redirect to {quote(str(url), 100)}; only http(s) is followed.")
     address = _literal(url.host)
     if address is not None and not policy(address):
-        raise _refuse(url.host or "", address)
+        raise _refuse(url.host or "")
 
 
 def guarded_session(policy: AddressPolicy, *, resolver: AbstractResolver | None = None) -> aiohttp.ClientSession:

@@ -13,6 +13,7 @@ import aiohttp
 from bot.clock import Clock
 from bot.errors import FetchFailed, ImportRefused
 from bot.fetch import fetch
+from bot.redact import redact_url
 from bot.services.importer import ImportResult, ListImporter
 from bot.sources.un_xml import MAX_LIST_BYTES
 from bot.store import lists as store
@@ -87,9 +88,9 @@ class ListSync:
             )
             if fetched.not_modified:
                 next_at = await self._record_success(now)
-                log.info("list sync not modified url=%s", self.url)
+                log.info("list sync not modified url=%s", redact_url(self.url))
                 return SyncResult("not_modified", next_attempt_at=next_at)
-            result = await self._importer.import_bytes(fetched.body, self.url, force=force)
+            result = await self._importer.import_bytes(fetched.body, redact_url(self.url), force=force)
         except (FetchFailed, ImportRefused) as exc:
             failures = status.consecutive_failures + 1
             next_at = now + dt.timedelta(minutes=self.backoff_minutes(failures))
@@ -100,7 +101,7 @@ class ListSync:
                 error=exc.message,
                 next_attempt_at=next_at.isoformat(timespec="seconds"),
             )
-            log.warning("list sync failed url=%s failures=%d error=%s", self.url, failures, exc.message)
+            log.warning("list sync failed url=%s failures=%d error=%s", redact_url(self.url), failures, exc.message)
             return SyncResult("failed", error=exc.message, next_attempt_at=next_at)
         next_at = await self._record_success(now, etag=fetched.etag, last_modified=fetched.last_modified)
         return SyncResult(result.status, result=result, next_attempt_at=next_at)

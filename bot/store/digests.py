@@ -13,6 +13,7 @@ from bot.models_outbox import NewPost
 from bot.sharding import ShardScope
 from bot.store import outbox
 from bot.store.db import Database
+from bot.store.guilds import present_sql
 
 _SUB_COLUMNS = (
     "id, guild_id, channel_id, cadence, local_time, timezone, weekday, post_empty, created_at, next_run_at,"
@@ -158,6 +159,7 @@ async def due_subscriptions(
         f"SELECT {_SUB_COLUMNS} FROM digest_subscriptions s WHERE s.next_run_at <= ? AND s.paused_at IS NULL"  # noqa: S608
         " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.lane = 'digest:' || s.id AND o.status IN ('pending', 'held'))"
         + in_scope
+        + present_sql("s.guild_id")  # suspended while the bot is out of the server
         + " ORDER BY s.next_run_at, s.id LIMIT ?",
         (stamp(now), *scope_params, limit),
     )

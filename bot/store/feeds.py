@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from bot.clock import stamp
 from bot.models_feeds import Feed, FeedItem, GuildFeed, StoredItem
 from bot.store.db import Database
+from bot.store.guilds import present_sql
 
 _FEED_COLUMNS = (
     "id, url, title, kind, etag, last_modified, created_at, last_attempt_at, last_success_at, last_error,"
@@ -50,7 +51,9 @@ async def due_feeds(db: Database, now: dt.datetime, limit: int = 100) -> list[Fe
     """Feeds some server follows whose next poll time has come, most overdue first."""
     rows = await db.fetchall(
         f"SELECT {_FEED_COLUMNS} FROM feeds WHERE next_poll_at <= ?"  # noqa: S608
-        " AND EXISTS (SELECT 1 FROM guild_feeds g WHERE g.feed_id = feeds.id) ORDER BY next_poll_at LIMIT ?",
+        " AND EXISTS (SELECT 1 FROM guild_feeds g WHERE g.feed_id = feeds.id"
+        + present_sql("g.guild_id")  # a server the bot has left no longer has its feeds fetched
+        + ") ORDER BY next_poll_at LIMIT ?",
         (stamp(now), limit),
     )
     return [_feed(r) for r in rows]

@@ -168,7 +168,9 @@ async def replace(db: Database, knowledge: Knowledge, loaded_at: str) -> None:
                 (i, q.statement, q.text, _json(q)),
             )
             await conn.execute(
-                "INSERT INTO knowledge_quotes_fts (rowid, text) VALUES (?, ?)", (cursor.lastrowid, q.text)
+                # The reporter's lead-in is shown with each passage, so search finds it too.
+                "INSERT INTO knowledge_quotes_fts (rowid, text) VALUES (?, ?)",
+                (cursor.lastrowid, f"{q.lead}\n{q.text}" if q.lead else q.text),
             )
 
 

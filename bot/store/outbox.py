@@ -14,6 +14,7 @@ from bot.clock import stamp
 from bot.models_outbox import NewPost, Post
 from bot.sharding import ShardScope
 from bot.store.db import Database
+from bot.store.guilds import present_sql
 
 COLUMNS = (
     "id, producer, lane, guild_id, channel_id, status, nonce_seed, payload, parts_sent, message_ids, sending_part,"
@@ -83,14 +84,17 @@ async def due(
     db: Database, producer: str, now: dt.datetime, *, scope: ShardScope | None = None, limit: int = 500
 ) -> list[Post]:
     """A producer's pending posts whose (re)try time has come, oldest first, each the first unfinished one of
-    its lane (a later post never overtakes an earlier one), of this process's servers."""
+    its lane (a later post never overtakes an earlier one), of this process's servers that the bot is still in."""
     in_scope, params = scope_sql(scope, "o.guild_id")
     rows = await db.fetchall(
         f"SELECT {columns('o')} FROM outbox o"  # noqa: S608
         " WHERE o.status = 'pending' AND o.producer = ? AND o.channel_id IS NOT NULL"
         " AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)"
         " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.lane = o.lane AND e.id < o.id"
-        " AND e.status IN ('pending', 'held'))" + in_scope + " ORDER BY o.id LIMIT ?",
+        " AND e.status IN ('pending', 'held'))"
+        + in_scope
+        + present_sql("o.guild_id")  # suspended while the bot is out of the server
+        + " ORDER BY o.id LIMIT ?",
         (producer, stamp(now), *params, limit),
     )
     return [post_of(r) for r in rows]

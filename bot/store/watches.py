@@ -19,6 +19,7 @@ from bot.models_watch import AddOutcome, AlertDelivery, HitRecord, NewAlert, Wat
 from bot.sharding import ShardScope
 from bot.store import outbox
 from bot.store.db import Database
+from bot.store.guilds import present_sql
 from bot.store.outbox import scope_sql
 
 DEFAULT_THRESHOLD = 90
@@ -206,6 +207,7 @@ async def servers_behind(db: Database, version_id: int, scope: ShardScope | None
     rows = await db.fetchall(
         f"SELECT {_SERVER_COLUMNS} FROM watch_servers WHERE through_version_id < ?"  # noqa: S608
         + in_scope
+        + present_sql("guild_id")  # suspended while the bot is out of the server: worked out on its return
         + " ORDER BY guild_id",
         (version_id, *params),
     )

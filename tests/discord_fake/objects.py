@@ -48,11 +48,11 @@ _counter = itertools.count()
 _lock = threading.Lock()
 
 
-def snowflake() -> int:
-    """A fresh, time-ordered Discord snowflake."""
+def snowflake(at: float | None = None) -> int:
+    """A fresh, time-ordered Discord snowflake (for now, or for the Unix time `at`)."""
     with _lock:
         inc = next(_counter) & 0xFFF
-    ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
+    ms = int((time.time() if at is None else at) * 1000) - DISCORD_EPOCH_MS
     return (ms << 22) | (1 << 17) | inc
 
 

@@ -984,11 +984,12 @@ class FakeDiscord:
         message: dict[str, Any] | None = None,
         refs: dict[str, Any] | None = None,
         raw: bool = False,
+        delay: float = 0.0,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """The INTERACTION_CREATE payload; returns (payload, invoking user)."""
         uid = user_id if user_id is not None else self.default_user_id
         cid = channel_id if channel_id is not None else self._default_channel(guild_id)
-        iid = obj.snowflake()
+        iid = obj.snowflake(time.time() - delay)  # its id carries its creation time
         payload: dict[str, Any] = {
             "id": str(iid),
             "application_id": str(self.application_id),
@@ -1040,9 +1041,9 @@ class FakeDiscord:
         return payload, user
 
     async def _run_interaction(
-        self, payload: dict[str, Any], user: dict[str, Any], timeout: float
+        self, payload: dict[str, Any], user: dict[str, Any], timeout: float, delay: float = 0.0
     ) -> InteractionResult:
-        """Dispatch INTERACTION_CREATE and wait for the bot's callback."""
+        """Dispatch INTERACTION_CREATE (`delay` s after its creation) and wait for the bot's callback."""
         guild_id = int(payload["guild_id"]) if "guild_id" in payload else None
         result = InteractionResult(self, payload)
         rec = _Interaction(result, int(payload["type"]), guild_id, int(payload["channel_id"]), user, 0.0)
@@ -1050,7 +1051,8 @@ class FakeDiscord:
         self._tokens[result.token] = rec
         session = self._session_for(guild_id)
         loop = asyncio.get_running_loop()
-        rec.created = result.dispatched_at = loop.time()
+        result.dispatched_at = loop.time()
+        rec.created = result.dispatched_at - delay  # Discord's 3 s run from creation, not from delivery
         await session.dispatch("INTERACTION_CREATE", payload)
         try:
             await asyncio.wait_for(rec.resolved.wait(), timeout)
@@ -1076,8 +1078,12 @@ class FakeDiscord:
         locale: str = "en-US",
         timeout: float = 5.0,
         raw: bool = False,
+        delay: float = 0.0,
     ) -> InteractionResult:
-        """Run a slash command ("group sub" paths allowed) as a user; return what the bot answered."""
+        """Run a slash command ("group sub" paths allowed) as a user; return what the bot answered.
+
+        `delay`: deliver it that many seconds after Discord created it (a gateway backlog, a resumed session's
+        replay); past 3 s Discord no longer takes a callback for it."""
         gid = self._default_guild() if guild_id is ... else guild_id
         data, refs = self._command_data(command, options, gid, raw=raw)
         payload, user = self._interaction_payload(
@@ -1090,8 +1096,9 @@ class FakeDiscord:
             locale=locale,
             refs=refs,
             raw=raw,
+            delay=delay,
         )
-        return await self._run_interaction(payload, user, timeout)
+        return await self._run_interaction(payload, user, timeout, delay)
 
     async def autocomplete(
         self,

@@ -7,6 +7,8 @@ reads what the bot answered, stored and posted.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -15,9 +17,11 @@ import pytest
 
 from bot.core import Core
 from bot.services.feeds import REFRESH_INTERVAL
+from bot.services.netguard import public_only
 from bot.sources.feeds import MAX_ITEMS_PER_POLL
 from bot.store import feeds as feed_store
 from bot.store.feeds import MAX_ITEMS_PER_FEED
+from tests.conftest import OWNER_ID
 from tests.e2e.conftest import E2E, GUILD, new_fake, start_e2e
 from tests.e2e.digests import EPHEMERAL, answer, manual, text_of
 from tests.fixtures import abuse
@@ -237,3 +241,59 @@ async def test_one_servers_slow_feeds_never_delay_anothers_polls(two_servers: E2
     finally:
         feed_server.release.set()
         await asyncio.wait([passing], timeout=30)
+
+
+# --- 8. Secrets and addresses -----------------------------------------------------------------------------------
+
+
+async def test_a_refusal_never_tells_what_a_name_resolves_to(env: E2E, feed_server: FeedServer) -> None:
+    env.core.feeds.policy = public_only  # production's policy (the session is opened at the first fetch)
+    port = feed_server.base.rsplit(":", 1)[1]
+    data = await answer(env.fake, "feeds add", {"url": f"http://localhost:{port}/rss20.xml"})
+    text = text_of(data)
+    assert "Refused: `localhost` does not lead to a public internet address" in text
+    assert "127.0.0.1" not in text
+    assert feed_server.hits["/rss20.xml"] == 0
+
+
+@pytest.mark.parametrize(
+    "literal",
+    [
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "64:ff9b:1::7f00:1",  # local-use NAT64
+        "2002:7f00:1::1",  # 6to4
+        "::7f00:1",  # IPv4-compatible
+        "::ffff:0:7f00:1",  # IPv4-translated
+        "::ffff:7f00:1",  # IPv4-mapped
+        "fec0::1",  # site-local
+    ],
+)
+async def test_ipv6_that_carries_a_private_ipv4_is_refused(env: E2E, feed_server: FeedServer, literal: str) -> None:
+    env.core.feeds.policy = public_only
+    port = feed_server.base.rsplit(":", 1)[1]
+    data = await answer(env.fake, "feeds add", {"url": f"http://[{literal}]:{port}/rss20.xml"})
+    assert "does not lead to a public internet address" in text_of(data)
+
+
+async def test_credentials_in_addresses_are_never_shown_or_logged(
+    env: E2E, feed_server: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    secret_list_url = "http://listuser:listpass99@127.0.0.1:9/consolidated.xml?apikey=SEKRET-LIST-1"
+    env.core.settings = dataclasses.replace(env.core.settings, un_list_url=secret_list_url)
+    env.core.sync.url = secret_list_url  # the sync service was made at start-up, from the settings
+    good = feed_server.serve("/keyed.xml", docs.rss20(docs.stories(2, slug="keyed"), title="Keyed"))
+    added = await answer(env.fake, "feeds add", {"url": good + "?access_token=SEKRET-FEED-2&lang=en"})
+    assert added["embeds"][0]["title"] == "Feed added"
+    failing = await answer(env.fake, "feeds add", {"url": feed_server.url("/error500?api_key=SEKRET-FEED-3")})
+    assert "HTTP 500" in text_of(failing) and "api_key=***" in text_of(failing)
+    listing = text_of(await answer(env.fake, "feeds list"))
+    assert "access_token=***&lang=en" in listing
+    synced = await answer(env.fake, "admin sync", user_id=OWNER_ID)
+    about = text_of(await answer(env.fake, "about"))
+    assert "http://***@127.0.0.1:9/consolidated.xml?apikey=***" in about
+    # Everything the bot said and logged (the feed server's own access log is the remote side: not ours).
+    logged = [r.getMessage() for r in caplog.records if not r.name.startswith("aiohttp.access")]
+    shown = "\n".join([text_of(added), text_of(failing), listing, text_of(synced), about, *logged])
+    for secret in ("SEKRET", "listpass99", "listuser"):
+        assert secret not in shown, secret

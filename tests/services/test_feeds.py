@@ -120,11 +120,12 @@ def test_unusable_urls_are_refused(url: str) -> None:
 async def test_private_addresses_are_refused_in_production(core: Core, feed_server: FeedServer) -> None:
     feeds = FeedService(core.db, core.clock, allow_private=False, default_feeds=())
     try:
-        with pytest.raises(FeedRefused, match="private, loopback or link-local"):
+        with pytest.raises(FeedRefused, match="does not lead to a public internet address"):
             await feeds.add(GUILD, feed_server.url("/rss20.xml"))  # a literal 127.0.0.1
         port = feed_server.base.rsplit(":", 1)[1]
-        with pytest.raises(FeedRefused, match="private, loopback or link-local"):
+        with pytest.raises(FeedRefused, match="does not lead to a public internet address") as info:
             await feeds.add(GUILD, f"http://localhost:{port}/rss20.xml")  # a name resolving to loopback
+        assert "127.0.0.1" not in info.value.message  # what the name resolves to is not told
         assert feed_server.hits["/rss20.xml"] == 0
     finally:
         await feeds.close()
@@ -158,9 +159,20 @@ def test_public_only_policy() -> None:
         "100.64.0.1",
         "224.0.0.1",
         "::ffff:127.0.0.1",
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254
+        "64:ff9b:1::a00:1",  # local-use NAT64 of 10.0.0.1
+        "2002:7f00:1::1",  # 6to4 of 127.0.0.1
+        "2002:c0a8:1::",  # 6to4 of 192.168.0.1
+        "::7f00:1",  # IPv4-compatible 127.0.0.1
+        "::a00:1",  # IPv4-compatible 10.0.0.1
+        "::ffff:0:7f00:1",  # IPv4-translated 127.0.0.1
+        "::ffff:0:a9fe:a9fe",  # IPv4-translated 169.254.169.254
+        "fec0::1",  # site-local
+        "fed0::1234",
     ]:
         assert not public_only(ipaddress.ip_address(bad)), bad
-    for good in ["8.8.8.8", "157.150.185.49", "2001:4860:4860::8888"]:
+    for good in ["8.8.8.8", "157.150.185.49", "2001:4860:4860::8888", "64:ff9b::808:808", "2002:808:808::1"]:
         assert public_only(ipaddress.ip_address(good)), good
 
 

@@ -16,10 +16,11 @@ AT = "2026-11-27T12:00:00+00:00"
 GUILD, OTHER = 111, 333
 
 
-async def _at_schema_4(path: Path) -> None:
+async def _before_the_outbox(path: Path) -> None:
     """A store as the code before the outbox left it: a sent and a pending digest, and three alerts."""
     async with await Database.open(path, migrate=False) as db:
-        await db.migrate(bundled_migrations()[:4])
+        (outbox_migration,) = [m for m in bundled_migrations() if m.name == "outbox"]
+        await db.migrate([m for m in bundled_migrations() if m.version < outbox_migration.version])
         async with db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO digest_subscriptions (id, guild_id, channel_id, cadence, local_time, timezone,"
@@ -67,7 +68,7 @@ async def _at_schema_4(path: Path) -> None:
 
 async def test_the_migration_moves_every_delivery_into_the_outbox(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite3"
-    await _at_schema_4(path)
+    await _before_the_outbox(path)
     async with await Database.open(path) as db:
         sent, pending = await digests.deliveries_of(db, 1)
         assert (sent.status, sent.parts_sent, sent.message_ids, sent.nonce_seed) == ("sent", 1, [900], "seed1")

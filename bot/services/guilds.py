@@ -1,0 +1,47 @@
+"""Leaving and rejoining servers: suspend a server's feeds, digests and alerts when the bot is removed, resume
+them if it comes back, and delete the server's data RETENTION_DAYS after it left."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from bot.clock import Clock
+from bot.store import guilds as store
+from bot.store.db import Database
+
+log = logging.getLogger(__name__)
+
+RETENTION_DAYS = 30
+
+
+class GuildLifecycle:
+    """What happens to a server's data as the bot leaves and rejoins it."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def left(self, guild_id: int) -> None:
+        """The bot was removed: stop fetching the server's feeds, suspend its digests and alerts."""
+        if await store.mark_departed(self._db, guild_id, self._clock.now().isoformat(timespec="seconds")):
+            log.info("server left; feeds, digests and alerts suspended guild=%s", guild_id)
+
+    async def returned(self, guild_id: int) -> bool:
+        """The bot is in the server (again): resume whatever was suspended; True if something was."""
+        resumed = await store.mark_returned(self._db, guild_id)
+        if resumed:
+            log.info("server rejoined; feeds, digests and alerts resumed guild=%s", guild_id)
+        return resumed
+
+    async def departed(self) -> dict[int, str]:
+        """Servers left and not rejoined, with when."""
+        return await store.departed(self._db)
+
+    async def purge_expired(self) -> list[int]:
+        """Delete the data of servers left RETENTION_DAYS ago or more; their ids."""
+        cutoff = self._clock.now() - dt.timedelta(days=RETENTION_DAYS)
+        gone = await store.purge_departed(self._db, cutoff.isoformat(timespec="seconds"))
+        for guild_id in gone:
+            log.info("server data deleted guild=%s days_since_left>=%d", guild_id, RETENTION_DAYS)
+        return gone

@@ -1,0 +1,67 @@
+"""Joining and leaving servers: suspend a removed server's feeds, digests and alerts; resume them on return;
+delete its data 30 days after it left (a guarded loop)."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord.ext import commands, tasks
+
+from bot.app import SanctionsBot
+from bot.tasks import LoopHealth, guarded
+
+log = logging.getLogger(__name__)
+
+PURGE_HOURS = 6.0
+
+
+class GuildsCog(commands.Cog):
+    """Listens for the bot being removed from and added to servers."""
+
+    def __init__(self, bot: SanctionsBot) -> None:
+        self.bot = bot
+
+    @property
+    def loop_health(self) -> LoopHealth:
+        """Where the loop guard records failures and backoff."""
+        return self.bot.loop_health
+
+    async def cog_load(self) -> None:
+        """Start the purge loop (not in the terminal)."""
+        if self.bot.run_background:
+            self.purge_loop.start()
+
+    async def cog_unload(self) -> None:
+        """Stop the purge loop."""
+        self.purge_loop.cancel()
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Removed (kicked, banned, or the server deleted): suspend, keep the data for now."""
+        await self.bot.core.guilds.left(guild.id)
+
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """Added (again): resume anything suspended."""
+        await self.bot.core.guilds.returned(guild.id)
+
+    @commands.Cog.listener()
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """A server seen at connection time (e.g. re-added while the bot was offline): resume it too."""
+        await self.bot.core.guilds.returned(guild.id)
+
+    @tasks.loop(hours=PURGE_HOURS)
+    @guarded("server data clean-up", base=PURGE_HOURS * 3600)
+    async def purge_loop(self) -> None:
+        """Delete the data of servers the bot left 30 days ago or more."""
+        await self.bot.core.guilds.purge_expired()
+
+    @purge_loop.before_loop
+    async def _before_purge(self) -> None:
+        await self.bot.wait_until_ready()
+
+
+async def setup(bot: SanctionsBot) -> None:
+    """Load the extension."""
+    await bot.add_cog(GuildsCog(bot))
