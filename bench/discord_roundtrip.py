@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import logging
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,7 +28,7 @@ from tests.e2e.conftest import ALICE, new_fake
 from tests.shared_files import UN_LIST_DATES, un_list
 
 
-async def main(calls: int) -> None:
+async def main(calls: int) -> int:
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.sqlite3"
@@ -52,17 +53,20 @@ async def main(calls: int) -> None:
                     samples.append(res.latency)
                 seq = summary_ms(samples)
                 started = time.perf_counter()
+                # Bounded (30 s for the whole burst); what was not answered by then counts as lost, not a hang.
                 results = await asyncio.gather(
                     *(
-                        fake.invoke("sanctions count", {"regime": "DPRK"}, user_id=ALICE, timeout=60)
+                        fake.invoke("sanctions count", {"regime": "DPRK"}, user_id=ALICE, timeout=30)
                         for _ in range(calls)
-                    )
+                    ),
+                    return_exceptions=True,
                 )
                 wall = time.perf_counter() - started
-                burst = summary_ms([r.latency for r in results])
-                answered = sum(1 for r in results if r.callback and r.callback.get("type") == 4)
+                acked = [r for r in results if not isinstance(r, BaseException) and r.status in (200, 204)]
+                burst = summary_ms([r.latency for r in acked] or [float("nan")])
+                answered = sum(1 for r in acked if r.callback and r.callback.get("type") in (4, 5))
                 rss_end = rss_mib()
-            fake.assert_no_violations()
+            violations = list(fake.violations)
             await fake.stop()
         shutil.rmtree(tmp, ignore_errors=True)
     print(
@@ -91,9 +95,16 @@ async def main(calls: int) -> None:
             [{"start_MiB": rss_start, "after_import_MiB": rss_imported, "after_calls_MiB": rss_end}],
         )
     )
+    # The checks come after the tables: a failed one still shows what was measured.
+    problems = [f"{len(violations)} contract violation(s), e.g. {violations[0]}"] if violations else []
+    if answered < calls:
+        problems.append(f"{calls - answered} of {calls} burst interactions were not acknowledged in time")
+    for problem in problems:
+        print(f"CHECK FAILED: {problem}")
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=1000)
-    asyncio.run(main(parser.parse_args().calls))
+    sys.exit(asyncio.run(main(parser.parse_args().calls)))

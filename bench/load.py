@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from _common import REPO_ROOT, summary_ms, table
 
@@ -35,6 +36,7 @@ from tests.fixtures.digest import isolate
 from tests.shared_files import UN_LIST_DATES, un_list
 
 TOKEN = "fake-bench-token.not-real.benchmarkbenchmarkbenchmark12"
+WAIT_S = 30.0  # the longest any wait lasts: a burst, its deferred answers, the bot's start
 
 
 def rss_of(pid: int) -> float:
@@ -72,23 +74,34 @@ async def burst(calls: int, share: float, tmp: Path) -> None:
     )
     proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", cwd=tmp, env=env)
     try:
-        await fake.wait_for_ready(timeout=60)
-        await fake.wait_for_commands(timeout=60)
+        await fake.wait_for_ready(timeout=WAIT_S * 2)
+        await fake.wait_for_commands(timeout=WAIT_S * 2)
         await asyncio.sleep(2.5)  # discord.py's guild_ready_timeout before on_ready
         for call in mix(40, autocomplete_share=share, seed=1):  # warm caches and code paths
-            await dispatch(fake, call, USERS[0])
+            await dispatch(fake, call, USERS[0], timeout=WAIT_S)
         rss_before = rss_of(proc.pid)
         batch = mix(calls, autocomplete_share=share)
         started = time.perf_counter()
-        results = await asyncio.gather(
-            *(dispatch(fake, c, USERS[i % len(USERS)], timeout=120) for i, c in enumerate(batch)),
-            return_exceptions=True,
-        )
+        # Every wait is bounded, and all of them together: a lost interaction costs WAIT_S once, not once each.
+        tasks = [
+            asyncio.ensure_future(dispatch(fake, c, USERS[i % len(USERS)], timeout=WAIT_S)) for i, c in enumerate(batch)
+        ]
+        await asyncio.wait(tasks, timeout=WAIT_S + 5)
+        results: list[Any] = []
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+                results.append(TimeoutError("no answer"))
+            else:
+                results.append(task.exception() or task.result())
         wall = time.perf_counter() - started
         ok = [r for r in results if not isinstance(r, BaseException) and r.status in (200, 204)]
         deferred = [r for r in ok if r.type == 5]
-        for r in deferred:
-            await r.wait_followups(1, timeout=120)
+        if deferred:
+            waits = [asyncio.ensure_future(r.wait_followups(1, timeout=WAIT_S)) for r in deferred]
+            await asyncio.wait(waits, timeout=WAIT_S + 5)
+            for w in waits:
+                w.cancel()
         done = time.perf_counter() - started
         rss_after = rss_of(proc.pid)
         pairs = [(c, r) for c, r in zip(batch, results, strict=True) if not isinstance(r, BaseException)]
@@ -98,7 +111,11 @@ async def burst(calls: int, share: float, tmp: Path) -> None:
         violations = len(fake.violations)
     finally:
         proc.terminate()
-        await proc.wait()
+        try:
+            await asyncio.wait_for(proc.wait(), WAIT_S)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
         await fake.stop()
     print(
         table(

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.search_quality import build_queries  # noqa: E402
+from bench.search_quality import NEGATIVES, build_queries, positive_queries  # noqa: E402
 from bot.models import Alias, Entry, ListVersion  # noqa: E402
 from bot.services.search import SearchIndex  # noqa: E402
 from bot.sources.un_xml import parse_consolidated_list  # noqa: E402
@@ -85,13 +85,18 @@ def percentiles(samples: list[float]) -> tuple[float, float, float]:
     return statistics.median(ordered) * 1000, p99 * 1000, ordered[-1] * 1000
 
 
-def timed(fn, inputs: list[str]) -> list[float]:
-    """Wall time of fn(x) for each input."""
+CPU: dict[str, list[float]] = {}
+
+
+def timed(fn, inputs: list[str], label: str = "") -> list[float]:
+    """Wall time of fn(x) for each input (CPU time kept too, under label: the machine may be shared)."""
     out = []
+    cpu = CPU.setdefault(label, [])
     for x in inputs:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         fn(x)
         out.append(time.perf_counter() - started)
+        cpu.append(time.thread_time() - started_cpu)
     return out
 
 
@@ -134,6 +139,10 @@ def main() -> None:
     queries = [q for _k, q, _r in build_queries(real, rng) if len(q) <= 100]
     rng.shuffle(queries)
     queries = queries[: args.queries]
+    # Issue 10's kinds (legal forms left out, first + last, notes, identifiers, Hangul, …) and the negatives.
+    extra = [q for _k, q, _r in positive_queries(real, rng)] + [n for names in NEGATIVES.values() for n in names]
+    rng.shuffle(extra)
+    queries += extra[: args.queries // 2]
     names = [e.name for e in real] + [a.name for e in real for a in e.aliases]
     prefixes = typing_prefixes(names, rng, args.queries)
     refs = [e.reference for e in real]
@@ -147,9 +156,9 @@ def main() -> None:
         version = ListVersion(0, parsed.generated_at, "", label, "", len(entries), 0, 0, 0)
         index, build_s, mb = build(version, entries)
         index.search("warm up")  # first-call costs (numpy, rapidfuzz) out of the way
-        search = percentiles(timed(index.search, queries))
-        complete = percentiles(timed(index.name_choices, prefixes))
-        complete_ref = percentiles(timed(index.reference_choices, ref_prefixes))
+        search = percentiles(timed(index.search, queries, f"{label} search"))
+        complete = percentiles(timed(index.name_choices, prefixes, f"{label} autocomplete"))
+        complete_ref = percentiles(timed(index.reference_choices, ref_prefixes, f"{label} references"))
         rows.append(
             (
                 label,
@@ -181,6 +190,11 @@ def main() -> None:
             ("autocomplete: reference", complete_ref),
         ):
             print(f"{label:<16} {what:<24} {p50:>8.2f} {p99:>8.2f} {worst:>8.2f}")
+    print()
+    for label, samples in CPU.items():
+        if samples:
+            p50, p99, worst = percentiles(samples)
+            print(f"CPU time, {label:<24} p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {worst:.2f} ms")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from bot import __version__
 from bot.errors import FetchFailed, ListTooLarge, SanctionsBotError, SettingsError, UsageError
 from bot.log import setup_logging
 from bot.redact import redact_url, url_secrets
-from bot.settings import Settings, load_settings
+from bot.settings import Settings, database_url_secrets, load_settings
 
 log = logging.getLogger("bot")
 
@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", type=int, default=None, help="answer as if asked by this user (id)")
     p.add_argument("--channel", type=int, default=None, help="answer as if asked in this channel (id)")
     p.add_argument("--save-files", type=Path, default=None, help="write attachments (charts) to this folder")
+    p.add_argument("--page", type=int, default=None, metavar="N", help="print only page N of a long answer")
+    p.add_argument("--locale", default="en-US", help="answer as Discord would for this locale, e.g. ko")
     p = sub.add_parser("backup", help="copy the database to PATH (safe while the bot runs)")
     p.add_argument("path", type=Path, metavar="PATH")
     p = sub.add_parser("restore", help="check PATH, then copy it over the database (stop the bot first)")
@@ -124,14 +126,26 @@ async def _cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core import open_core
 
     async with open_core(settings, writable=False, eager=False) as core:
-        outcome = await ask(core, args.words, guild_id=args.guild, user_id=args.user, channel_id=args.channel)
+        outcome = await ask(
+            core,
+            args.words,
+            guild_id=args.guild,
+            user_id=args.user,
+            channel_id=args.channel,
+            locale=args.locale,
+        )
         modules_loaded()
     if args.json:
-        sys.stdout.write(as_json(outcome.reply) + "\n")
+        sys.stdout.write(as_json(outcome.reply, page=args.page) + "\n")
     elif outcome.error is not None:
         sys.stderr.write(f"sanctionsbot: {outcome.error}\n")
     else:
-        sys.stdout.write(readable(outcome.reply))
+        # One page at a time, as on Discord: the first unless --page says which.
+        pages = len(outcome.reply.pages)
+        page = args.page if args.page is not None else (1 if pages > 1 else None)
+        sys.stdout.write(readable(outcome.reply, page=page))
+        if pages > 1:
+            sys.stdout.write(f"(page {page} of {pages}; add --page N for another)\n")
     if args.save_files and outcome.reply.files:
         args.save_files.mkdir(parents=True, exist_ok=True)
         for attachment in outcome.reply.files:
@@ -144,6 +158,13 @@ async def _cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     from bot.core import open_core
 
     token = settings.require_token()
+    if settings.database_url is not None:
+        from bot.cli_ask import UsageError
+
+        # Until the digest and watchlist tables are ported too, the bot itself runs on SQLite only.
+        raise UsageError(
+            "`run` does not use PostgreSQL yet (digests and watchlists are still SQLite-only); unset DATABASE_URL"
+        )
     apply_discord_endpoints(settings)
     async with open_core(settings) as core:
         from bot.startup import check_login, one_line_failure
@@ -170,9 +191,19 @@ async def _cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _sqlite_only(settings: Settings, command: str) -> None:
+    from bot.cli_ask import UsageError
+
+    if settings.database_url is not None:
+        raise UsageError(
+            f"`{command}` copies the SQLite file; with DATABASE_URL (PostgreSQL) use pg_dump and pg_restore instead"
+        )
+
+
 async def _cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     from bot.store.backup import backup
 
+    _sqlite_only(settings, "backup")
     checked = await asyncio.to_thread(backup, settings.database_path, args.path)
     sys.stdout.write(
         f"Backed up {settings.database_path} to {checked.path}: schema {checked.schema_version}, "
@@ -184,6 +215,7 @@ async def _cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
 async def _cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     from bot.store.backup import restore
 
+    _sqlite_only(settings, "restore")
     checked = await asyncio.to_thread(restore, args.path, settings.database_path)
     sys.stdout.write(
         f"Restored {settings.database_path} from {checked.path}: schema {checked.schema_version}, "
@@ -196,7 +228,7 @@ async def _cmd_health(settings: Settings, _args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from bot.services.health import check_health
 
-    verdict = await check_health(settings.database_path, SystemClock().now(), settings.list_max_age_hours)
+    verdict = await check_health(settings.store_location(), SystemClock().now(), settings.list_max_age_hours)
     (sys.stdout if verdict.ok else sys.stderr).write(f"{verdict.summary}\n")
     return 0 if verdict.ok else 1
 
@@ -231,6 +263,8 @@ def _main(argv: Sequence[str] | None) -> int:
         sys.stderr.write(f"sanctionsbot: configuration error: {exc.message}\n")
         return 2
     secrets = [settings.discord_token.reveal()] if settings.discord_token else []
+    if settings.database_url is not None:
+        secrets += database_url_secrets(settings.database_url.reveal())
     secrets += url_secrets(settings.un_list_url)  # credentials or keys in UN_LIST_URL never reach a log line
     # Terminal commands print their own one-line outcome; only errors from the log are worth adding there.
     setup_logging(settings.log_level if args.command == "run" else "ERROR", settings.log_format, secrets)

@@ -18,9 +18,11 @@ from bot.answers.context import AnswerContext, answer_of
 from bot.cooldowns import Cooldowns
 from bot.core import Core
 from bot.errors import SanctionsBotError, UserError
+from bot.i18n import SanctionsTranslator
 from bot.models import CommandInfo
 from bot.options import check_value
 from bot.render.common import error_reply
+from bot.render.localise import localise_reply
 from bot.respond import NO_MENTIONS, send_reply
 from bot.services.delivery import DiscordDeliverer
 from bot.settings import Settings
@@ -59,6 +61,8 @@ def discord_api_base() -> str:
 
 # Discord wants an interaction acknowledged within 3 s of its creation; an answer not ready by then is deferred.
 DEFER_AFTER_SECONDS = 2.0
+# Answers worked out concurrently; more at once only interleave CPU work on the one event loop.
+ANSWERS_AT_ONCE = 4
 INTERACTION_LIFETIME_SECONDS = 3.0
 UNKNOWN_INTERACTION = 10062  # Discord's error code for an interaction it no longer knows (expired)
 
@@ -275,10 +279,15 @@ class SanctionsBot(commands.AutoShardedBot):
         self.accepting = True  # False once shutdown() begins: new commands get a "restarting" note
         self.extension_names = extensions
         self.run_background = run_background
+        # Answers worked out at once. In a burst the rest are acknowledged first (a deferral costs little) and
+        # answered in turn, so the loop never holds a thousand answers half-done while acknowledgements wait.
+        self._answering = asyncio.Semaphore(ANSWERS_AT_ONCE)
         self.cooldowns = Cooldowns(settings.commands_per_minute)
 
     async def load_cogs(self) -> None:
         """Load every extension (also used by the terminal, which never logs in)."""
+        if self.tree.translator is None:
+            await self.tree.set_translator(SanctionsTranslator())  # Korean names and labels (bot/i18n)
         for name in self.extension_names:
             await self.load_extension(name)
         self.core.command_index = command_index(self.tree)
@@ -348,7 +357,12 @@ class SanctionsBot(commands.AutoShardedBot):
         guild = discord.Object(id=guild_id) if guild_id else None
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
-        payload = self.command_payloads(guild)
+        payload: list[Any] = self.command_payloads(guild)
+        if self.tree.translator is not None:  # localisations are part of what Discord receives
+            payload = [
+                await c.get_translated_payload(self.tree, self.tree.translator)
+                for c in self.tree.get_commands(guild=guild)
+            ]
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
         key = f"commands_synced:{guild_id or 'global'}:{self.application_id}"
         if not force and await meta.get(self.core.db, key) == digest:
@@ -371,6 +385,7 @@ class SanctionsBot(commands.AutoShardedBot):
             is_owner=await self.is_owner(user) if user else False,
             can_manage_guild=bool(interaction.guild_id and permissions.manage_guild),
             locale=str(interaction.locale),
+            application_id=interaction.application_id,
         )
 
     @staticmethod
@@ -383,6 +398,13 @@ class SanctionsBot(commands.AutoShardedBot):
                 value = value.id
             out[name] = check_value(params[name], value) if name in params else value
         return out
+
+    async def _defer(self, interaction: discord.Interaction, command: app_commands.Command, why: str) -> None:
+        """Acknowledge the interaction with "thinking…" (the answer follows), unless it already is."""
+        if not interaction.response.is_done():
+            await interaction.response.defer(thinking=True)
+            interaction.extras["deferred_ephemeral"] = False
+            log.info("answer deferred command=%s guild=%s why=%s", command.qualified_name, interaction.guild_id, why)
 
     async def answer(self, interaction: discord.Interaction, **options: Any) -> None:
         """Run the command's answer function with these options and send what it returns."""
@@ -398,16 +420,25 @@ class SanctionsBot(commands.AutoShardedBot):
             async with self.core.work.track():
                 ctx = await self.context_for(interaction)
                 values = self.checked_options(command, options)
-                work = asyncio.ensure_future(fn(ctx, **values))
+                if self._answering.locked():
+                    # A burst: acknowledge now, while it is cheap, and answer when an answer slot frees up.
+                    await self._defer(interaction, command, "busy")
+                await self._answering.acquire()
+                holding = True
                 try:
-                    await asyncio.wait_for(asyncio.shield(work), timeout=seconds_before_defer(interaction))
-                except TimeoutError:
-                    # Slow (a busy moment, a big answer): acknowledge before Discord's 3 s run out, answer after.
-                    if not interaction.response.is_done():
-                        await interaction.response.defer(thinking=True)
-                        interaction.extras["deferred_ephemeral"] = False
-                        log.info("answer deferred command=%s guild=%s", command.qualified_name, interaction.guild_id)
-                reply = await work
+                    work = asyncio.ensure_future(fn(ctx, **values))
+                    try:
+                        await asyncio.wait_for(asyncio.shield(work), timeout=seconds_before_defer(interaction))
+                    except TimeoutError:
+                        # Slow (waiting on the network, or big): its slot goes to the next answer; acknowledge
+                        # before Discord's 3 s run out, and answer when it is ready.
+                        self._answering.release()
+                        holding = False
+                        await self._defer(interaction, command, "slow")
+                    reply = localise_reply(await work, ctx.locale)  # fixed labels in the user's language
+                finally:
+                    if holding:
+                        self._answering.release()
                 await send_reply(interaction, reply)
             outcome = "ok"
         except UserError:

@@ -17,6 +17,7 @@ from bot.core import Core
 from bot.errors import SanctionsBotError, UsageError
 from bot.options import convert_text
 from bot.render.common import error_reply
+from bot.render.localise import localise_reply
 from bot.render.reply import Reply
 from bot.respond import interaction_payload
 
@@ -118,6 +119,7 @@ async def ask(
     guild_id: int | None = None,
     user_id: int | None = None,
     channel_id: int | None = None,
+    locale: str = "en-US",
 ) -> AskOutcome:
     """Resolve and run one command; domain errors become the same ephemeral reply Discord would get."""
     # This bot never logs in: it only holds the command tree (its cogs start no loops without run_background).
@@ -137,12 +139,13 @@ async def ask(
         channel_id=channel_id,
         is_owner=True,
         can_manage_guild=guild_id is not None,
+        locale=locale,
     )
     try:
         kwargs = parse_options(command, options)
-        return AskOutcome(await fn(ctx, **kwargs), 0)
+        return AskOutcome(localise_reply(await fn(ctx, **kwargs), locale), 0)
     except SanctionsBotError as exc:
-        return AskOutcome(error_reply(exc.message), exc.exit_code, exc.message)
+        return AskOutcome(localise_reply(error_reply(exc.message), locale), exc.exit_code, exc.message)
 
 
 _TIMESTAMP = re.compile(r"<t:(-?\d{1,12})(?::([tTdDfFR]))?>")
@@ -160,15 +163,31 @@ def plain_times(text: str) -> str:
     return _TIMESTAMP.sub(one, text)
 
 
-def readable(reply: Reply) -> str:
-    """The reply as plain text: per page, the content, then each embed's title, text, fields and footer."""
+def page_index(reply: Reply, page: int | None) -> int | None:
+    """The 0-based index of page N (1-based) of the reply; None for all pages; UsageError if there is none."""
+    if page is None:
+        return None
+    if not 1 <= page <= len(reply.pages):
+        raise UsageError(f"--page {page}: this answer has {len(reply.pages)} page(s)")
+    return page - 1
+
+
+def readable(reply: Reply, *, page: int | None = None) -> str:
+    """The reply as plain text: per page, the content, then each embed's title, text, fields and footer.
+
+    `page` prints only page N of a long answer, headed "page N of M", as Discord shows one page at a time.
+    """
     out: list[str] = []
-    for number, page in enumerate(reply.pages, start=1):
-        if len(reply.pages) > 1:
-            out.append(f"--- page {number} of {len(reply.pages)} ---")
-        if page.content:
-            out.append(page.content)
-        for embed in page.embeds:
+    total = len(reply.pages)
+    chosen = page_index(reply, page)
+    for number, page_ in enumerate(reply.pages, start=1):
+        if chosen is not None and number - 1 != chosen:
+            continue
+        if total > 1:
+            out.append(f"--- page {number} of {total} ---")
+        if page_.content:
+            out.append(page_.content)
+        for embed in page_.embeds:
             if embed.title:
                 out.append(f"# {embed.title}")
             if embed.description:
@@ -178,6 +197,8 @@ def readable(reply: Reply) -> str:
             if embed.footer and embed.footer.text:
                 out.append(f"({embed.footer.text})")
             out.append("")
+    for text, url in reply.links:
+        out.append(f"[button {text}: {url}]")
     for attachment in reply.files:
         out.append(f"[attachment {attachment.filename}, {len(attachment.data):,} bytes]")
     if reply.ephemeral:
@@ -185,6 +206,8 @@ def readable(reply: Reply) -> str:
     return plain_times("\n".join(out)).rstrip() + "\n"
 
 
-def as_json(reply: Reply) -> str:
-    """The exact interaction-callback body the bot would send for this reply."""
-    return json.dumps(interaction_payload(reply), ensure_ascii=False, indent=2)
+def as_json(reply: Reply, *, page: int | None = None) -> str:
+    """The exact interaction-callback body the bot would send for this reply (or the body of page N)."""
+    index = page_index(reply, page)
+    shown = reply if index is None else Reply([reply.pages[index]], reply.ephemeral, reply.files, reply.links)
+    return json.dumps(interaction_payload(shown), ensure_ascii=False, indent=2)

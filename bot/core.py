@@ -11,7 +11,8 @@ list version. The bot (`open_core(eager=True)`, the default) builds everything a
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -63,6 +64,10 @@ class Core:
         # Every background loop's failures and backoff (bot.tasks.guarded): shown in /about.
         self.loops = LoopHealth()
         self.command_index: list[CommandInfo] = []
+        # Finished answers, kept per list version and knowledge revision (bot/answers/cache.py).
+        self.answer_cache: OrderedDict[Hashable, object] = OrderedDict()
+        # Moves on each reload of the knowledge files that changed them: cached answers then go stale.
+        self.knowledge_revision = 0
         # Each service may add lines to /about: async callables returning (field name, text) pairs.
         self.about_sections: list[AboutSection] = [
             self._search_about,
@@ -267,7 +272,7 @@ async def open_core(
     ready before the first answer; without it (the terminal), each is built when first used.
     """
     clock = clock or SystemClock()
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.store_location())
     if writable:
         try:
             await db.check_writable()

@@ -83,6 +83,16 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "jong": ("jong", "chong", "jeong", "cheong"),
     "kwang": ("kwang", "gwang"),
     "pak": ("pak", "park", "bak", "bahk", "pack"),
+    "paek": ("paek", "baek", "paik", "baik", "back"),
+    "pae": ("pae", "bae"),
+    "pok": ("pok", "bok"),
+    "pong": ("pong", "bong"),
+    "pom": ("pom", "beom", "bom"),
+    "kum": ("kum", "geum", "keum"),
+    "kon": ("kon", "gon", "geon", "keon"),
+    "kyu": ("kyu", "gyu"),
+    "sik": ("sik", "shik"),
+    "chung": ("chung",),
     "choe": ("choe", "choi", "choy", "chwe"),
     "kim": ("kim", "gim"),
     "oh": ("oh", "o"),
@@ -92,13 +102,13 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "yun": ("yun", "yoon"),
     "kang": ("kang", "gang"),
     "kyong": ("kyong", "gyong", "kyung", "gyeong", "kyeong", "kyoung"),
-    "song": ("song", "seong", "sung"),
+    "song": ("song", "seong", "sung", "seung"),
     "chang": ("chang", "jang"),
     "chon": ("chon", "jon", "jeon", "cheon"),
     "chin": ("chin", "jin"),
     "tae": ("tae", "dae"),
     "tong": ("tong", "dong"),
-    "pyong": ("pyong", "byong", "pyeong", "byeong", "pyung"),
+    "pyong": ("pyong", "byong", "pyeong", "byeong", "pyung", "byung", "byoung"),
     "hyon": ("hyon", "hyun", "hyeon"),
     "un": ("un", "eun"),
     "yong": ("yong", "young", "yeong"),
@@ -108,7 +118,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "chae": ("chae", "jae"),
     "kil": ("kil", "gil"),
     "ki": ("ki", "gi"),
-    "ko": ("ko", "koh"),
+    "ko": ("ko", "koh", "go"),
     "ku": ("ku", "gu", "koo"),
     "kuk": ("kuk", "guk", "kook"),
     "tok": ("tok", "dok", "deok"),
@@ -117,7 +127,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "im": ("im", "rim", "lim"),
     "ryang": ("ryang", "yang"),
     "sop": ("sop", "seob", "sub", "sup"),
-    "chun": ("chun", "choon"),
+    "chun": ("chun", "choon", "jun", "joon"),
     "kun": ("kun", "geun", "keun"),
     "kuang": ("kuang",),
     # Arabic
@@ -296,3 +306,184 @@ def name_parts(text: str) -> list[str]:
 def looks_like_text(text: str) -> bool:
     """True when a query has at least one letter or digit once folded."""
     return bool(fold(text))
+
+
+# --- Words that weigh little in an entity's name ----------------------------------------------------------------
+
+# Legal forms: a name with or without them is the same name (OMM = OCEAN MARITIME MANAGEMENT COMPANY, LIMITED).
+LEGAL_FORMS = frozenset(
+    [
+        "co",
+        "company",
+        "companies",
+        "corp",
+        "corporation",
+        "inc",
+        "incorporated",
+        "ltd",
+        "limited",
+        "llc",
+        "plc",
+        "jsc",
+        "ojsc",
+        "pjsc",
+        "cjsc",
+        "gmbh",
+        "ag",
+        "sa",
+        "sarl",
+        "srl",
+        "bv",
+        "nv",
+        "pte",
+        "pty",
+        "jv",
+        "llp",
+        "lp",
+        "fze",
+        "fzc",
+        "fzco",
+        "sdn",
+        "bhd",
+    ]
+)
+# Generic words: common to many company names, they say little about which one is meant (nor do countries).
+GENERIC_WORDS = LEGAL_FORMS | frozenset(
+    [
+        "trading",
+        "trade",
+        "general",
+        "group",
+        "holding",
+        "holdings",
+        "international",
+        "intl",
+        "enterprise",
+        "enterprises",
+        "shipping",
+        "industrial",
+        "industries",
+        "commercial",
+        "joint",
+        "venture",
+        "and",
+        "the",
+        "of",
+        "korea",
+        "korean",
+        "dprk",
+    ]
+)
+
+
+def without(words: tuple[str, ...], drop: frozenset[str]) -> tuple[str, ...]:
+    """The words that are not in `drop` (all of them when every word is)."""
+    kept = tuple(w for w in words if w not in drop)
+    return kept or words
+
+
+# --- Names written in an alias's note ---------------------------------------------------------------------------
+
+_NOTE_LABEL = re.compile(
+    r"^\s*(?:original script|in arabic(?: script)?|transliterations?|also spelt|also spelled)\s*:\s*", re.IGNORECASE
+)
+_CONNECTORS = frozenset(
+    [
+        "al",
+        "el",
+        "ul",
+        "ad",
+        "ud",
+        "bin",
+        "ibn",
+        "bint",
+        "ben",
+        "abu",
+        "abd",
+        "the",
+        "of",
+        "de",
+        "du",
+        "la",
+        "le",
+        "wa",
+        "y",
+        "da",
+    ]
+)
+# Words that make a note a description, not a name.
+_DESCRIPTIVE = frozenset(
+    [
+        "listed",
+        "previously",
+        "formerly",
+        "born",
+        "nationality",
+        "passport",
+        "translation",
+        "transliteration",
+        "transliterations",
+        "name",
+        "names",
+        "guerre",
+        "sign",
+        "combat",
+        "initials",
+        "dpob",
+        "pob",
+        "dob",
+        "issued",
+        "number",
+        "address",
+        "mother",
+        "father",
+        "wife",
+        "son",
+        "daughter",
+        "when",
+    ]
+)
+_DIGIT = re.compile(r"\d")
+
+
+def note_names(note: str) -> list[str]:
+    """Names written in an alias's note: `(Abu Du’a; Abu Duaa’) prominently known by this nom de guerre`.
+
+    Bracketed parts and `;`- or `,`-separated lists, each part a name only when it looks like one: no digits,
+    at most eight words, capitalised words (or al-, bin, the …), two words or more unless in another script,
+    and none of the words that make it a description (listed, born, passport, nationality, …).
+    """
+    candidates = _PARENTHESIS.findall(note)
+    outside = _PARENTHESIS.sub(" ; ", note)
+    candidates.append(outside)
+    out: list[str] = []
+    for candidate in candidates:
+        for part in candidate.split(";"):
+            names = [_NOTE_LABEL.sub("", piece).strip(" .,;:()") for piece in part.split(",")]
+            # A comma list counts only when every piece is a name (not `Address: Mosul, Souq al-Nabi Yunis`).
+            if all(name and _looks_like_a_name(name) for name in names):
+                out.extend(name for name in names if name not in out)
+    return out
+
+
+def _looks_like_a_name(text: str) -> bool:
+    if _DIGIT.search(text) or ":" in text or " - " in text:
+        return False
+    words = text.split()
+    if not 1 <= len(words) <= 8:
+        return False
+    latin = [w for w in words if w.isascii() or any("a" <= c.lower() <= "z" for c in w)]
+    if latin and len(words) < 2:
+        return False
+    if len(words) == 2 and words[0].casefold() == "the":
+        return False  # an epithet (The American), not a name
+    for word in latin:
+        stripped = word.lstrip("'‘’`´ʼ\"-")
+        if not stripped:
+            continue
+        head = fold(stripped.split("-")[0])
+        if head in _DESCRIPTIVE or fold(stripped) in _DESCRIPTIVE:
+            return False
+        if not stripped[0].isupper() and head not in _CONNECTORS:
+            return False
+    return True

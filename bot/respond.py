@@ -29,6 +29,11 @@ def message_kwargs(reply: Reply, owner_id: int | None) -> dict[str, Any]:
         kwargs["files"] = [a.to_file() for a in reply.files]
     if len(reply.pages) > 1:
         kwargs["view"] = PagerView(reply, owner_id)
+    if reply.links:
+        view = kwargs.get("view") or discord.ui.View(timeout=None)
+        for text, url in reply.links[:5]:
+            view.add_item(discord.ui.Button(style=discord.ButtonStyle.link, label=text[:80], url=url, row=1))
+        kwargs["view"] = view
     return kwargs
 
 

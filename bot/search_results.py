@@ -32,6 +32,7 @@ class Hit:
     quality: str
     score: int
     reasons: tuple[str, ...]
+    origin: str = ""  # where the matched name or identifier was written, when not a name field of its own
 
     @property
     def why(self) -> str:
@@ -48,6 +49,8 @@ class SearchResult:
     hits: list[Hit]
     regime: str | None = None
     kind: str | None = None
+    reading: str | None = None  # how a query in Hangul was read (`Ri Won Ho`)
+    identifier: str | None = None  # the identifier looked up, when the query was one (`1790183`)
 
     @property
     def close(self) -> bool:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from bot.errors import SettingsError
 
@@ -47,6 +47,8 @@ class Settings:
 
     discord_token: Secret | None = None
     database_path: Path = Path(DEFAULT_DATABASE_PATH)
+    # PostgreSQL instead of the SQLite file when set (it may hold a password: a Secret, never shown).
+    database_url: Secret | None = None
     un_list_url: str = DEFAULT_UN_LIST_URL
     sync_interval_minutes: int = 360
     dev_guild_id: int | None = None
@@ -62,6 +64,10 @@ class Settings:
     list_max_age_hours: int = 48
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
+
+    def store_location(self) -> Path | str:
+        """Where the store is: the PostgreSQL URL if DATABASE_URL is set, else the SQLite file."""
+        return self.database_url.reveal() if self.database_url is not None else self.database_path
 
     def require_token(self) -> Secret:
         """The Discord token, or a SettingsError saying it is needed."""
@@ -110,6 +116,34 @@ def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | N
     return raw.rstrip("/")
 
 
+def database_url_secrets(url: str) -> list[str]:
+    """What of a database URL must never reach a log: its password, as written and decoded."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return [url]
+    return [p for p in {password, unquote(password)} if p] if password else []
+
+
+def _database_url(env: Mapping[str, str]) -> Secret | None:
+    raw = env.get("DATABASE_URL", "").strip()
+    if not raw:
+        return None
+    # The URL may carry a password: errors name the problem, never the value.
+    try:
+        parts = urlsplit(raw)
+        port = parts.port
+    except ValueError:
+        raise SettingsError("DATABASE_URL", "is not a valid URL (expected postgresql://user@host:port/db)") from None
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise SettingsError("DATABASE_URL", "must start with postgresql:// (unset it to use the SQLite file)")
+    if not parts.hostname or not parts.path.strip("/"):
+        raise SettingsError("DATABASE_URL", "needs a host and a database name: postgresql://user@host:port/db")
+    if port == 0:
+        raise SettingsError("DATABASE_URL", "has port 0")
+    return Secret(raw)
+
+
 def _token(env: Mapping[str, str]) -> Secret | None:
     raw = env.get("DISCORD_TOKEN", "").strip()
     if not raw:
@@ -150,6 +184,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
     return Settings(
         discord_token=_token(env),
         database_path=Path(db_raw or DEFAULT_DATABASE_PATH).expanduser(),
+        database_url=_database_url(env),
         un_list_url=un_list_url,
         sync_interval_minutes=_int(env, "SYNC_INTERVAL_MINUTES", 360, minimum=0) or 0,
         dev_guild_id=_snowflake("DEV_GUILD_ID", dev_guild) if dev_guild else None,

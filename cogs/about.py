@@ -16,6 +16,8 @@ class AboutCog(commands.Cog):
     def __init__(self, bot: SanctionsBot) -> None:
         self.bot = bot
 
+    @app_commands.allowed_installs(guilds=True, users=True)
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     @app_commands.command(
         name="about",
         description="Bot version, UN list version and its date, last sync, data sources.",
@@ -25,6 +27,8 @@ class AboutCog(commands.Cog):
         """/about."""
         await self.bot.answer(interaction)
 
+    @app_commands.allowed_installs(guilds=True, users=True)
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     @app_commands.command(
         name="help",
         description="What each command does.",

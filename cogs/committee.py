@@ -10,6 +10,8 @@ from bot.answers import committee as answers
 from bot.app import SanctionsBot
 
 
+@app_commands.allowed_installs(guilds=True, users=True)  # also installable to a user's own account
+@app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)  # read-only: anywhere
 class CommitteeCog(
     commands.GroupCog,
     group_name="committee",

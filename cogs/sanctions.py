@@ -16,6 +16,8 @@ REGIME_HELP = "A regime as the list spells it (DPRK, Al-Qaida, Taliban, …); al
 DATE_HELP = "A date as YYYY-MM-DD, e.g. 2018-05-02"
 
 
+@app_commands.allowed_installs(guilds=True, users=True)  # also installable to a user's own account
+@app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)  # read-only: anywhere
 class SanctionsCog(
     commands.GroupCog, group_name="sanctions", group_description="The UN Security Council Consolidated List."
 ):

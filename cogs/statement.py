@@ -11,6 +11,8 @@ from bot.app import SanctionsBot
 from bot.services.knowledge import MAX_SEARCH_CHARS
 
 
+@app_commands.allowed_installs(guilds=True, users=True)  # also installable to a user's own account
+@app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)  # read-only: anywhere
 class StatementCog(
     commands.GroupCog,
     group_name="statement",

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import ipaddress
+import os
 import shutil
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,8 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.core import Core, open_core
-from bot.settings import Settings
+from bot.settings import Secret, Settings
+from tests.pg import PgServer, admin_url, name_of
 from tests.shared_files import UN_LIST_DATES, SharedFilesMissing, shared_dir, un_list
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
@@ -67,9 +69,69 @@ def clock() -> ManualClock:
     return ManualClock(NOW)
 
 
+# --- the two engines ----------------------------------------------------------------------------------------
+# Tests marked `both_engines` (a module's `pytestmark`, a class or a function) run once on a SQLite file and once
+# on a fresh PostgreSQL database; the others on SQLite only. Every fixture below follows the `engine` parameter.
+
+ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run the tests marked both_engines on each engine (their ids end in [sqlite] / [postgresql])."""
+    if "engine" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_engines"):
+        metafunc.parametrize("engine", ENGINES)
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings on an empty temporary database."""
+def engine() -> str:
+    """The store engine under test: SQLite unless the test is marked both_engines."""
+    return "sqlite"
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer | None]:
+    """The PostgreSQL test server (POSTGRES_TEST_URL), or None if it does not answer; drops our databases after."""
+    server = PgServer(admin_url())
+    reason = server.probe()
+    if reason is not None:
+        yield None
+        return
+    yield server
+    server.drop_all()
+
+
+def _require_pg(pg_server: PgServer | None) -> PgServer:
+    if pg_server is None:
+        reason = PgServer(admin_url()).probe() or f"no PostgreSQL at {admin_url()}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason} (CI=true: the PostgreSQL tests must run)")
+        pytest.skip(reason)
+    return pg_server
+
+
+@pytest.fixture
+def pg_database(engine: str, pg_server: PgServer | None) -> Iterator[str | None]:
+    """A fresh, empty PostgreSQL database for one test (its URL), or None when the engine is SQLite."""
+    if engine != "postgresql":
+        yield None
+        return
+    server = _require_pg(pg_server)
+    url = server.create()
+    yield url
+    server.drop(url)
+
+
+@pytest.fixture
+def store_location(tmp_path: Path, pg_database: str | None) -> Path | str:
+    """Where a test's empty store is: a SQLite file under tmp_path, or a fresh PostgreSQL database's URL."""
+    return pg_database if pg_database is not None else tmp_path / "store.sqlite3"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, pg_database: str | None) -> Settings:
+    """Settings on an empty temporary database (SQLite file, or PostgreSQL for both_engines tests)."""
+    if pg_database is not None:
+        return make_settings(tmp_path, database_url=Secret(pg_database))
     return make_settings(tmp_path)
 
 
@@ -80,8 +142,8 @@ async def core(settings: Settings, clock: ManualClock) -> AsyncIterator[Core]:
         yield c
 
 
-async def _import_all(path: Path) -> None:
-    settings = Settings(database_path=path)
+async def _import_all(path: Path, url: str | None = None) -> None:
+    settings = Settings(database_path=path, database_url=Secret(url) if url else None)
     async with open_core(settings, clock=ManualClock(NOW)) as c:
         for date in UN_LIST_DATES:
             await c.importer.import_bytes(un_list(date).read_bytes(), f"un-{date}.xml")
@@ -95,12 +157,31 @@ def loaded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def pg_loaded_template(pg_server: PgServer | None, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A PostgreSQL database with the five shared versions imported (built once per run; copied per test)."""
+    server = _require_pg(pg_server)
+    url = server.create(label="loaded")
+    asyncio.run(_import_all(tmp_path_factory.mktemp("pg-template") / "unused.sqlite3", url))
+    return url
+
+
 @pytest.fixture
-def loaded_settings(tmp_path: Path, loaded_template: Path) -> Settings:
+def loaded_settings(
+    request: pytest.FixtureRequest, tmp_path: Path, engine: str, pg_server: PgServer | None
+) -> Iterator[Settings]:
     """Settings on a private copy of the loaded database."""
+    if engine == "postgresql":
+        server = _require_pg(pg_server)
+        template = request.getfixturevalue("pg_loaded_template")
+        url = server.create(template=name_of(template))
+        yield make_settings(tmp_path, database_url=Secret(url))
+        server.drop(url)
+        return
+    loaded_template = request.getfixturevalue("loaded_template")
     target = tmp_path / "store.sqlite3"
     shutil.copyfile(loaded_template, target)
-    return make_settings(tmp_path, database_path=target)
+    yield make_settings(tmp_path, database_path=target)
 
 
 @pytest.fixture

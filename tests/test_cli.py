@@ -123,3 +123,26 @@ def test_sync_failure_is_exit_1_and_keeps_data(loaded_cli: Path) -> None:
     assert "sync failed, last good data kept" in result.stderr
     versions = run_cli(loaded_cli, "versions")
     assert len(versions.stdout.strip().splitlines()) == 6
+
+
+@pytest.mark.parametrize("engine", ["postgresql"])
+def test_cli_on_postgresql_imports_reports_health_and_refuses_file_backups(
+    tmp_path: Path, engine: str, pg_database: str
+) -> None:
+    env = {"DATABASE_URL": pg_database}
+    first = run_cli(tmp_path, "import", str(un_list("2024-09-26")), env=env)
+    assert first.returncode == 0, first.stderr
+    versions = run_cli(tmp_path, "versions", env=env)
+    assert versions.returncode == 0 and "2024-09-26" in versions.stdout
+    health = run_cli(tmp_path, "health", env={**env, "LIST_MAX_AGE_HOURS": "1000000"})
+    assert health.returncode == 0 and health.stdout.startswith("ok: schema"), health.stderr
+    backup = run_cli(tmp_path, "backup", str(tmp_path / "b.sqlite3"), env=env)
+    assert backup.returncode == 2 and backup.stderr.count("\n") == 1 and "pg_dump" in backup.stderr
+    assert not (tmp_path / "cli.sqlite3").exists()  # nothing went to a SQLite file
+
+
+def test_an_unreachable_database_url_is_one_line_without_the_password(tmp_path: Path) -> None:
+    done = run_cli(tmp_path, "versions", env={"DATABASE_URL": "postgresql://bot:Zq81-secret@127.0.0.1:9/x"})
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "Zq81-secret" not in done.stderr
+    assert "postgresql://***@127.0.0.1:9/x" in done.stderr

@@ -122,3 +122,26 @@ def test_any_environment_gives_settings_or_a_settings_error(env: dict[str, str])
         settings_from_env(env)
     except SettingsError as exc:
         assert exc.variable in env or exc.variable == "SHARD_IDS"
+
+
+def test_database_url_selects_postgresql_and_never_shows_its_password() -> None:
+    assert settings_from_env({}).store_location() == Path("data/sanctionsbot.sqlite3")
+    s = settings_from_env({"DATABASE_URL": "postgresql://bot:pw-Zq81x@db:5432/sanctionsbot", "DATABASE_PATH": "x.db"})
+    assert s.store_location() == "postgresql://bot:pw-Zq81x@db:5432/sanctionsbot"
+    assert "pw-Zq81x" not in repr(s) and "pw-Zq81x" not in str(s)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://bot:pw-Zq81x@db/x",
+        "postgresql://bot:pw-Zq81x@/x",
+        "postgresql://bot:pw-Zq81x@db:5432",
+        "postgresql://bot:pw-Zq81x@db:notaport/x",
+        "sqlite:///pw-Zq81x",
+    ],
+)
+def test_a_bad_database_url_is_named_without_its_value(url: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        settings_from_env({"DATABASE_URL": url})
+    assert caught.value.variable == "DATABASE_URL" and "pw-Zq81x" not in caught.value.message

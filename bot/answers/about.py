@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import __version__
+from bot.answers.cache import cached
 from bot.answers.context import AnswerContext
 from bot.redact import redact_url
 from bot.render.lists import AboutInfo, about_reply, help_reply
@@ -29,10 +30,12 @@ async def about(ctx: AnswerContext) -> Reply:
         list_url=redact_url(core.settings.un_list_url),
         store_error=core.db.last_write_error,
         extra_fields=tuple(extra),
+        application_id=ctx.application_id,
     )
     return about_reply(info)
 
 
+@cached
 async def help_(ctx: AnswerContext) -> Reply:
     """/help: every command with what it does, grouped by its top-level name."""
     return help_reply(ctx.core.command_index)

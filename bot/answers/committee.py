@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from bot.answers.cache import cached
 from bot.answers.context import AnswerContext
 from bot.render.knowledge import info_reply, members_reply, resolutions_reply
 from bot.render.reply import Reply
 
 
+@cached
 async def members(ctx: AnswerContext, year: int | None = None) -> Reply:
     """/committee members [year]: the fifteen members (default: this year), chair and vice-chairs."""
     wanted = ctx.now.year if year is None else year
     return members_reply(await (await ctx.core.ready_knowledge()).members(wanted))
 
 
+@cached
 async def info(ctx: AnswerContext, regime: str | None = None) -> Reply:
     """/committee info [regime]: name, mandate, resolution, measures, Panel of Experts, list counts."""
     return await ctx.fresh(info_reply(await (await ctx.core.ready_knowledge()).committee_info(regime, ctx.now.year)))
 
 
+@cached
 async def resolutions(ctx: AnswerContext, regime: str | None = None) -> Reply:
     """/committee resolutions [regime]: the regime's resolutions in order, with dates and what each added."""
     return resolutions_reply(await (await ctx.core.ready_knowledge()).resolutions(regime))

@@ -24,6 +24,7 @@ class AnswerContext:
     is_owner: bool = False
     can_manage_guild: bool = False
     locale: str = "en-US"
+    application_id: int | None = None  # the bot's application on Discord (unknown in the terminal)
 
     @property
     def now(self) -> dt.datetime:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.answers.cache import cached
 from bot.answers.context import AnswerContext
 from bot.errors import InvalidOption, UnknownRegime
 from bot.render.lists import count_reply
@@ -41,6 +42,7 @@ async def _latest_regime(ctx: AnswerContext, regime: str | None, hint: str) -> s
         ) from None
 
 
+@cached
 async def count(ctx: AnswerContext, regime: str | None = None, as_of: str | None = None) -> Reply:
     """/sanctions count [regime] [as_of]: individuals and entities on the latest list, or on a past date."""
     if _blank(as_of):
@@ -63,6 +65,7 @@ async def count(ctx: AnswerContext, regime: str | None = None, as_of: str | None
     return await ctx.fresh(reply) if answer.method == "latest" else reply
 
 
+@cached
 async def search(ctx: AnswerContext, name: str, regime: str | None = None, kind: str | None = None) -> Reply:
     """/sanctions search name [regime] [kind]: the best matches on the latest list, five to a page."""
     from bot.services.search import check_query  # numpy and rapidfuzz: only for commands that search
@@ -76,12 +79,14 @@ async def search(ctx: AnswerContext, name: str, regime: str | None = None, kind:
     return await ctx.fresh(search_reply(results[0]) if len(results) == 1 else names_reply(results))
 
 
+@cached
 async def entry(ctx: AnswerContext, reference: str) -> Reply:
     """/sanctions entry reference: the whole record and its history across imported versions."""
     resolved = (await ctx.core.ready_search()).resolve_reference(reference)
     return await ctx.fresh(entry_reply(await ctx.core.history.entry(resolved)))
 
 
+@cached
 async def changes(ctx: AnswerContext, regime: str | None = None, since: str | None = None) -> Reply:
     """/sanctions changes [regime] [since]: additions, removals and amendments, newest version first."""
     ctx.core.lists.require_version()
@@ -90,12 +95,14 @@ async def changes(ctx: AnswerContext, regime: str | None = None, since: str | No
     return await ctx.fresh(changes_reply(await ctx.core.history.changes(day, scope)))
 
 
+@cached
 async def regimes(ctx: AnswerContext) -> Reply:
     """/sanctions regimes: every regime with its committee, reference prefixes and counts."""
     ctx.core.lists.require_version()
     return await ctx.fresh(regimes_reply(await ctx.core.history.regimes()))
 
 
+@cached
 async def timeline(ctx: AnswerContext, regime: str | None = None) -> Reply:
     """/sanctions timeline [regime]: a chart of designations per year (drawn in a worker thread)."""
     ctx.core.lists.require_version()

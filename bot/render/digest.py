@@ -4,9 +4,11 @@ links never cut (a line is either in a message whole or moved to the next embed)
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote as url_quote
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import discord
@@ -30,19 +32,58 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 _LINK_UNSAFE = "()<>[] \"'\\`|*_~"
 
 
+# After "<" or "@" a zero-width space breaks every Discord token: mentions, </command:id>, <t:…>, <id:…>, custom
+# emoji, <sound:…>; after "://" it stops a URL in the text from becoming a link of its own.
+_TOKEN_START = re.compile("([<@])(?!\u200b)")
+
+
 def inert(text: str, limit: int) -> str:
-    """Feed or user text made safe to show: one line, cut to `limit`, markdown and mentions escaped."""
+    """Feed or user text made safe to show: one line, cut to `limit`, markdown and all Discord markup
+    (mentions, command and channel links, timestamps, emoji, bare URLs) made plain text."""
     text = " ".join(limits.strip_invisible(text).split())
     text = limits.truncate(text, limit)
     # escape() handles markdown and mentions; square brackets would still close a masked link's text.
-    return limits.escape(text).replace("]", "\\]")
+    text = limits.escape(text).replace("]", "\\]")
+    return _TOKEN_START.sub("\\1\u200b", text).replace("://", ":/\u200b/")
 
 
 def safe_link(url: str | None) -> str | None:
-    """An http(s) URL fit for a markdown link, or None (too long, another scheme)."""
+    """An http(s) URL fit for a markdown link, or None (too long, another scheme); a user@ part is dropped."""
     if not url or len(url) > LINK_MAX or not url.lower().startswith(("http://", "https://")):
         return None
+    url = _without_userinfo(url)
+    if url is None:
+        return None
     return "".join(url_quote(ch, safe="") if ch in _LINK_UNSAFE or ord(ch) < 33 else ch for ch in url)
+
+
+def _without_userinfo(url: str) -> str | None:
+    # "https://press.un.org@evil.example/" goes to evil.example: the part before "@" is only there to mislead.
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        port = parts.port
+    except ValueError:
+        return None
+    if not host:
+        return None
+    if "@" not in parts.netloc:
+        return url
+    netloc = (f"[{host}]" if ":" in host else host) + (f":{port}" if port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def link_domain(url: str) -> str:
+    """The host a link really goes to, as plain text (IDN hosts in their ASCII form, so look-alikes show)."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        host = host.encode("ascii", "backslashreplace").decode("ascii")
+    return host
 
 
 def local_time(when: dt.datetime, tz: ZoneInfo) -> str:
@@ -58,10 +99,13 @@ def local_date(when: dt.datetime, tz: ZoneInfo) -> str:
 
 
 def item_line(title: str, link: str | None, when: dt.datetime, tz: ZoneInfo) -> str:
-    """'• [Title](link) · 26 Nov': one line, never longer than ~1,500 characters."""
+    """'• [Title](link) · press.un.org · 26 Nov': one line, never longer than ~1,500 characters.
+
+    The domain the link really goes to is shown next to it, so a title that looks like an address cannot pass
+    for another site."""
     text = inert(title, ITEM_TITLE_MAX) or "(untitled)"
     target = safe_link(link)
-    shown = f"[{text}]({target})" if target else text
+    shown = f"[{text}]({target}) · {inert(link_domain(target), 100)}" if target else text
     return f"• {shown} · {local_date(when, tz)}"
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+
+import discord
 
 from bot.models import CommandInfo, ListVersion, SyncStatus
 from bot.render.common import COLOUR, age_words, count_phrase, discord_time, freshness_note, version_footer
@@ -76,6 +79,27 @@ class AboutInfo:
     store_error: str | None = None
     extra_fields: tuple[tuple[str, str], ...] = ()
     freshness: Freshness | None = None
+    application_id: int | None = None
+
+
+# What the bot needs in a server, and nothing more: read and post in the channels digests and alerts go to, with
+# embeds. Answers to commands are interaction responses and need no channel permission at all.
+BOT_PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, embed_links=True)
+_AUTHORIZE = "https://discord.com/oauth2/authorize"
+
+
+def invite_links(application_id: int) -> list[tuple[str, str]]:
+    """The invite to a server (bot + commands, BOT_PERMISSIONS only) and the install to a user's own apps."""
+    server = urlencode(
+        {
+            "client_id": application_id,
+            "permissions": BOT_PERMISSIONS.value,
+            "integration_type": 0,
+            "scope": "bot applications.commands",
+        }
+    )
+    user = urlencode({"client_id": application_id, "integration_type": 1, "scope": "applications.commands"})
+    return [("Invite to a server", f"{_AUTHORIZE}?{server}"), ("Add to my apps", f"{_AUTHORIZE}?{user}")]
 
 
 def _when(text: str | None) -> str:
@@ -140,7 +164,7 @@ def about_reply(info: AboutInfo) -> Reply:
         footer=version_footer(info.version),
         colour=COLOUR,
     )
-    reply = Reply.embed(embed)
+    reply = Reply.embed(embed, links=invite_links(info.application_id) if info.application_id else None)
     if note:
         reply.first.content = note
     return reply

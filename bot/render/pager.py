@@ -13,6 +13,7 @@ from bot.render.reply import Reply
 log = logging.getLogger(__name__)
 
 PAGER_TIMEOUT_SECONDS = 300.0
+UNKNOWN_INTERACTION = 10062  # Discord's code for an interaction it no longer knows (too late to answer)
 
 
 class PagerView(discord.ui.View):
@@ -53,11 +54,17 @@ class PagerView(discord.ui.View):
         return False
 
     async def _show(self, interaction: discord.Interaction, index: int) -> None:
+        shown = self.index
         self.index = max(0, min(index, len(self.reply.pages) - 1))
         self._sync_buttons()
-        await interaction.response.edit_message(
-            **self.page_kwargs(), view=self, allowed_mentions=discord.AllowedMentions.none()
-        )
+        try:
+            await interaction.response.edit_message(
+                **self.page_kwargs(), view=self, allowed_mentions=discord.AllowedMentions.none()
+            )
+        except discord.HTTPException:
+            self.index = shown  # the message still shows the old page: stay in step with it
+            self._sync_buttons()
+            raise
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
     async def previous_button(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
@@ -73,6 +80,13 @@ class PagerView(discord.ui.View):
     async def next_button(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
         """Show the page after this one."""
         await self._show(interaction, self.index + 1)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]) -> None:
+        """A click Discord no longer knows (it expired: 10062) is dropped quietly; anything else is logged."""
+        if isinstance(error, discord.NotFound) and error.code == UNKNOWN_INTERACTION:
+            log.info("pager click expired guild=%s", interaction.guild_id)
+            return
+        log.error("pager click failed guild=%s", interaction.guild_id, exc_info=error)
 
     async def on_timeout(self) -> None:
         """Grey the buttons out when they stop working."""

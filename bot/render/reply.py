@@ -39,11 +39,20 @@ class Reply:
     pages: list[Page]
     ephemeral: bool = False
     files: list[Attachment] = field(default_factory=list)
+    # Link buttons under the answer: (label, https URL), e.g. /about's invite.
+    links: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod
-    def embed(cls, embed: discord.Embed, *, ephemeral: bool = False, files: list[Attachment] | None = None) -> Reply:
+    def embed(
+        cls,
+        embed: discord.Embed,
+        *,
+        ephemeral: bool = False,
+        files: list[Attachment] | None = None,
+        links: list[tuple[str, str]] | None = None,
+    ) -> Reply:
         """A one-embed answer."""
-        return cls([Page([embed])], ephemeral=ephemeral, files=files or [])
+        return cls([Page([embed])], ephemeral=ephemeral, files=files or [], links=links or [])
 
     @classmethod
     def text(cls, content: str, *, ephemeral: bool = False) -> Reply:

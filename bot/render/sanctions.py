@@ -144,6 +144,17 @@ def _not_close_note(best: Hit) -> str:
     return "The nearest names are below, with low scores: they are different names, not spellings of this one."
 
 
+def _matched_line(hit: Hit) -> str:
+    """Which name (or identifier) matched, and where it was written when that is not a name field."""
+    if hit.source == "identifier":
+        return f"Matched identifier: {escape(truncate(hit.origin or hit.matched, 300))}"
+    if hit.source == "primary name" and not hit.origin:
+        return "Matched the primary name"
+    quality = _quality_words(hit.quality) if hit.source in ("alias", "name in an alias note") else ""
+    origin = f" ({escape(truncate(hit.origin, 200))})" if hit.origin else ""
+    return f"Matched {hit.source}{quality}: {escape(truncate(hit.matched, 300))}{origin}"
+
+
 def search_reply(result: SearchResult) -> Reply:
     """Hits five to a page: reference, primary name, regime, matched name with its quality, score and why."""
     query = limits.echo(result.query, 80)
@@ -152,10 +163,20 @@ def search_reply(result: SearchResult) -> Reply:
     ]
     scope_text = f" ({', '.join(scope)})" if scope else ""
     footer = version_footer(result.version)
+    read = f"{query} read as **{escape(result.reading)}**. " if result.reading else ""
+    if not result.hits and result.identifier:
+        embed = make_embed(
+            "No match on the UN sanctions list",
+            f"No document, IMO or other number of an entry on the list is **{escape(result.identifier)}**"
+            f"{scope_text}. Identifiers are matched exactly (spaces, dashes and case aside); check the number.",
+            footer=footer,
+            colour=COLOUR,
+        )
+        return Reply.embed(embed)
     if not result.hits:
         embed = make_embed(
             "No match on the UN sanctions list",
-            f"No name, alias or original-script name on the list resembles **{query}**{scope_text}. "
+            f"{read}No name, alias or original-script name on the list resembles **{query}**{scope_text}. "
             "Names are matched ignoring case, accents, punctuation, word order, common romanization variants "
             "and small typos; try fewer words or another spelling.",
             footer=footer,
@@ -169,6 +190,10 @@ def search_reply(result: SearchResult) -> Reply:
         summary += f", then {count_phrase(len(hits) - close, 'less similar name')}." if len(hits) > close else "."
     else:
         summary = f"**No entry on the list matches {query} closely**{scope_text}. " + _not_close_note(hits[0])
+    summary = read + summary
+    if result.identifier:
+        entries = count_phrase(len(hits), "entry", "entries")
+        summary = f"**{query}** is an identifier of {entries} on the list (matched exactly)."
     pages: list[Page] = []
     total_pages = (len(hits) + HITS_PER_PAGE - 1) // HITS_PER_PAGE
     for start in range(0, len(hits), HITS_PER_PAGE):
@@ -176,11 +201,7 @@ def search_reply(result: SearchResult) -> Reply:
         for rank, hit in enumerate(hits[start : start + HITS_PER_PAGE], start=start + 1):
             info = regime_info(hit.regime)
             regime = f"{hit.regime} · {info.short_committee}" if info else hit.regime
-            if hit.source == "primary name":
-                matched = "Matched the primary name"
-            else:
-                quality = _quality_words(hit.quality) if hit.source == "alias" else ""
-                matched = f"Matched {hit.source}{quality}: {escape(truncate(hit.matched, 300))}"
+            matched = _matched_line(hit)
             value = f"**{hit.score}**/100 · {hit.why}\n{regime} · {hit.kind}\n{matched}"
             fields.append((f"{rank}. {hit.reference} — {escape(truncate(hit.name, 200))}", value, False))
         page_note = f"results {start + 1}–{min(start + HITS_PER_PAGE, len(hits))} of {len(hits)}"

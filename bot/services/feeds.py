@@ -68,7 +68,9 @@ MAX_BACKOFF_MINUTES = 12 * 60
 POLL_CONCURRENCY = 16  # polls at once over all servers …
 POLLS_PER_GUILD = 2  # … of which at most this many count against one server (see poll_due)
 ADDS_PER_GUILD = 2  # /feeds add checks at once per server (more are refused at once, not queued)
-FETCHES_PER_HOST = 3  # downloads at once from one host, whoever asked
+# Downloads at once from one host, whoever asked: more than one server can hold (its adds and its polls), so no
+# single server can fill a host's slots and hold up the others' fetches from it.
+FETCHES_PER_HOST = ADDS_PER_GUILD + POLLS_PER_GUILD + 2
 POLL_TIMEOUT = aiohttp.ClientTimeout(total=30, sock_connect=10, sock_read=20)
 ADD_TIMEOUT = aiohttp.ClientTimeout(total=15, sock_connect=10, sock_read=10)
 REFRESH_SECONDS = 6.0
@@ -143,6 +145,10 @@ class AddedFeed:
     guild_feed: GuildFeed
     items: int
     warning: str | None
+
+
+# A claimed feed is not due for others for this long, unless its poll records an outcome first.
+POLL_LEASE = dt.timedelta(minutes=10)
 
 
 class FeedService:
@@ -423,6 +429,10 @@ class FeedService:
                     continue
                 waiting.remove(feed)
                 if feed.id in self._in_flight:  # another pass (or a preview) is on it
+                    continue
+                # Processes sharing the store (PostgreSQL, several hosts) fetch each feed once per interval.
+                now = self._clock.now()
+                if not await store.claim_feed(self._db, feed.id, now, now + POLL_LEASE):
                     continue
                 self._polling[owner] = self._polling.get(owner, 0) + 1
                 running[asyncio.ensure_future(self.poll(feed))] = owner

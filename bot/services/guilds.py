@@ -21,15 +21,29 @@ class GuildLifecycle:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
+        # The departed servers, read once: every server announces itself on each connection (on_guild_available),
+        # and only a departed one needs a write.
+        self._departed: set[int] | None = None
+
+    async def _known_departed(self) -> set[int]:
+        if self._departed is None:
+            self._departed = set(await store.departed(self._db))
+        return self._departed
 
     async def left(self, guild_id: int) -> None:
         """The bot was removed: stop fetching the server's feeds, suspend its digests and alerts."""
+        known = await self._known_departed()
         if await store.mark_departed(self._db, guild_id, self._clock.now().isoformat(timespec="seconds")):
             log.info("server left; feeds, digests and alerts suspended guild=%s", guild_id)
+        known.add(guild_id)
 
     async def returned(self, guild_id: int) -> bool:
         """The bot is in the server (again): resume whatever was suspended; True if something was."""
+        known = await self._known_departed()
+        if guild_id not in known:
+            return False
         resumed = await store.mark_returned(self._db, guild_id)
+        known.discard(guild_id)
         if resumed:
             log.info("server rejoined; feeds, digests and alerts resumed guild=%s", guild_id)
         return resumed
@@ -42,6 +56,7 @@ class GuildLifecycle:
         """Delete the data of servers left RETENTION_DAYS ago or more; their ids."""
         cutoff = self._clock.now() - dt.timedelta(days=RETENTION_DAYS)
         gone = await store.purge_departed(self._db, cutoff.isoformat(timespec="seconds"))
+        self._departed = None  # read afresh (another process may have purged or recorded some too)
         for guild_id in gone:
             log.info("server data deleted guild=%s days_since_left>=%d", guild_id, RETENTION_DAYS)
         return gone

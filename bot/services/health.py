@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.errors import StoreUnavailable
 from bot.services.lists import assess_freshness
 from bot.store import lists as store
-from bot.store.db import Database, schema_version_expected
+from bot.store.db import Database, is_database_url, schema_version_expected
 
 
 @dataclass(frozen=True)
@@ -21,18 +21,22 @@ class Health:
     summary: str
 
 
-async def check_health(path: Path, now: dt.datetime, max_age_hours: int) -> Health:
-    """Open the store without changing it; check the schema is current and the list fresher than the limit."""
-    if not await asyncio.to_thread(path.is_file):
-        return Health(False, f"no database at {path}")
+async def check_health(location: Path | str, now: dt.datetime, max_age_hours: int) -> Health:
+    """Open the store (SQLite file or PostgreSQL URL) without changing it; check the schema is current and the
+    list fresher than the limit."""
+    if not is_database_url(location):
+        path = Path(location)
+        if not await asyncio.to_thread(path.is_file):
+            return Health(False, f"no database at {path}")
     try:
-        db = await Database.open(path, migrate=False)
+        db = await Database.open(location, migrate=False)
     except StoreUnavailable as exc:
         return Health(False, exc.message)
     try:
         schema = await db.schema_version()
-        if schema != schema_version_expected():
-            return Health(False, f"schema version {schema}, expected {schema_version_expected()} (restart to migrate)")
+        expected = schema_version_expected(db.dialect)
+        if schema != expected:
+            return Health(False, f"schema version {schema}, expected {expected} (restart to migrate)")
         latest = await store.latest_version(db)
         if latest is None:
             return Health(False, "no list imported yet")

@@ -12,10 +12,13 @@ import logging
 import re
 
 from bot.errors import InvalidOption, ListNotLoaded
+from bot.hangul import only_jamo
 from bot.models import ListVersion
 from bot.normalize import fold
 from bot.search_results import CLOSE_SCORE, Hit, IndexedEntry, SearchResult
 from bot.services.lists import ListService
+from bot.services.search_exact import exact_level_keys, may_score_exact_level
+from bot.services.search_identifiers import identifier_key
 from bot.services.search_index import MAX_HITS, SearchIndex
 from bot.services.search_score import FUZZY_CAP, MIN_SCORE, PARTIAL_CAP, WITHIN_MAX_WORDS, match_score
 from bot.store import lists as store
@@ -37,7 +40,10 @@ __all__ = [
     "SearchResult",
     "SearchService",
     "check_query",
+    "exact_level_keys",
+    "identifier_key",
     "match_score",
+    "may_score_exact_level",
 ]
 
 log = logging.getLogger(__name__)
@@ -54,6 +60,10 @@ def check_query(name: str) -> str:
     cleaned = " ".join(strip_invisible(name).split())
     if len(cleaned) > MAX_QUERY:
         raise InvalidOption("name", f"that is {len(cleaned)} characters; names are searched with at most {MAX_QUERY}")
+    if only_jamo(cleaned):
+        raise InvalidOption(
+            "name", "those are Hangul letters on their own; type whole syllables, e.g. 리원호 (read as Ri Won Ho)"
+        )
     letters = fold(cleaned).replace(" ", "")
     if not letters:
         raise InvalidOption("name", "type a name to search for (letters or digits)")
@@ -109,8 +119,7 @@ class SearchService:
         resolved = self._lists.resolve_regime(regime) if regime and regime.strip() else None
         if kind is not None and kind not in ("individual", "entity"):
             raise InvalidOption("kind", "choose individual or entity")
-        hits = index.search(query, regime=resolved, kind=kind)
-        return SearchResult(query, index.version, hits, resolved, kind)
+        return index.search_result(query, regime=resolved, kind=kind)
 
     def search_names(self, name: str, *, regime: str | None = None, kind: str | None = None) -> list[SearchResult]:
         """Each name in quotes searched on its own (`Is "Kim Jong-un" or "Ri Won Ho" listed?`), else all."""

@@ -16,88 +16,35 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from bot.hangul import has_hangul, readings
 from bot.models import Entry, ListVersion
-from bot.normalize import NameKey, key_of, name_key, name_parts
-from bot.search_results import CLOSE_SCORE, Hit, IndexedEntry
+from bot.normalize import NameKey, fold, key_of, name_key
+from bot.search_results import CLOSE_SCORE, Hit, IndexedEntry, SearchResult
 from bot.services import search_references
 from bot.services.search_complete import Autocomplete
+from bot.services.search_identifiers import Identifier, entry_identifiers, identifier_key
 from bot.services.search_score import (
     ALIAS,
+    EXACT,
     MIN_SCORE,
     NOISE_SCORE,
+    NOTE,
     ORIGINAL,
-    PRIMARY,
+    PART_CLOSE,
+    PART_ENTRIES,
+    RARE_NAMES,
     SOURCE_NAMES,
     SOURCE_RANK,
     WITHIN,
     WITHIN_MAX_WORDS,
+    anchored_part,
     match_score,
     quality_penalty,
 )
+from bot.services.search_structures import ExactKeys, Postings, intern_all, names_of
 
 MAX_HITS = 50
 CANDIDATES = 60
-
-
-def _intern_all(words: Iterable[str]) -> tuple[str, ...]:
-    return tuple(sys.intern(w) for w in words)
-
-
-class _Postings:
-    """Word → name ids, as one array sliced by word number (a numpy array per word costs 100 bytes each)."""
-
-    def __init__(self, pairs: list[tuple[str, int]]) -> None:
-        pairs.sort()
-        self.words: list[str] = []
-        starts: list[int] = []
-        previous = None
-        for i, (word, _nid) in enumerate(pairs):
-            if word != previous:
-                self.words.append(word)
-                starts.append(i)
-                previous = word
-        starts.append(len(pairs))
-        self.number = {w: i for i, w in enumerate(self.words)}
-        self.starts = np.array(starts, dtype=np.int64)
-        self.ids = np.array([nid for _w, nid in pairs], dtype=np.int32)
-
-    def __contains__(self, word: str) -> bool:
-        return word in self.number
-
-    def get(self, word: str) -> np.ndarray | None:
-        """The name ids holding a word, or None."""
-        i = self.number.get(word)
-        return None if i is None else self.ids[self.starts[i] : self.starts[i + 1]]
-
-    def count(self, word: str) -> int:
-        """How many names hold a word."""
-        i = self.number[word]
-        return int(self.starts[i + 1] - self.starts[i])
-
-    def slice_of(self, i: int) -> np.ndarray:
-        """The name ids of word number i."""
-        return self.ids[self.starts[i] : self.starts[i + 1]]
-
-
-class _ExactKeys:
-    """Whole-name keys → name ids, as two sorted arrays of 64-bit hashes and ids (12 bytes a key, not ~150).
-
-    A hash collision only adds a candidate, which scoring then rejects: it can never make a false match.
-    """
-
-    def __init__(self, pairs: list[tuple[str, int]]) -> None:
-        hashes = np.array([hash(key) for key, _nid in pairs], dtype=np.int64)
-        ids = np.array([nid for _key, nid in pairs], dtype=np.int32)
-        order = np.argsort(hashes, kind="stable")
-        self.hashes = hashes[order]
-        self.ids = ids[order]
-
-    def get(self, key: str) -> list[int]:
-        """The name ids stored under a key."""
-        h = hash(key)
-        lo = int(np.searchsorted(self.hashes, h, side="left"))
-        hi = int(np.searchsorted(self.hashes, h, side="right"))
-        return self.ids[lo:hi].tolist()
 
 
 class SearchIndex:
@@ -111,6 +58,7 @@ class SearchIndex:
         name_source: list[int] = []
         self.name_text: list[str] = []
         self.name_quality: list[str] = []
+        self.name_origin: list[str] = []  # "" for names written as names; else where the name was found
         self.name_tokens: list[tuple[str, ...]] = []
         self.name_variants: list[tuple[str, ...]] = []
         exact_pairs: list[tuple[str, int]] = []
@@ -119,13 +67,9 @@ class SearchIndex:
         for entry in sorted(entries, key=lambda e: e.reference):
             index = len(self.entries)
             self.entries.append(IndexedEntry(entry.reference, entry.name, entry.regime, entry.kind))
-            named = [(entry.name, PRIMARY, "")]
-            if entry.name_original_script:
-                named.append((entry.name_original_script, ORIGINAL, ""))
-            named.extend((a.name, ALIAS, a.quality) for a in entry.aliases if a.name)
             seen: set[tuple[str, ...]] = set()
-            for text, source, quality in named:
-                for part in name_parts(text):
+            for text, source, quality, origin, parts in names_of(entry):
+                for part in parts:
                     key = name_key(part)
                     if not key.tokens or key.tokens in seen:
                         continue
@@ -135,10 +79,11 @@ class SearchIndex:
                     name_source.append(source)
                     self.name_text.append(text)
                     self.name_quality.append(sys.intern(quality))
-                    words = _intern_all(key.tokens)
+                    self.name_origin.append(origin)
+                    words = intern_all(key.tokens)
                     self.name_tokens.append(words)
                     # Most names have no romanization variant: share the tuple rather than store it twice.
-                    self.name_variants.append(words if key.variants == key.tokens else _intern_all(key.variants))
+                    self.name_variants.append(words if key.variants == key.tokens else intern_all(key.variants))
                     exact_pairs.append(("=" + key.variant_compact, nid))
                     exact_pairs.append(("~" + key.variant_ordered, nid))
                     variant_pairs.extend((w, nid) for w in set(self.name_variants[-1]))
@@ -148,9 +93,9 @@ class SearchIndex:
         self.name_source = np.array(name_source, dtype=np.int8)
         self.name_length = np.array([sum(map(len, v)) for v in self.name_variants], dtype=np.float32)
         # Canonical words for search; folded words (as typed) for autocomplete and run-together words.
-        self.postings = _Postings(variant_pairs)
-        self.folded = _Postings(folded_pairs)
-        self.exact = _ExactKeys(exact_pairs)
+        self.postings = Postings(variant_pairs)
+        self.folded = Postings(folded_pairs)
+        self.exact = ExactKeys(exact_pairs)
         sizes = np.diff(self.postings.starts).astype(np.float32)
         self.idf = np.log1p(count / np.maximum(sizes, 1))
         # Typo lookup: one edit keeps a word's first or its last letter, so words are filed under both.
@@ -169,6 +114,11 @@ class SearchIndex:
         self.by_reference = {e.reference: i for i, e in enumerate(self.entries)}
         self.references_casefold = {r.casefold(): r for r in (*history_references, *self.by_reference)}
         self.references_sorted = sorted(self.references_casefold)
+        # Identifiers: document numbers, IMO and other numbers in an entry's text, by their plain key.
+        self.identifiers: dict[str, list[Identifier]] = {}
+        for position, entry in enumerate(sorted(entries, key=lambda e: e.reference)):
+            for plain, identifier in entry_identifiers(position, entry):
+                self.identifiers.setdefault(plain, []).append(identifier)
         self.autocomplete = Autocomplete(self)
         self.build_seconds = time.perf_counter() - started
 
@@ -283,21 +233,77 @@ class SearchIndex:
         min_score: int = MIN_SCORE,
     ) -> list[Hit]:
         """The best-matching entries for a query, best first, one hit per entry."""
+        return self.search_result(query, regime=regime, kind=kind, limit=limit, min_score=min_score).hits
+
+    def search_result(
+        self,
+        query: str,
+        *,
+        regime: str | None = None,
+        kind: str | None = None,
+        limit: int = MAX_HITS,
+        min_score: int = MIN_SCORE,
+    ) -> SearchResult:
+        """The hits of a query: an identifier looked up exactly, Hangul read in the spellings people use, or a name."""
+        mask = self._mask(regime, kind)
+        identifier = identifier_key(query)
+        if identifier is not None:
+            hits = self._identifier_hits(identifier, mask, limit)
+            if hits or not any(ch.isalpha() for ch in fold(query).replace(" ", "").lstrip("imo")):
+                return SearchResult(query, self.version, hits, regime, kind, identifier=identifier)
+        if not has_hangul(query):
+            return SearchResult(query, self.version, self._search_names(query, mask, limit, min_score), regime, kind)
+        # Each reading of the Hangul (the North's, the initial-sound rule undone, Revised Romanization): the best wins.
+        # The Hangul as typed comes first: a name written in Hangul on the list wins a tie.
+        spellings = readings(query)
+        best: tuple[list[Hit], str | None] = (self._search_names(query, mask, limit, min_score), None)
+        for reading in spellings:
+            hits = self._search_names(reading, mask, limit, min_score)
+            if hits and (not best[0] or hits[0].score > best[0][0].score):
+                best = (hits, reading)
+        # Nothing found: say how it was read all the same.
+        return SearchResult(query, self.version, best[0], regime, kind, reading=best[1] if best[0] else spellings[0])
+
+    def _identifier_hits(self, key: str, mask: np.ndarray | None, limit: int) -> list[Hit]:
+        hits: list[Hit] = []
+        for identifier in self.identifiers.get(key, []):
+            entry = self.entries[identifier.entry]
+            if mask is not None and not self._entry_allowed(identifier.entry, mask):
+                continue
+            if any(h.reference == entry.reference for h in hits):
+                continue
+            hits.append(
+                Hit(
+                    entry.reference,
+                    entry.name,
+                    entry.regime,
+                    entry.kind,
+                    identifier.shown,
+                    "identifier",
+                    "",
+                    EXACT,
+                    ("identifier",),
+                    identifier.description,
+                )
+            )
+        return hits[:limit]
+
+    def _entry_allowed(self, entry_index: int, mask: np.ndarray) -> bool:
+        names = np.flatnonzero(self.name_entry == entry_index)
+        return bool(len(names)) and bool(mask[names[0]])
+
+    def _search_names(self, query: str, mask: np.ndarray | None, limit: int, min_score: int) -> list[Hit]:
         q = name_key(query)
         if not q.tokens:
             return []
         keys = [q]
-        split = self.split_words(q)
-        if split is not None:
-            keys.append(split)
-        mask = self._mask(regime, kind)
+        for other in (self.split_words(q), self.join_words(q)):
+            if other is not None:
+                keys.append(other)
         candidates: dict[int, None] = {}
         for key in keys:
             candidates.update(dict.fromkeys(self.candidates(key, mask)))
-        scored = [
-            (nid, max(match_score(k, self.name_tokens[nid], self.name_variants[nid]) for k in keys))
-            for nid in candidates
-        ]
+        scored = self._raise_first_and_last(q, [(nid, self._score(keys, nid)) for nid in candidates])
         # Names inside a longer query (a question) count only when the query as a whole matched nothing:
         # `ABU MOHAMMED AL-JAWLAMI` is a typo of one name, not the alias `Abu Mohammed` plus a word.
         if not any(score >= CLOSE_SCORE or "typo" in why for _nid, (score, why) in scored):
@@ -321,6 +327,54 @@ class SearchIndex:
             ranked = [kv for kv in ranked if kv[1][0] >= NOISE_SCORE]
         return [self._hit(entry, nid, score, reasons) for entry, (score, _s, nid, reasons) in ranked[:limit]]
 
+    def _score(self, keys: list[NameKey], nid: int) -> tuple[int, tuple[str, ...]]:
+        """The best score of any form of the query against one name."""
+        tokens, variants = self.name_tokens[nid], self.name_variants[nid]
+        return max(match_score(k, tokens, variants) for k in keys)
+
+    def _raise_first_and_last(
+        self, q: NameKey, scored: list[tuple[int, tuple[int, tuple[str, ...]]]]
+    ) -> list[tuple[int, tuple[int, tuple[str, ...]]]]:
+        """First and last names of longer names of individuals (Hamza bin Laden) are close when they say who:
+        held by at most PART_ENTRIES entries, or with a word held by at most RARE_NAMES names."""
+        anchored = [
+            i
+            for i, (nid, (score, reasons)) in enumerate(scored)
+            if score < PART_CLOSE
+            and reasons == ("part of the name",)
+            and not self.name_kind[nid]
+            and anchored_part(q.variants, self.name_variants[nid])
+        ]
+        if not anchored:
+            return scored
+        entries = {int(self.name_entry[scored[i][0]]) for i in anchored}
+        rare = any(w in self.postings and self.postings.count(w) <= RARE_NAMES and len(w) >= 3 for w in q.variants)
+        if len(entries) > PART_ENTRIES and not rare:
+            return scored
+        out = list(scored)
+        for i in anchored:
+            out[i] = (scored[i][0], (PART_CLOSE, ("part of the name", "first and last names")))
+        return out
+
+    def join_words(self, q: NameKey) -> NameKey | None:
+        """The query with words written apart joined when the list writes them as one (Hap Jang Gang)."""
+        words = list(q.tokens)
+        out: list[str] = []
+        changed = False
+        i = 0
+        while i < len(words):
+            for end in range(min(len(words), i + 4), i + 1, -1):
+                joined = "".join(words[i:end])
+                if joined in self.folded:
+                    out.append(joined)
+                    i = end
+                    changed = True
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return key_of(tuple(out)) if changed else None
+
     def _names_within(self, q: NameKey, mask: np.ndarray | None) -> list[tuple[int, tuple[int, tuple[str, ...]]]]:
         """Listed names of two words or more that appear whole inside a longer query.
 
@@ -335,6 +389,9 @@ class SearchIndex:
                     continue  # the whole query: scored by match_score already
                 window = "".join(words[start:end])
                 for nid in self.exact.get("=" + window):
+                    # Whole names of two words or more as written (Abdul is one word, though it reads abd al).
+                    if len(self.name_tokens[nid]) < 2:
+                        continue
                     if "".join(self.name_variants[nid]) == window and (mask is None or mask[nid]):
                         found.append((start, end, nid))
         # `Abu Mohammed` inside `Abu Mohammed al-Jawlani`: the longer name is what was meant.
@@ -348,7 +405,7 @@ class SearchIndex:
         entry = self.entries[entry_index]
         source = int(self.name_source[nid])
         words = reasons
-        if source == ALIAS:
+        if source in (ALIAS, NOTE):
             words = ("exact alias",) if reasons == ("exact",) else ("alias", *reasons)
         elif source == ORIGINAL:
             words = (*reasons, "original script")
@@ -362,6 +419,7 @@ class SearchIndex:
             quality=self.name_quality[nid],
             score=score,
             reasons=words,
+            origin=self.name_origin[nid],
         )
 
     # --- autocomplete -----------------------------------------------------------------------------

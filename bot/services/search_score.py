@@ -10,16 +10,16 @@ import math
 
 from rapidfuzz.distance import OSA
 
-from bot.normalize import NameKey
+from bot.normalize import GENERIC_WORDS, LEGAL_FORMS, NameKey, without
 from bot.search_results import CLOSE_SCORE
 
 MIN_SCORE = 50
 NOISE_SCORE = 60  # below this, a hit is only shown when nothing close was found
 assert NOISE_SCORE < CLOSE_SCORE
 
-PRIMARY, ALIAS, ORIGINAL = 0, 1, 2
-SOURCE_NAMES = {PRIMARY: "primary name", ALIAS: "alias", ORIGINAL: "original script"}
-SOURCE_RANK = {PRIMARY: 0, ORIGINAL: 1, ALIAS: 2}
+PRIMARY, ALIAS, ORIGINAL, NOTE = 0, 1, 2, 3
+SOURCE_NAMES = {PRIMARY: "primary name", ALIAS: "alias", ORIGINAL: "original script", NOTE: "name in an alias note"}
+SOURCE_RANK = {PRIMARY: 0, ORIGINAL: 1, ALIAS: 2, NOTE: 3}
 # Exact-level scores; aliases a little lower so a primary name wins a tie, low-quality aliases lower still.
 EXACT, ORDER, VARIANT, VARIANT_ORDER = 100, 97, 95, 93
 TYPO_SIMILARITY = 0.75  # two letters off a six-letter name is another name (Kim Jong Il), not a typo
@@ -27,6 +27,16 @@ FUZZY_CAP = 88  # below every exact-level score, aliases included (93 - 3 = 90)
 WITHIN = 90  # a whole listed name of two or more words found word for word inside a longer query
 WITHIN_MAX_WORDS = 8
 PARTIAL_CAP = 85
+# An entity's name without its legal form (Co, Ltd, Corporation…) is the same name: exact level, above 90.
+LEGAL_FORM = 92
+# Without generic words too (Trading, General, Group, Korea…): close, but below the exact level.
+GENERIC = 88
+GENERIC_MIN_LETTERS = 6  # what is left must still say something (KUMRYONG, HESONG, HAPJANGGANG)
+# The first and last names of a longer name, one of them rare on the list (Hamza bin Laden): close, on part of it.
+PART_CLOSE = 86
+RARE_NAMES = 12  # a word held by at most this many names tells them apart
+PART_ENTRIES = 3  # first and last names shared by at most this many entries still say who is meant
+assert CLOSE_SCORE <= PART_CLOSE < GENERIC < FUZZY_CAP + 1 <= LEGAL_FORM - 2
 _LOW_QUALITY = {"low", "f.k.a.", "fka"}
 
 
@@ -48,6 +58,10 @@ def match_score(
     v_ordered = "".join(sorted(name_variants))
     if q.variant_ordered == v_ordered:
         return VARIANT_ORDER, ("romanization variant", "token order")
+
+    core = _core_score(q, name_tokens, name_variants)
+    if core is not None:
+        return core
 
     # Whole-name typos: the smallest edit distance (a swap of neighbours is one edit) over the four forms;
     # every word counts, short ones too.
@@ -101,8 +115,49 @@ def partial_score(
     return score, (("part of the name", "typo") if typo else ("part of the name",))
 
 
+def _core_score(
+    q: NameKey, name_tokens: tuple[str, ...], name_variants: tuple[str, ...]
+) -> tuple[int, tuple[str, ...]] | None:
+    """The same name once legal forms (then generic words) are left out of both, in any of the four forms."""
+    for drop, score, reason in (
+        (LEGAL_FORMS, LEGAL_FORM, "legal form left out"),
+        (GENERIC_WORDS, GENERIC, "generic words left out"),
+    ):
+        qt, nt = without(q.tokens, drop), without(name_tokens, drop)
+        if qt == q.tokens and nt == name_tokens:
+            continue  # nothing left out: the exact levels have said all there is
+        qv, nv = without(q.variants, drop), without(name_variants, drop)
+        compact = "".join(nt)
+        if drop is GENERIC_WORDS and len(compact) < GENERIC_MIN_LETTERS:
+            continue
+        joined = ("words joined",) if len(qt) != len(nt) else ()
+        if "".join(qt) == compact:
+            return score, (reason, *joined)
+        if "".join(sorted(qt)) == "".join(sorted(nt)):
+            return score - 1, (reason, "token order")
+        if "".join(qv) == "".join(nv):
+            return score - 1, (reason, "romanization variant", *joined)
+        if "".join(sorted(qv)) == "".join(sorted(nv)):
+            return score - 2, (reason, "romanization variant", "token order")
+    return None
+
+
+def anchored_part(query: tuple[str, ...], name: tuple[str, ...]) -> bool:
+    """The query is a longer name's first and last words with some of those between (Hamza bin Laden)."""
+    if len(query) < 2 or len(name) < 3 or len(name) <= len(query):
+        return False
+    if query[0] != name[0] or query[-1] != name[-1]:
+        return False
+    remaining = list(name)
+    for word in query:
+        if word not in remaining:
+            return False
+        remaining.remove(word)
+    return True
+
+
 def quality_penalty(source: int, quality: str) -> int:
     """What an alias gives up against the primary name: 2, or 3 for a low-quality alias."""
-    if source != ALIAS:
+    if source not in (ALIAS, NOTE):
         return 0
     return 3 if quality.casefold() in _LOW_QUALITY else 2

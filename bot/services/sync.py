@@ -10,6 +10,7 @@ from typing import Literal
 
 import aiohttp
 
+from bot import backoff
 from bot.clock import Clock
 from bot.errors import FetchFailed, ImportRefused
 from bot.fetch import fetch
@@ -48,6 +49,7 @@ class ListSync:
         interval_minutes: int,
         timeout: aiohttp.ClientTimeout | None = None,
         sleep: Callable[[float], Awaitable[object]] | None = None,
+        rng: backoff.Uniform | None = None,
     ) -> None:
         self._db = db
         self._importer = importer
@@ -57,11 +59,17 @@ class ListSync:
         self.interval_minutes = interval_minutes
         self._timeout = timeout
         self._sleep = sleep
+        self._rng = rng
 
     def backoff_minutes(self, failures: int) -> int:
-        """Minutes to wait after `failures` failures in a row: 5, 10, 20, … capped at a day and at the interval."""
+        """The longest wait after `failures` failures in a row: 5, 10, 20, … minutes, capped at a day and at the
+        interval. The wait itself is drawn below it (retry_minutes): processes failing together retry apart."""
         cap = min(MAX_BACKOFF_MINUTES, self.interval_minutes or MAX_BACKOFF_MINUTES)
         return min(cap, 5 * 2 ** max(0, failures - 1))
+
+    def retry_minutes(self, failures: int) -> float:
+        """The wait after `failures` failures: full jitter below backoff_minutes (bot.backoff), at least a minute."""
+        return max(1.0, backoff.delay(1, self.backoff_minutes(failures), self.backoff_minutes(failures), self._rng))
 
     async def due(self) -> bool:
         """True when the next attempt time has come (or was never set)."""
@@ -93,7 +101,7 @@ class ListSync:
             result = await self._importer.import_bytes(fetched.body, redact_url(self.url), force=force)
         except (FetchFailed, ImportRefused) as exc:
             failures = status.consecutive_failures + 1
-            next_at = now + dt.timedelta(minutes=self.backoff_minutes(failures))
+            next_at = now + dt.timedelta(minutes=self.retry_minutes(failures))
             await store.record_sync(
                 self._db,
                 attempt_at=now.isoformat(timespec="seconds"),

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 
 from bot.models import Change, ChangeKind, Entry, Kind, ListVersion
 from bot.models_watch import Watch
-from bot.normalize import name_key
-from bot.services.search import FUZZY_CAP, PARTIAL_CAP, WITHIN_MAX_WORDS, SearchIndex
+from bot.services.search import FUZZY_CAP, PARTIAL_CAP, SearchIndex, exact_level_keys, may_score_exact_level
 
 MIN_THRESHOLD, MAX_THRESHOLD = 50, 100
 MAX_NAME_HITS = 500  # per watched name and version: far more than any real change set gives one name
@@ -170,34 +169,10 @@ class ChangeSet:
 
 
 def _exact_level_keys(index: SearchIndex) -> frozenset[str]:
-    """Every whole-name form match_score compares for its exact-level scores, of every name of an index."""
-    keys: set[str] = set()
-    for tokens, variants in zip(index.name_tokens, index.name_variants, strict=True):
-        keys.add("c" + "".join(tokens))
-        keys.add("o" + "".join(sorted(tokens)))
-        keys.add("v" + "".join(variants))
-        keys.add("w" + "".join(sorted(variants)))
-    return frozenset(keys)
+    """Every whole-name form (and identifier) that can score at the exact level, of every name of an index."""
+    return exact_level_keys(index)
 
 
 def _may_score_exact_level(index: SearchIndex, keys: frozenset[str], target: str) -> bool:
-    """True when some name of the index could score EXACT_LEVEL or more against the target in
-    SearchIndex.search: the same folded words (in order or not), the same canonical romanization (in order or
-    not) — for the target as typed or with run-together words split — or a listed name inside it."""
-    q = name_key(target)
-    if not q.tokens:
-        return False
-    candidates = [q]
-    split = index.split_words(q)
-    if split is not None:
-        candidates.append(split)
-    for key in candidates:
-        forms = ("c" + key.compact, "o" + key.ordered, "v" + key.variant_compact, "w" + key.variant_ordered)
-        if any(form in keys for form in forms):
-            return True
-    words = q.variants
-    for start in range(len(words)):
-        for end in range(start + 2, min(len(words), start + WITHIN_MAX_WORDS) + 1):
-            if "v" + "".join(words[start:end]) in keys:
-                return True
-    return False
+    """True when some name of the index could score EXACT_LEVEL or more against the target (see search_exact)."""
+    return may_score_exact_level(index, keys, target)

@@ -8,7 +8,7 @@ from bot.errors import InvalidOption, MalformedReference, UnknownReference, quot
 from bot.models_watch import WatchKind
 from bot.normalize import fold, name_key, strip_invisible
 from bot.references import REFERENCE_LIKE, is_reference, parse_loose
-from bot.services.search import SearchIndex
+from bot.services.search import SearchIndex, identifier_key
 from bot.services.watch_changes import MAX_THRESHOLD, MIN_THRESHOLD
 
 MIN_NAME_LETTERS = 3
@@ -45,8 +45,9 @@ def parse_target(text: str, index: SearchIndex) -> tuple[WatchKind, str, str]:
 
     Two letters and a number (KPi.033, kpi33, QDe 12) is a reference number: watched exactly, also when it is not
     (or not yet) listed, once it is written like one (two letters, i or e, a dot, three digits; a near miss gets
-    a suggestion). Anything else is a name of at least three letters or digits (a few listed names have digits,
-    e.g. an alias like `Laskar 99`), searched fuzzily.
+    a suggestion). An identifier (IMO, passport or identity number: five digits or more) is watched as a name
+    and found exactly, as search finds it. Anything else is a name of at least three letters or digits (a few
+    listed names have digits, e.g. an alias like `Laskar 99`), searched fuzzily.
     """
     cleaned = " ".join(strip_invisible(text).split())
     if not cleaned:
@@ -67,6 +68,10 @@ def parse_target(text: str, index: SearchIndex) -> tuple[WatchKind, str, str]:
             f"{quote(cleaned)} has formatting characters (* _ ~ ` | > \\); names on the list have none, "
             "so type the name as plain text",
         )
+    # An identifier of a listed entry (IMO, passport, identity number): watched like a name, found exactly.
+    identifier = identifier_key(cleaned)
+    if identifier is not None and identifier in index.identifiers:
+        return "name", cleaned, "#" + identifier
     # Shaped roughly like a reference (KPi.033, kpi33, KP 33, QDe-001): resolved, or refused with a suggestion.
     if REFERENCE_LIKE.match(cleaned):
         try:
@@ -87,5 +92,7 @@ def parse_target(text: str, index: SearchIndex) -> tuple[WatchKind, str, str]:
             f"{quote(cleaned)} is too short: watched names need at least {MIN_NAME_LETTERS} letters "
             "(shorter ones would match a good part of the list)",
         )
+    if identifier is not None:
+        return "name", cleaned, "#" + identifier  # not listed today: it may be on a later version
     key = name_key(cleaned)
     return "name", cleaned, " ".join(key.tokens)

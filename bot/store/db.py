@@ -1,4 +1,10 @@
-"""The SQLite file: connections, PRAGMAs, write transactions and numbered migrations."""
+"""The store's engines: the SQLite file (default) and PostgreSQL (DATABASE_URL), with numbered migrations each.
+
+Store modules are written once against `Database`: reads through fetchall/fetchone, writes inside
+`transaction()`, whose connection offers aiosqlite's small API (execute, as an awaitable or a context manager,
+and executemany) on both engines. SQL uses `?` placeholders and portable syntax; where the engines differ
+(full-text search, case-insensitive keys, locks) the store asks `db.dialect`.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ import logging
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -32,10 +38,17 @@ class Migration:
     sql: str
 
 
-def bundled_migrations() -> list[Migration]:
-    """The migrations shipped in bot/store/migrations, in order."""
+SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
+
+
+def bundled_migrations(dialect: str = SQLITE) -> list[Migration]:
+    """The migrations shipped for one engine (bot/store/migrations, …/migrations/postgresql), in order."""
+    folder = resources.files("bot.store").joinpath("migrations")
+    if dialect == POSTGRESQL:
+        folder = folder.joinpath("postgresql")
     found = []
-    for item in resources.files("bot.store").joinpath("migrations").iterdir():
+    for item in folder.iterdir():
         match = _MIGRATION_NAME.match(item.name)
         if match:
             found.append(Migration(int(match.group(1)), match.group(2), item.read_text(encoding="utf-8")))
@@ -46,13 +59,86 @@ def bundled_migrations() -> list[Migration]:
     return found
 
 
-def schema_version_expected() -> int:
-    """The schema version this code needs."""
-    return len(bundled_migrations())
+def schema_version_expected(dialect: str = SQLITE) -> int:
+    """The schema version this code needs on one engine."""
+    return len(bundled_migrations(dialect))
+
+
+def is_database_url(location: str | Path) -> bool:
+    """Whether a store location is a PostgreSQL URL (else it is a SQLite file path)."""
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
+def json_values(db: Database, cast: str | None = None) -> str:
+    """A subquery giving the elements of a JSON array bound as one `?` (text, or cast to e.g. BIGINT)."""
+    if db.dialect == POSTGRESQL:
+        values = "jsonb_array_elements_text(CAST(? AS jsonb))"
+        return f"SELECT CAST({values} AS {cast})" if cast else f"SELECT {values}"
+    return "SELECT value FROM json_each(?)"
 
 
 class Database:
+    """What every store module uses, on either engine; `Database.open` picks the engine from the location."""
+
+    dialect: str = SQLITE
+    last_write_error: str | None = None
+
+    @staticmethod
+    async def open(location: Path | str, *, migrate: bool = True) -> Database:
+        """A SQLite file path, or a postgresql:// URL (the PostgreSQL store)."""
+        if is_database_url(location):
+            from bot.store.postgres import PostgresDatabase
+
+            return await PostgresDatabase.open(str(location), migrate=migrate)
+        return await SqliteDatabase.open(Path(location), migrate=migrate)
+
+    def describe(self) -> str:
+        """Where the store is, for messages and logs (never a password)."""
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        """Close the connections."""
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def schema_version(self) -> int:
+        """The schema version recorded in the database."""
+        raise NotImplementedError
+
+    async def migrate(self, migrations: Sequence[Migration] | None = None) -> list[Migration]:
+        """Apply the migrations the database lacks; return those applied."""
+        raise NotImplementedError
+
+    async def check_writable(self) -> None:
+        """Raise StoreUnavailable unless a write transaction can commit."""
+        raise NotImplementedError
+
+    def transaction(self, *, exclusive: str | None = None) -> AbstractAsyncContextManager[Any]:
+        """A write transaction; `exclusive` names work that only one process at a time may do (e.g. "import")."""
+        raise NotImplementedError
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        """Run a read query; rows answer by position and by column name."""
+        raise NotImplementedError
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Any | None:
+        """Run a read query and return its first row, if any."""
+        raise NotImplementedError
+
+    async def integrity_check(self) -> str:
+        """The engine's own consistency verdict ('ok' when all is well)."""
+        raise NotImplementedError
+
+
+class SqliteDatabase(Database):
     """One writer connection (write transactions with BEGIN IMMEDIATE) and one reader connection (WAL)."""
+
+    dialect = SQLITE
 
     def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
         self.path = path
@@ -60,6 +146,10 @@ class Database:
         self._reader = reader
         self._write_lock = asyncio.Lock()
         self.last_write_error: str | None = None
+
+    def describe(self) -> str:
+        """The file's path."""
+        return str(self.path)
 
     async def check_writable(self) -> None:
         """Raise StoreUnavailable unless a write transaction can start (read-only file, locked, disk trouble)."""
@@ -71,7 +161,7 @@ class Database:
             )
 
     @classmethod
-    async def open(cls, path: Path, *, migrate: bool = True) -> Database:
+    async def open(cls, path: Path, *, migrate: bool = True) -> SqliteDatabase:  # type: ignore[override]
         """Open (creating the file and its folder if needed), set PRAGMAs, apply migrations."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -100,12 +190,6 @@ class Database:
         """Close both connections (a checkpoint happens as the last one closes)."""
         await self._reader.close()
         await self._writer.close()
-
-    async def __aenter__(self) -> Database:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
 
     async def schema_version(self) -> int:
         """The version recorded in the file (PRAGMA user_version)."""
@@ -145,8 +229,11 @@ class Database:
         return applied
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on any error) on the writer connection."""
+    async def transaction(self, *, exclusive: str | None = None) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on any error) on the writer connection.
+
+        BEGIN IMMEDIATE already takes the file's one write lock, so `exclusive` work needs nothing more here.
+        """
         async with self._write_lock:
             try:
                 await _run(self._writer, "BEGIN IMMEDIATE")

@@ -6,10 +6,11 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Sequence
+from typing import Any
 
 from bot.clock import stamp
 from bot.models_feeds import Feed, FeedItem, GuildFeed, StoredItem
-from bot.store.db import Database
+from bot.store.db import Database, json_values
 from bot.store.guilds import present_sql
 
 _FEED_COLUMNS = (
@@ -39,7 +40,7 @@ async def ensure_feed(db: Database, url: str, now: dt.datetime) -> Feed:
     """The feed with this URL, created (due for a poll at once) if new."""
     async with db.transaction() as conn:
         await conn.execute(
-            "INSERT OR IGNORE INTO feeds (url, created_at, next_poll_at) VALUES (?, ?, ?)",
+            "INSERT INTO feeds (url, created_at, next_poll_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             (url, stamp(now), stamp(now)),
         )
     feed = await feed_by_url(db, url)
@@ -59,11 +60,26 @@ async def due_feeds(db: Database, now: dt.datetime, limit: int = 100) -> list[Fe
     return [_feed(r) for r in rows]
 
 
+async def claim_feed(db: Database, feed_id: int, now: dt.datetime, lease_until: dt.datetime) -> bool:
+    """Take a due feed for one poll: True for exactly one of the processes sharing the store that ask at once.
+
+    Its next poll time moves to `lease_until` (the poll's outcome then sets the real one; a process that dies
+    mid-poll leaves the feed to be taken again when the lease runs out). The conditional UPDATE is the lock:
+    on PostgreSQL a second UPDATE of the same row waits for the first and then no longer finds it due.
+    """
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE feeds SET next_poll_at = ? WHERE id = ? AND next_poll_at <= ?",
+            (stamp(lease_until), feed_id, stamp(now)),
+        )
+        return bool(cursor.rowcount)
+
+
 async def followers(db: Database, feed_ids: Sequence[int]) -> dict[int, list[int]]:
     """For each feed, the servers that follow it (lowest id first): whose limits its polls may count against."""
     rows = await db.fetchall(
-        "SELECT feed_id, guild_id FROM guild_feeds"
-        " WHERE feed_id IN (SELECT value FROM json_each(?)) ORDER BY feed_id, guild_id",
+        "SELECT feed_id, guild_id FROM guild_feeds"  # noqa: S608 - json_values is a constant fragment
+        f" WHERE feed_id IN ({json_values(db, 'BIGINT')}) ORDER BY feed_id, guild_id",
         (json.dumps(list(feed_ids)),),
     )
     out: dict[int, list[int]] = {}
@@ -109,15 +125,18 @@ async def save_poll(
         )
         for i in reversed(items)  # feeds list newest first; storing oldest first keeps ids in arrival order
     ]
+    count = "SELECT COUNT(*) FROM feed_items WHERE feed_id = ?"
     async with db.transaction() as conn:
-        before = conn.total_changes
+        async with conn.execute(count, (feed_id,)) as cursor:
+            before = (await cursor.fetchone())[0]
         await conn.executemany(
-            "INSERT OR IGNORE INTO feed_items"
+            "INSERT INTO feed_items"
             " (feed_id, dedup_key, guid, link, title, summary, published_at, seen_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             rows,
         )
-        added = conn.total_changes - before
+        async with conn.execute(count, (feed_id,)) as cursor:
+            added = int((await cursor.fetchone())[0]) - int(before)
         await conn.execute(
             "UPDATE feeds SET title = ?, kind = ?, etag = ?, last_modified = ?, last_attempt_at = ?,"
             " last_success_at = ?, last_error = NULL, last_warning = ?, consecutive_failures = 0,"
@@ -133,16 +152,15 @@ async def save_poll(
         )
         listed = json.dumps([i.dedup_key for i in items])
         await conn.execute(
-            "DELETE FROM feed_items WHERE feed_id = ? AND seen_at < ?"
-            " AND dedup_key NOT IN (SELECT value FROM json_each(?))",
+            f"DELETE FROM feed_items WHERE feed_id = ? AND seen_at < ? AND dedup_key NOT IN ({json_values(db)})",  # noqa: S608
             (feed_id, stamp(at - ITEM_RETENTION), listed),
         )
         # A feed churning out new ids keeps at most MAX_ITEMS_PER_FEED (plus what it lists now, whose deletion
         # would make them "new" again at the next poll).
         await conn.execute(
-            "DELETE FROM feed_items WHERE feed_id = ? AND id < COALESCE("
+            "DELETE FROM feed_items WHERE feed_id = ? AND id < COALESCE("  # noqa: S608 - a constant fragment
             " (SELECT id FROM feed_items WHERE feed_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?), 0)"
-            " AND dedup_key NOT IN (SELECT value FROM json_each(?))",
+            f" AND dedup_key NOT IN ({json_values(db)})",
             (feed_id, feed_id, MAX_ITEMS_PER_FEED - 1, listed),
         )
     return added
@@ -216,40 +234,40 @@ async def set_up_guild(
     at = stamp(now)
     async with db.transaction() as conn:
         cursor = await conn.execute(
-            "INSERT OR IGNORE INTO guild_setup (guild_id, set_up_at) VALUES (?, ?)", (guild_id, at)
+            "INSERT INTO guild_setup (guild_id, set_up_at) VALUES (?, ?) ON CONFLICT DO NOTHING", (guild_id, at)
         )
         if cursor.rowcount == 0:
             return False
         for url, name in feeds:
             await conn.execute(
-                "INSERT OR IGNORE INTO feeds (url, created_at, next_poll_at) VALUES (?, ?, ?)", (url, at, at)
+                "INSERT INTO feeds (url, created_at, next_poll_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                (url, at, at),
             )
             await _link_guild_feed(conn, guild_id, url, name, at)
         await conn.executemany(
-            "INSERT OR IGNORE INTO guild_keywords (guild_id, keyword) VALUES (?, ?)",
+            "INSERT INTO guild_keywords (guild_id, keyword) VALUES (?, ?) ON CONFLICT DO NOTHING",
             [(guild_id, k) for k in keywords],
         )
     return True
 
 
-async def _link_guild_feed(conn: object, guild_id: int, url: str, name: str, at: str) -> None:
+async def _link_guild_feed(conn: Any, guild_id: int, url: str, name: str, at: str) -> bool:
     # A feed never fetched successfully gets its baseline at its first success (seen_through stays NULL);
     # one already fetched counts everything it holds now as seen.
-    await conn.execute(  # type: ignore[attr-defined]
-        "INSERT OR IGNORE INTO guild_feeds (guild_id, feed_id, name, added_at, seen_through)"
+    cursor = await conn.execute(
+        "INSERT INTO guild_feeds (guild_id, feed_id, name, added_at, seen_through)"
         " SELECT ?, f.id, ?, ?, CASE WHEN f.last_success_at IS NULL THEN NULL"
         " ELSE (SELECT COALESCE(MAX(i.id), 0) FROM feed_items i WHERE i.feed_id = f.id) END"
-        " FROM feeds f WHERE f.url = ?",
+        " FROM feeds f WHERE f.url = ? ON CONFLICT DO NOTHING",
         (guild_id, name, at, url),
     )
+    return bool(cursor.rowcount)
 
 
 async def add_guild_feed(db: Database, guild_id: int, url: str, name: str, now: dt.datetime) -> bool:
     """Make a server follow a stored feed; return False if it already did."""
     async with db.transaction() as conn:
-        before = conn.total_changes
-        await _link_guild_feed(conn, guild_id, url, name, stamp(now))
-        return conn.total_changes > before
+        return await _link_guild_feed(conn, guild_id, url, name, stamp(now))
 
 
 async def remove_guild_feed(db: Database, guild_id: int, feed_id: int) -> bool:
@@ -293,7 +311,7 @@ async def candidate_items(
 async def keywords(db: Database, guild_id: int) -> list[str]:
     """A server's keywords, alphabetically."""
     rows = await db.fetchall(
-        "SELECT keyword FROM guild_keywords WHERE guild_id = ? ORDER BY keyword COLLATE NOCASE", (guild_id,)
+        "SELECT keyword FROM guild_keywords WHERE guild_id = ? ORDER BY lower(keyword)", (guild_id,)
     )
     return [r[0] for r in rows]
 
@@ -303,7 +321,7 @@ async def replace_keywords(db: Database, guild_id: int, words: Sequence[str]) ->
     async with db.transaction() as conn:
         await conn.execute("DELETE FROM guild_keywords WHERE guild_id = ?", (guild_id,))
         await conn.executemany(
-            "INSERT OR IGNORE INTO guild_keywords (guild_id, keyword) VALUES (?, ?)",
+            "INSERT INTO guild_keywords (guild_id, keyword) VALUES (?, ?) ON CONFLICT DO NOTHING",
             [(guild_id, w) for w in words],
         )
 
@@ -314,7 +332,7 @@ async def add_keywords(db: Database, guild_id: int, words: Sequence[str]) -> lis
     async with db.transaction() as conn:
         for word in words:
             cursor = await conn.execute(
-                "INSERT OR IGNORE INTO guild_keywords (guild_id, keyword) VALUES (?, ?)", (guild_id, word)
+                "INSERT INTO guild_keywords (guild_id, keyword) VALUES (?, ?) ON CONFLICT DO NOTHING", (guild_id, word)
             )
             if cursor.rowcount:
                 added.append(word)
@@ -327,7 +345,7 @@ async def remove_keywords(db: Database, guild_id: int, words: Sequence[str]) -> 
     async with db.transaction() as conn:
         for word in words:
             cursor = await conn.execute(
-                "DELETE FROM guild_keywords WHERE guild_id = ? AND keyword = ?", (guild_id, word)
+                "DELETE FROM guild_keywords WHERE guild_id = ? AND lower(keyword) = lower(?)", (guild_id, word)
             )
             if cursor.rowcount:
                 removed.append(word)

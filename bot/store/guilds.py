@@ -15,7 +15,7 @@ async def mark_departed(db: Database, guild_id: int, left_at: str) -> bool:
     """Record that the bot left a server (the first time counts); True if it was not recorded yet."""
     async with db.transaction() as conn:
         cursor = await conn.execute(
-            "INSERT OR IGNORE INTO guild_departures (guild_id, left_at) VALUES (?, ?)", (guild_id, left_at)
+            "INSERT INTO guild_departures (guild_id, left_at) VALUES (?, ?) ON CONFLICT DO NOTHING", (guild_id, left_at)
         )
         return cursor.rowcount > 0
 

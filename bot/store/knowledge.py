@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
 from bot.models_knowledge import (
     Chair,
     CouncilTerm,
@@ -28,7 +26,10 @@ from bot.models_knowledge import (
     record_from_dict,
     record_to_dict,
 )
-from bot.store.db import Database
+from bot.store.db import SQLITE, Database
+
+# A search's words and phrases beyond this many are ignored (each is one tsquery on PostgreSQL).
+MAX_SEARCH_TERMS = 32
 
 # Kind → table. Table names are constants chosen here, never user text.
 TABLES: dict[str, str] = {
@@ -116,6 +117,8 @@ async def replace(db: Database, knowledge: Knowledge, loaded_at: str) -> None:
     """Replace every knowledge table with `knowledge`, in one transaction (all or nothing)."""
     async with db.transaction() as conn:
         for table in _DELETE_ORDER:
+            if table == "knowledge_quotes_fts" and db.dialect != SQLITE:
+                continue  # PostgreSQL keeps the search vector in knowledge_quotes itself
             await conn.execute(f"DELETE FROM {table}")  # noqa: S608 - constant table names
         await conn.executemany(
             "INSERT INTO knowledge_files (name, sha256, records, loaded_at) VALUES (?, ?, ?, ?)",
@@ -163,26 +166,32 @@ async def replace(db: Database, knowledge: Knowledge, loaded_at: str) -> None:
             [(s.id, i, s.kind, s.date, _json(s)) for i, s in enumerate(knowledge.statements)],
         )
         for i, q in enumerate(knowledge.quotes):
-            cursor = await conn.execute(
-                "INSERT INTO knowledge_quotes (position, statement, text, data) VALUES (?, ?, ?, ?)",
+            async with conn.execute(
+                "INSERT INTO knowledge_quotes (position, statement, text, data) VALUES (?, ?, ?, ?) RETURNING id",
                 (i, q.statement, q.text, _json(q)),
-            )
-            await conn.execute(
-                # The reporter's lead-in is shown with each passage, so search finds it too.
-                "INSERT INTO knowledge_quotes_fts (rowid, text) VALUES (?, ?)",
-                (cursor.lastrowid, f"{q.lead}\n{q.text}" if q.lead else q.text),
-            )
+            ) as cursor:
+                row = await cursor.fetchone()
+            # The reporter's lead-in is shown with each passage, so search finds it too.
+            searched = f"{q.lead}\n{q.text}" if q.lead else q.text
+            if db.dialect == SQLITE:
+                await conn.execute("INSERT INTO knowledge_quotes_fts (rowid, text) VALUES (?, ?)", (row[0], searched))
+            else:
+                await conn.execute(
+                    "UPDATE knowledge_quotes SET search = to_tsvector('english', ?) WHERE id = ?", (searched, row[0])
+                )
 
 
-async def _insert_terms(conn: aiosqlite.Connection, terms: Sequence[CouncilTerm]) -> None:
+async def _insert_terms(conn: Any, terms: Sequence[CouncilTerm]) -> None:
     for i, term in enumerate(terms):
-        cursor = await conn.execute(
-            "INSERT INTO knowledge_terms (position, permanent, start_year, end_year, data) VALUES (?, ?, ?, ?, ?)",
+        async with conn.execute(
+            "INSERT INTO knowledge_terms (position, permanent, start_year, end_year, data)"
+            " VALUES (?, ?, ?, ?, ?) RETURNING id",
             (i, int(term.permanent), term.start, term.end, _json(term)),
-        )
+        ) as cursor:
+            term_id = (await cursor.fetchone())[0]
         await conn.executemany(
             "INSERT INTO knowledge_seats (term_id, member, start_year, end_year) VALUES (?, ?, ?, ?)",
-            [(cursor.lastrowid, member, term.start, term.end) for member in term.members],
+            [(term_id, member, term.start, term.end) for member in term.members],
         )
 
 
@@ -304,6 +313,8 @@ async def quotes(db: Database, statement_id: str) -> list[Quote]:
 
 async def search_quotes(db: Database, text: str, limit: int = 10) -> tuple[list[QuoteHit], int]:
     """Quoted passages matching every word of `text` (escaped: no FTS syntax), best first; and the total."""
+    if db.dialect != SQLITE:
+        return await _search_quotes_tsvector(db, text, limit)
     query = escape_fts(text)
     if not query:
         return [], 0
@@ -313,5 +324,34 @@ async def search_quotes(db: Database, text: str, limit: int = 10) -> tuple[list[
         "WHERE knowledge_quotes_fts MATCH ? ORDER BY f.rank, q.position",
         (query,),
     )
+    hits = [QuoteHit(_decode("quotes", r["quote"]), _decode("statements", r["statement"])) for r in rows]
+    return hits[:limit], len(hits)
+
+
+def search_terms(text: str) -> list[str]:
+    """The words and "…" phrases of a search, as escape_fts keeps them (unquoted; each must match)."""
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    parts = []
+    for match in _FTS_PART.finditer(text):
+        piece = match.group(1) if match.group(1) is not None else match.group(2)
+        if piece.strip() and re.search(r"\w", piece):
+            parts.append(piece)
+    return parts
+
+
+async def _search_quotes_tsvector(db: Database, text: str, limit: int) -> tuple[list[QuoteHit], int]:
+    """PostgreSQL: each word or phrase through phraseto_tsquery (no operator syntax at all), all must match."""
+    terms = search_terms(text)[:MAX_SEARCH_TERMS]
+    if not terms:
+        return [], 0
+    query = " && ".join(["phraseto_tsquery('english', ?)"] * len(terms))  # placeholders only: no user text
+    # The only formatted part is a fixed template of placeholders.
+    sql = (
+        "SELECT q.data AS quote, s.data AS statement FROM knowledge_quotes q "  # noqa: S608
+        "JOIN knowledge_statements s ON s.id = q.statement, "
+        f"(SELECT {query}) AS terms(query) "
+        "WHERE q.search @@ terms.query ORDER BY ts_rank(q.search, terms.query) DESC, q.position"
+    )
+    rows = await db.fetchall(sql, terms)
     hits = [QuoteHit(_decode("quotes", r["quote"]), _decode("statements", r["statement"])) for r in rows]
     return hits[:limit], len(hits)

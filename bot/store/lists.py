@@ -13,7 +13,10 @@ from typing import Any
 import aiosqlite
 
 from bot.models import Change, Entry, ListDiff, ListVersion, RegimeCount, SyncStatus
-from bot.store.db import Database
+from bot.store.db import POSTGRESQL, Database
+
+# PostgreSQL: each committed import is announced on this channel (payload: the new version's id).
+VERSIONS_CHANNEL = "sanctionsbot_versions"
 
 _SELECT_VERSIONS = (
     "SELECT id, generated_at, sha256, source, imported_at, entry_count, added, removed, amended FROM list_versions"
@@ -93,8 +96,9 @@ def _decode_entries(rows: list[sqlite3.Row]) -> dict[str, StoredEntry]:
 class ListWriter:
     """The reads and writes of one import, all inside ONE write transaction (see import_transaction)."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, *, notify: bool = False) -> None:
         self._conn = conn
+        self._notify = notify
 
     async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         async with self._conn.execute(sql, tuple(params)) as cursor:
@@ -132,7 +136,7 @@ class ListWriter:
         previous: dict[str, StoredEntry],
     ) -> ListVersion:
         """Write a new version, its revisions, counts and changes (committed, or not at all, with the transaction)."""
-        return await _write_version(
+        version = await _write_version(
             self._conn,
             generated_at=generated_at,
             sha256=sha256,
@@ -143,15 +147,21 @@ class ListWriter:
             diff=diff,
             previous=previous,
         )
+        if self._notify:
+            # Delivered to every listening process when (and only if) the import commits.
+            await self._conn.execute("SELECT pg_notify(?, ?)", (VERSIONS_CHANNEL, str(version.id)))
+        return version
 
 
 @asynccontextmanager
 async def import_transaction(db: Database) -> AsyncIterator[ListWriter]:
     """One write transaction for a whole import: BEGIN IMMEDIATE takes SQLite's write lock, which another process
     importing at the same moment cannot hold too. So what the import reads here (duplicates, the latest version,
-    its entries) is still true when it writes: no version can slip in between."""
-    async with db.transaction() as conn:
-        yield ListWriter(conn)
+    its entries) is still true when it writes: no version can slip in between. On PostgreSQL an advisory lock
+    does the same across every process and host sharing the database, and the new version is announced with
+    NOTIFY on VERSIONS_CHANNEL as the transaction commits."""
+    async with db.transaction(exclusive="import") as conn:
+        yield ListWriter(conn, notify=db.dialect == POSTGRESQL)
 
 
 async def _write_version(
@@ -171,10 +181,10 @@ async def _write_version(
     for entry in entries:
         pair = counts.setdefault(entry.regime, [0, 0])
         pair[0 if entry.kind == "individual" else 1] += 1
-    cursor = await conn.execute(
+    async with conn.execute(
         "INSERT INTO list_versions"
         " (generated_at, sha256, source, imported_at, entry_count, added, removed, amended)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             generated_at,
             sha256,
@@ -185,15 +195,16 @@ async def _write_version(
             len(diff.removed),
             len(diff.amended),
         ),
-    )
-    version_id = cursor.lastrowid
-    assert version_id is not None
+    ) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None  # RETURNING gives the new row
+    version_id = int(row[0])
     # Entries unchanged since the previous version keep their revision; only new content is written.
     revision_ids, fresh = await asyncio.to_thread(_split_revisions, entries, hashes, previous)
     if fresh:
         await conn.executemany(
-            "INSERT OR IGNORE INTO entry_revisions (reference, content_hash, kind, regime, name, listed_on, data)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO entry_revisions (reference, content_hash, kind, regime, name, listed_on, data)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             fresh,
         )
         wanted = {(ref, content_hash) for ref, content_hash, *_ in fresh}

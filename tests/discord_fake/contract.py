@@ -6,6 +6,7 @@ import functools
 import json
 import logging
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,21 @@ SPEC_PATCHES: dict[str, str] = {
     "*Request.default_member_permissions": (
         "the spec says integer; Discord documents and returns a string bitfield; discord.py sends a string"
     ),
+}
+
+# Rules Discord documents for application commands that its OpenAPI file does not express. The contract checks
+# them on every command PUT/POST/PATCH, so a localisation the live API would refuse fails the tests here.
+COMMAND_RULES: dict[str, str] = {
+    "locale keys": (
+        "the keys of name_localizations and description_localizations must be Discord locales; the schema's "
+        "additionalProperties leaves the keys free, so they are checked against its own AvailableLocalesEnum"
+    ),
+    "names": (
+        "command, subcommand and option names (and each of their name localisations) must match "
+        "^[-_'\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$ and be lowercase where the letter has a lowercase form"
+    ),
+    "uniqueness": "option names, and each localisation of them, must be unique among their siblings",
+    "choices": "choice names and their localisations: 1 to 100 characters, keys Discord locales",
 }
 
 # Discord's message limits that the request schemas do not (or cannot) express.
@@ -112,6 +128,86 @@ def describe_error(error: ValidationError) -> str:
     return f"{path}: {kw} {_short(error.validator_value, 60)} failed for {_short(inst)}"
 
 
+_COMMAND_ROUTE = re.compile(r"^/applications/\{application_id\}(/guilds/\{guild_id\})?/commands(/\{command_id\})?$")
+# Scripts Discord allows beside letters and numbers: Devanagari and Thai (their vowel signs are marks).
+_DEVA_THAI = ((0x0900, 0x097F), (0x0E00, 0x0E7F))
+
+
+def command_name_problem(name: Any) -> str | None:
+    """Why `name` is not a valid chat-input command or option name on Discord, or None."""
+    if not isinstance(name, str):
+        return f"{_short(name)} is not a string"
+    if not 1 <= len(name) <= 32:
+        return f"{name!r} is {len(name)} characters (1 to 32 allowed)"
+    for ch in name:
+        allowed = (
+            ch in "-_'" or unicodedata.category(ch)[0] in "LN" or any(lo <= ord(ch) <= hi for lo, hi in _DEVA_THAI)
+        )
+        if not allowed:
+            return f"{name!r} has {ch!r}, which Discord does not allow in names"
+        if ch.lower() != ch:
+            return f"{name!r} is not lowercase"
+    return None
+
+
+def _localisation_problems(where: str, node: dict[str, Any], key: str, locales: set[str]) -> list[str]:
+    out: list[str] = []
+    mapping = node.get(key)
+    if mapping is None:
+        return out
+    if not isinstance(mapping, dict):
+        return [f"{where}.{key}: not an object"]
+    for locale, value in mapping.items():
+        if locale not in locales:
+            out.append(f"{where}.{key}: {locale!r} is not a Discord locale")
+        if key == "name_localizations" and where.split(".")[-1] != "choice":
+            problem = command_name_problem(value)
+            if problem:
+                out.append(f"{where}.{key}[{locale}]: {problem}")
+    return out
+
+
+def command_problems(body: Any, locales: set[str]) -> list[str]:
+    """Problems with an application-command body (or a PUT's list of them) under COMMAND_RULES."""
+    commands = body if isinstance(body, list) else [body]
+    out: list[str] = []
+
+    def walk(node: Any, where: str, top: bool) -> None:
+        if not isinstance(node, dict):
+            return
+        kind = node.get("type", 1)
+        if top and kind not in (1, None):  # user and message commands take free-form names
+            return
+        problem = command_name_problem(node.get("name"))
+        if problem:
+            out.append(f"{where}.name: {problem}")
+        for key in ("name_localizations", "description_localizations"):
+            out.extend(_localisation_problems(where, node, key, locales))
+        options = node.get("options") or []
+        if isinstance(options, list):
+            seen: dict[str, set[str]] = {}
+            for i, option in enumerate(options):
+                if not isinstance(option, dict):
+                    continue
+                walk(option, f"{where}.options[{i}]", False)
+                names = {"": option.get("name")} | dict((option.get("name_localizations") or {}).items())
+                for locale, value in names.items():
+                    if value in seen.setdefault(locale, set()):
+                        out.append(f"{where}.options[{i}]: name {value!r} repeats a sibling's ({locale or 'default'})")
+                    seen[locale].add(value)
+                for j, choice in enumerate(option.get("choices") or []):
+                    if isinstance(choice, dict):
+                        out.extend(
+                            _localisation_problems(
+                                f"{where}.options[{i}].choices[{j}].choice", choice, "name_localizations", locales
+                            )
+                        )
+
+    for index, command in enumerate(commands):
+        walk(command, f"$[{index}]" if isinstance(body, list) else "$", True)
+    return out
+
+
 class Contract:
     """Discord's OpenAPI description, compiled into per-route request validators."""
 
@@ -138,6 +234,8 @@ class Contract:
         self._validators: dict[tuple[str, str, str], Draft202012Validator | None] = {}
         self._memo: dict[tuple[str, str, str, str], tuple[str, ...]] = {}
         self._branches: dict[tuple[str, str, str], list[tuple[set[Any] | None, Draft202012Validator]]] = {}
+        enum = spec["components"]["schemas"].get("AvailableLocalesEnum", {})
+        self.locales: set[str] = {b["const"] for b in enum.get("oneOf", []) if "const" in b} | set(enum.get("enum", []))
 
     def match(self, path: str) -> RouteMatch | None:
         """The OpenAPI path template for a concrete path (relative to /api/v10), or None."""
@@ -213,6 +311,10 @@ class Contract:
         validator = self._validator_for(match.template, method, media)
         if validator is None:
             return [] if body is None else [f"{method} {match.template} takes no request body"]
+        if _COMMAND_ROUTE.match(match.template) and method in ("PUT", "POST", "PATCH"):
+            rules = command_problems(body, self.locales)
+            if rules:
+                return rules + self._check(validator, match.template, method, media, body)
         try:
             text = json.dumps(body, sort_keys=True)
         except (TypeError, ValueError):

@@ -1172,8 +1172,10 @@ class FakeDiscord:
         permissions: int | None = None,
         locale: str = "en-US",
         timeout: float = 5.0,
+        delay: float = 0.0,
     ) -> InteractionResult:
-        """Click a component (type 3 interaction) on a message; return what the bot answered."""
+        """Click a component (type 3 interaction) on a message; return what the bot answered (`delay`: as for
+        invoke, delivered that many seconds after its creation)."""
         mid = int(message if isinstance(message, int) else message["id"])
         stored = self._messages.get(mid)
         msg = stored if stored is not None else (message if isinstance(message, dict) else None)
@@ -1194,8 +1196,9 @@ class FakeDiscord:
             permissions=permissions,
             locale=locale,
             message=json.loads(json.dumps(msg)),
+            delay=delay,
         )
-        return await self._run_interaction(payload, user, timeout)
+        return await self._run_interaction(payload, user, timeout, delay)
 
     async def submit_modal(
         self,

@@ -50,3 +50,29 @@ async def test_a_slow_error_is_private(e2e: E2E, slow_count: dict[str, Any]) -> 
     assert follow[-1]["flags"] & EPHEMERAL
     assert "no regime called" in str(follow[-1])
     assert any(m == "DELETE" for m, p, _s in e2e.fake.requests if "@original" in p)
+
+
+async def test_in_a_burst_later_interactions_are_acknowledged_first(e2e: E2E, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With every answer slot taken, a new command is deferred at once (not after its answer or a 1 s fuse),
+    then answered when a slot frees: acknowledgements never queue behind answer work."""
+    import bot.app
+
+    monkeypatch.setattr(bot.app, "DEFER_AFTER_SECONDS", 1.0)
+    monkeypatch.setattr(e2e.bot, "_answering", asyncio.Semaphore(1))
+    command = _command(e2e.bot, "sanctions count")
+    original = command.extras["answer"]
+
+    async def slow(ctx: Any, **options: Any) -> Any:
+        await asyncio.sleep(0.8)  # under the 1 s fuse: the first is answered directly
+        return await original(ctx, **options)
+
+    monkeypatch.setitem(command.extras, "answer", slow)
+    first, second = await asyncio.gather(
+        e2e.fake.invoke("sanctions count", {"regime": "DPRK"}, user_id=ALICE),
+        e2e.fake.invoke("sanctions count", {"regime": "DPRK"}, user_id=ALICE, timeout=10),
+    )
+    assert first.type == 4  # had the slot: answered directly
+    assert second.type == 5 and second.latency is not None and second.latency < 0.5
+    follow = await second.wait_followups(1, timeout=5)
+    fields = {f["name"]: f["value"] for f in follow[-1]["embeds"][0]["fields"]}
+    assert fields["Individuals"] == "80"

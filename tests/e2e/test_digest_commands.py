@@ -261,14 +261,14 @@ async def test_a_feed_added_under_a_hostile_title_stays_inert_everywhere(env: E2
     assert "This server already follows that feed (as `UN Press`)." in text_of(data)
     # Named after its own title: "@here Hostile <@&123456789012345678>".
     data = await answer(fake, "feeds add", {"url": feed_server.url("/hostile.xml")})
-    assert "Now following **@\u200bhere Hostile <@\u200b&123456789012345678>** (rss20)." in text_of(data)
+    assert "Now following **@\u200bhere Hostile <\u200b@\u200b&123456789012345678>** (rss20)." in text_of(data)
     await subscribe(env)
     feed_server.serve("/hostile.xml", docs.HOSTILE.replace(b"<guid>h-1</guid>", b"<guid>h-3</guid>"))
     await poll(env)
     to_run_time(env)
     assert (await env.core.digests.run_due()).sent == 1
     (message,) = posts(fake, CHANNEL)
-    assert "@\u200bhere Hostile <@\u200b&123456789012345678>" in [e["title"] for e in message["embeds"]]
+    assert "@\u200bhere Hostile <\u200b@\u200b&123456789012345678>" in [e["title"] for e in message["embeds"]]
     for method, path, body in fake.message_bodies:  # every answer and post of this test
         assert body.get("allowed_mentions") == {"parse": []}, (method, path)
         sent = text_of({k: v for k, v in body.items() if k != "allowed_mentions"})

@@ -131,8 +131,10 @@ async def test_a_due_digest_posts_news_by_feed_list_changes_and_dprk_counts(
         assert "since Thu 26 Nov 2026 12:00 UTC" in summary
         press = messages[0]["embeds"][1]["description"].split("\n")
         assert press == [
-            "• [Council extends sanctions regime — item 0](https://press.un.org/en/2026/fresh-0.doc.htm) · 26 Nov",
-            "• [Council extends sanctions regime — item 1](https://press.un.org/en/2026/fresh-1.doc.htm) · 26 Nov",
+            "• [Council extends sanctions regime — item 0](https://press.un.org/en/2026/fresh-0.doc.htm) · press.un.org"
+            " · 26 Nov",
+            "• [Council extends sanctions regime — item 1](https://press.un.org/en/2026/fresh-1.doc.htm) · press.un.org"
+            " · 26 Nov",
         ]
         assert "(https://news.example/story/korea-0)" in body
         assert "weather" not in body  # no keyword: not news for this server
@@ -182,14 +184,14 @@ async def test_a_hostile_feed_item_cannot_ping_and_is_escaped(env: E2E, feed_ser
     sent = text_of(body)
     assert "free coins" in sent  # the items are there …
     assert not PING.search(sent), PING.search(sent)  # … but nothing in them can mention anyone
-    assert "@\u200beveryone" in sent and "<@\u200b123456789012345678>" in sent
+    assert "@\u200beveryone" in sent and "<\u200b@\u200b123456789012345678>" in sent
     section = next(e for e in message["embeds"] if e["title"] == "UN News")
     lines = section["description"].split("\n")
     assert len(lines) == 2
     first = next(line for line in lines if "**bold**" not in line and "\\*\\*bold\\*\\*" in line)
     assert "\\_\\_u\\_\\_" in first and "\\|\\|spoiler\\|\\|" in first and "[x](https://evil.example)" not in first
     # Parentheses and brackets in a link are percent-encoded, so the link stays one link.
-    assert first.endswith("](https://hostile.example/a_%28b%29_c?x=1&y=%5B2%5D) · 26 Nov")
+    assert first.endswith("](https://hostile.example/a_%28b%29_c?x=1&y=%5B2%5D) · hostile.example · 26 Nov")
     # The 10,000-character title is cut to one short line, and its javascript: link is not a link.
     long = next(line for line in lines if line is not first)
     assert len(long) < 260 and long.endswith("… · 26 Nov") and "javascript" not in sent

@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 import pytest
 
@@ -22,8 +24,8 @@ from bot.sources.feeds import MAX_ITEMS_PER_POLL
 from bot.store import feeds as feed_store
 from bot.store.feeds import MAX_ITEMS_PER_FEED
 from tests.conftest import OWNER_ID
-from tests.e2e.conftest import E2E, GUILD, new_fake, start_e2e
-from tests.e2e.digests import EPHEMERAL, answer, manual, text_of
+from tests.e2e.conftest import CHANNEL, E2E, GUILD, new_fake, start_e2e
+from tests.e2e.digests import EPHEMERAL, answer, embeds_text, manual, posts, text_of
 from tests.fixtures import abuse
 from tests.fixtures import feeds as docs
 from tests.fixtures.feed_server import FeedServer
@@ -297,3 +299,51 @@ async def test_credentials_in_addresses_are_never_shown_or_logged(
     shown = "\n".join([text_of(added), text_of(failing), listing, text_of(synced), about, *logged])
     for secret in ("SEKRET", "listpass99", "listuser"):
         assert secret not in shown, secret
+
+
+# --- 9. Markup from feeds ---------------------------------------------------------------------------------------
+
+DISCORD_TOKEN = re.compile(r"<(/|t:|id:|a?:|@|#|sound:)")
+
+
+def hostile_markup_feed(items: list[tuple[str, str]], guid: str = "m") -> bytes:
+    """An RSS feed of (title, link) items, escaped as XML (the markup is in the text, as a feed would carry it)."""
+    body = "".join(
+        f"<item><title>{xml_escape(title)}</title><link>{xml_escape(link)}</link><guid>{guid}-{n}</guid>"
+        "<pubDate>Thu, 26 Nov 2026 11:00:00 GMT</pubDate></item>"
+        for n, (title, link) in enumerate(items)
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Markup</title>{body}</channel></rss>'.encode()
+
+
+async def test_markup_in_feed_items_reaches_the_channel_as_plain_text(env: E2E, feed_server: FeedServer) -> None:
+    fake = env.fake
+    url = feed_server.serve("/markup.xml", hostile_markup_feed([("old sanctions story", "https://press.un.org/old")]))
+    data = await answer(fake, "digest subscribe", {"channel": CHANNEL, "time": "13:00", "timezone": "UTC"})
+    assert data["embeds"][0]["title"] == "Digest scheduled"
+    assert (await answer(fake, "feeds add", {"url": url}))["embeds"][0]["title"] == "Feed added"
+    await env.core.feeds.poll_due()
+    hostile = [
+        ("https://press.un.org/en/2026/sc1234.doc.htm sanctions", "https://evil.example/phish"),
+        ("Official sanctions notice", "https://press.un.org@evil.example/login"),
+        ("</sanctions search:123456789012345678> sanctions", "https://a.example/1"),
+        ("<t:1700000000:R> sanctions deadline", "https://a.example/2"),
+        ("<id:customize> sanctions <id:browse>", "https://a.example/3"),
+        ("<:pepe:123456789012345678> <a:dance:123456789012345678> sanctions", "https://a.example/4"),
+        ("<#123456789012345678> <@123456789012345678> <@&123456789012345678> sanctions", "https://a.example/5"),
+        ("<sound:123:456> sanctions @everyone @here", "https://a.example/6"),
+    ]
+    feed_server.serve("/markup.xml", hostile_markup_feed(hostile, guid="hostile"))
+    clock = manual(env.core)
+    clock.advance(minutes=20)
+    await env.core.feeds.poll_due()
+    clock.set(clock.now().replace(hour=13, minute=1))
+    assert (await env.core.digests.run_due()).sent == 1
+    sent = embeds_text(posts(fake, CHANNEL))
+    assert not DISCORD_TOKEN.search(sent), DISCORD_TOKEN.search(sent)
+    assert "@everyone" not in sent and "@here" not in sent
+    # A title that looks like an address is text, and the domain the link really goes to is shown.
+    assert "https://press.un.org/en/2026/sc1234" not in sent
+    assert "](https://evil.example/phish) · evil.example · " in sent
+    # A link with a user@ part goes where it says: the misleading part is gone.
+    assert "press.un.org@" not in sent and "](https://evil.example/login) · evil.example · " in sent

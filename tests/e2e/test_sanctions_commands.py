@@ -175,8 +175,10 @@ async def test_original_script_names_are_in_the_2024_list_as_the_test_says(env: 
 async def test_a_hangul_query_on_the_real_list_is_answered_and_echoed(env: E2E) -> None:
     res = await ask(env, "sanctions search", name="리원호")
     embed = res.data["embeds"][0]
-    assert embed["title"] == "No match on the UN sanctions list"
-    assert "**리원호**" in embed["description"] and embed["footer"]["text"] == LATEST
+    # Read as the North writes it, and found (issue 10): no longer "try another spelling".
+    assert embed["title"] == "Search: 리원호"
+    assert "리원호 read as **Ri Won Ho**" in embed["description"] and "**리원호**" in embed["description"]
+    assert next(ref for _r, ref, _n, _s, _v in hits_of(embed)) == "KPi.033"
 
 
 async def test_filters_by_regime_and_kind(env: E2E) -> None:

@@ -85,7 +85,7 @@ def test_a_typical_digest_reads_well() -> None:
     assert_within_limits(pages)
     text = all_text(pages)
     assert "Sanctions digest — 26 November 2026" in text
-    assert "[Council extends DPRK sanctions panel](https://news.example/0) · 26 Nov" in text
+    assert "[Council extends DPRK sanctions panel](https://news.example/0) · news.example · 26 Nov" in text
     assert "**DPRK** — 1 added, 0 removed, 0 amended" in text
     assert text.index("**DPRK**") < text.index("**Al-Qaida**")
     assert "Amended: Someone (QDi.001) — addresses, aliases" in text
@@ -100,7 +100,7 @@ def test_and_n_more_and_problem_notes() -> None:
     )
     text = all_text(digest_pages(digest, BERLIN))
     assert "…and 7 more from this feed." in text
-    assert "⚠ Broken <@\u200b123> feed: could not be read (HTTP 500); not read yet." in text
+    assert "⚠ Broken <\u200b@\u200b123> feed: could not be read (HTTP 500); not read yet." in text
 
 
 def test_hostile_titles_are_inert() -> None:
@@ -114,7 +114,7 @@ def test_hostile_titles_are_inert() -> None:
     text = all_text(pages)
     assert not MENTION.search(text)
     assert "\\*\\*bold\\*\\*" in text and "\\|\\|s\\|\\|" in text
-    assert "[x\\](https://evil.example)" in text  # the fake link stays text: its bracket is escaped
+    assert "[x\\](https:/\u200b/evil.example)" in text  # the fake link stays text: bracket escaped, URL broken
     long_line = next(line for line in text.splitlines() if "free coins \\*\\*now" in line)
     assert len(long_line) < 600  # 10,000 characters cut to a line
 

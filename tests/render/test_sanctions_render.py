@@ -243,3 +243,41 @@ def test_every_entry_of_the_2024_list_renders_within_limits() -> None:
             assert escape(alias.name) in text, (entry.reference, alias.name)
         for document in entry.documents:
             assert escape(document.number) in text
+
+
+def test_search_shows_how_hangul_was_read_and_where_names_and_numbers_came_from() -> None:
+    note = Hit(
+        "QDi.299",
+        "IBRAHIM AWWAD IBRAHIM ALI AL-BADRI AL-SAMARRAI",
+        "Al-Qaida",
+        "individual",
+        "Abu Du’a",
+        "name in an alias note",
+        "Low",
+        97,
+        ("exact alias",),
+        "from the note of alias أبو دعاء",
+    )
+    text = all_text(search_reply(SearchResult("Abu Du'a", V3, [note])))
+    assert "Matched name in an alias note, low quality: Abu Du’a (from the note of alias أبو دعاء)" in text
+    read = all_text(search_reply(SearchResult("리원호", V3, [hit(1)], reading="Ri Won Ho")))
+    assert "리원호 read as **Ri Won Ho**" in read
+    nothing = all_text(search_reply(SearchResult("리리", V3, [], reading="Ri Ri")))
+    assert "read as **Ri Ri**" in nothing
+    number = Hit(
+        "KPe.020",
+        "OCEAN MARITIME MANAGEMENT",
+        "DPRK",
+        "entity",
+        "1790183",
+        "identifier",
+        "",
+        100,
+        ("identifier",),
+        "IMO number 1790183 (the entry's comments)",
+    )
+    found = all_text(search_reply(SearchResult("1790183", V3, [number], identifier="1790183")))
+    assert "**1790183** is an identifier of 1 entry on the list" in found
+    assert "Matched identifier: IMO number 1790183 (the entry's comments)" in found
+    missing = all_text(search_reply(SearchResult("9999999", V3, [], identifier="9999999")))
+    assert "No document, IMO or other number of an entry on the list is **9999999**" in missing

@@ -24,6 +24,8 @@ from bot.store.db import Database
 from tests.knowledge_files import bundled, edited, record_block, write
 from tests.store.test_knowledge import table_rows
 
+pytestmark = pytest.mark.both_engines
+
 
 def service_on(core: Core, directory: Path) -> KnowledgeService:
     """A second service on the same store, reading another folder (as if the files were edited on disk)."""
@@ -102,9 +104,11 @@ async def test_a_broken_file_is_refused_and_the_store_keeps_its_data(core: Core,
     assert name == "Knowledge files" and "Last load refused: statements.toml" in text
 
 
-async def test_a_broken_file_at_start_up_does_not_stop_the_bot(tmp_path: Path, clock: ManualClock) -> None:
+async def test_a_broken_file_at_start_up_does_not_stop_the_bot(
+    tmp_path: Path, clock: ManualClock, store_location: Path | str
+) -> None:
     files = edited("council.toml", 'members = ["Italy"]', 'members = ["Italy", "Brazil"]')
-    async with await Database.open(tmp_path / "s.sqlite3") as db:
+    async with await Database.open(store_location) as db:
         service = KnowledgeService(db, ListService(db), clock, write(tmp_path / "data", files))
         assert await service.load_at_startup() is None
         assert service.last_error is not None and service.last_error.startswith("council.toml: year 2017")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -77,9 +78,18 @@ def make_sync(core: Core, url: str, clock: ManualClock) -> ListSync:
         interval_minutes=360,
         timeout=aiohttp.ClientTimeout(total=0.5),
         sleep=no_sleep,
+        rng=Longest(),
     )
 
 
+class Longest:
+    """A random source that draws the top of its range: the backoff's longest wait, deterministically."""
+
+    def uniform(self, a: float, b: float, /) -> float:
+        return b
+
+
+@pytest.mark.both_engines
 async def test_first_sync_imports_then_304_changes_nothing(core: Core, clock: ManualClock, list_server) -> None:
     server, url = list_server
     sync = make_sync(core, url, clock)
@@ -97,6 +107,7 @@ async def test_first_sync_imports_then_304_changes_nothing(core: Core, clock: Ma
     assert status.last_error is None and status.consecutive_failures == 0
 
 
+@pytest.mark.both_engines
 async def test_changed_content_is_imported(core: Core, clock: ManualClock, list_server) -> None:
     server, url = list_server
     sync = make_sync(core, url, clock)
@@ -107,6 +118,7 @@ async def test_changed_content_is_imported(core: Core, clock: ManualClock, list_
     assert result.result.version.generated_date == "2024-09-21"
 
 
+@pytest.mark.both_engines
 @pytest.mark.parametrize("mode", ["status:403", "status:500", "html", "truncated", "hang"])
 async def test_failures_keep_the_last_good_data_and_back_off(
     core: Core, clock: ManualClock, list_server, mode: str
@@ -137,6 +149,16 @@ def test_backoff_schedule() -> None:
     assert [sync.backoff_minutes(n) for n in (1, 2, 3, 4, 7, 20)] == [5, 10, 20, 40, 320, 360]
 
 
+def test_retries_are_jittered_below_the_schedule() -> None:
+    # Two processes failing together (shards sharing one database) must not retry together.
+    sync = ListSync.__new__(ListSync)
+    sync.interval_minutes, sync._rng = 360, random.Random(3)
+    waits = [sync.retry_minutes(4) for _ in range(200)]
+    assert all(1.0 <= w <= 40 for w in waits)
+    assert len({round(w, 3) for w in waits}) > 190 and max(waits) - min(waits) > 30
+
+
+# /about reads the digest and alert tables too: on SQLite until they are ported to PostgreSQL.
 async def test_sync_failure_shows_in_about(core: Core, clock: ManualClock, list_server) -> None:
     from bot.answers.about import about
     from bot.answers.context import AnswerContext

@@ -6,6 +6,7 @@ import dataclasses
 import sqlite3
 from pathlib import Path
 
+import asyncpg
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,6 +15,8 @@ from bot.sources.knowledge import Knowledge, Quote, parse_knowledge
 from bot.store import knowledge as store
 from bot.store.db import Database, bundled_migrations
 from tests.knowledge_files import bundled
+
+pytestmark = pytest.mark.both_engines
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +41,15 @@ async def table_rows(db: Database) -> dict[str, list[tuple]]:
     for table in (*store.TABLES.values(), "knowledge_files", "knowledge_coverage", "knowledge_seats"):
         rows = await db.fetchall(f"SELECT * FROM {table} ORDER BY 1, 2")
         out[table] = [tuple(r) for r in rows]
-    out["fts"] = [tuple(r) for r in await db.fetchall("SELECT rowid, text FROM knowledge_quotes_fts ORDER BY rowid")]
+    if db.dialect == "sqlite":
+        out["fts"] = [
+            tuple(r) for r in await db.fetchall("SELECT rowid, text FROM knowledge_quotes_fts ORDER BY rowid")
+        ]
     return out
 
 
-async def test_replace_then_load_gives_back_the_same_records(tmp_path: Path, parsed: Knowledge) -> None:
-    async with await Database.open(tmp_path / "k.sqlite3") as db:
+async def test_replace_then_load_gives_back_the_same_records(store_location: Path | str, parsed: Knowledge) -> None:
+    async with await Database.open(store_location) as db:
         assert await store.load(db) is None
         await store.replace(db, parsed, "2026-11-26T12:00:00Z")
         loaded = await store.load(db)
@@ -52,8 +58,8 @@ async def test_replace_then_load_gives_back_the_same_records(tmp_path: Path, par
         assert await store.coverage(db) == (2006, 2026)
 
 
-async def test_lookups(tmp_path: Path, parsed: Knowledge) -> None:
-    async with await Database.open(tmp_path / "k.sqlite3") as db:
+async def test_lookups(store_location: Path | str, parsed: Knowledge) -> None:
+    async with await Database.open(store_location) as db:
         await store.replace(db, parsed, "2026-11-26T12:00:00Z")
         members = await store.members(db, 2018)
         assert len(members) == 15 and ("Netherlands" in {m for m, _t in members})
@@ -73,19 +79,19 @@ async def test_lookups(tmp_path: Path, parsed: Knowledge) -> None:
         ]
 
 
-async def test_a_failed_replace_leaves_the_previous_content(tmp_path: Path, parsed: Knowledge) -> None:
-    async with await Database.open(tmp_path / "k.sqlite3") as db:
+async def test_a_failed_replace_leaves_the_previous_content(store_location: Path | str, parsed: Knowledge) -> None:
+    async with await Database.open(store_location) as db:
         await store.replace(db, parsed, "2026-11-26T12:00:00Z")
         before = await table_rows(db)
         # A quote of a statement that is not there breaks a foreign key half-way through the writes.
         broken = dataclasses.replace(parsed, quotes=(*parsed.quotes, Quote("no-such-statement", "x", "voa-2018-05-02")))
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises((sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError)):
             await store.replace(db, broken, "2026-11-27T12:00:00Z")
         assert await table_rows(db) == before
 
 
-async def test_search_finds_stemmed_words_and_ranks(tmp_path: Path, parsed: Knowledge) -> None:
-    async with await Database.open(tmp_path / "k.sqlite3") as db:
+async def test_search_finds_stemmed_words_and_ranks(store_location: Path | str, parsed: Knowledge) -> None:
+    async with await Database.open(store_location) as db:
         await store.replace(db, parsed, "2026-11-26T12:00:00Z")
         hits, total = await store.search_quotes(db, "hacked")  # porter: hacked ~ hacking
         # Three quotes, and a fourth whose lead-in (the reporter's words, also searched) says "hacking incident".

@@ -1,0 +1,428 @@
+"""Every speed and memory target of issue 12, side by side with its floor, in one run: `python -m bench [--quick]`.
+
+Each row is the project's number, the floor measured in the same run (interleaved, medians), their ratio and the
+target. CPU time is used wherever the target allows (the machine is shared, wall time is noise): whole-process CPU
+of finished children (getrusage), or a running bot's CPU from /proc. A failed row still prints; the exit code
+says whether every target held.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import itertools
+import logging
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from _common import REPO_ROOT, percentile
+from _procs import (
+    BotProcess,
+    CpuHog,
+    bot_args,
+    child_env,
+    cpu_of_run,
+    floor_bot_args,
+    proc_cpu,
+    proc_rss_mib,
+)
+
+from tests.e2e.conftest import new_fake
+from tests.e2e.load_mix import AUTOCOMPLETES, READS, USERS, Call, dispatch, mix
+from tests.shared_files import UN_LIST_DATES, un_list
+
+PY = sys.executable
+
+
+@dataclass
+class Row:
+    """One line of the table."""
+
+    measure: str
+    project: float
+    floor: float | None
+    unit: str
+    target: str
+    holds: bool
+
+    @property
+    def ratio(self) -> float | None:
+        """project / floor, when there is a floor."""
+        return self.project / self.floor if self.floor else None
+
+
+def ratio_row(measure: str, project: float, floor: float, unit: str, limit: float) -> Row:
+    """A row whose target is a ratio to its floor."""
+    return Row(measure, project, floor, unit, f"ratio <= {limit:g}", project <= limit * floor)
+
+
+def limit_row(measure: str, value: float, unit: str, limit: float, *, floor: float | None = None) -> Row:
+    """A row whose target is an absolute bound."""
+    return Row(measure, value, floor, unit, f"<= {limit:g} {unit}", value <= limit)
+
+
+def print_table(rows: Sequence[Row], title: str) -> None:
+    """The table: measure, project, floor, ratio, target, whether it holds."""
+    header = ("measure", "project", "floor", "ratio", "target", "holds")
+    cells = [
+        (
+            r.measure,
+            f"{r.project:.3g} {r.unit}",
+            f"{r.floor:.3g} {r.unit}" if r.floor is not None else "-",
+            f"{r.ratio:.2f}" if r.ratio is not None else "-",
+            r.target,
+            "yes" if r.holds else "NO",
+        )
+        for r in rows
+    ]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(header)]
+    print(title)
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+    print("  ".join("-" * w for w in widths))
+    for c in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)))
+    sys.stdout.flush()
+
+
+def median_interleaved(runs: int, *measures: Callable[[], float]) -> list[float]:
+    """Each measure run `runs` times, taking turns (A B A B …), then the median of each."""
+    samples: list[list[float]] = [[] for _ in measures]
+    for _ in range(runs):
+        for i, measure in enumerate(measures):
+            samples[i].append(measure())
+    return [statistics.median(s) for s in samples]
+
+
+# --- stores --------------------------------------------------------------------------------------------------
+
+
+async def build_store(path: Path) -> None:
+    """The five shared versions, imported in order."""
+    from bot.core import open_core
+    from bot.settings import Settings
+
+    async with open_core(Settings(database_path=path), eager=False) as core:
+        for date in UN_LIST_DATES:
+            await core.importer.import_bytes(un_list(date).read_bytes(), date)
+
+
+# --- start-up and import: whole processes ----------------------------------------------------------------------
+
+
+def startup_rows(tmp: Path, store: Path, runs: int) -> list[Row]:
+    """Whole-process CPU of terminal commands against their floors."""
+    work = tmp / "cli"
+    work.mkdir(exist_ok=True)
+    db = work / "cli.sqlite3"
+    shutil.copyfile(store, db)
+    env = child_env(DATABASE_PATH=str(db))
+    floor_discord = [PY, "-c", "import discord"]
+    count_cmd = [PY, "-m", "bot", "ask", "sanctions", "count", "regime:DPRK"]
+    cpu_of_run(count_cmd, env=env, cwd=work)  # bytecode cached before anything is measured
+    ask, floor = median_interleaved(
+        runs,
+        lambda: cpu_of_run(count_cmd, env=env, cwd=work),
+        lambda: cpu_of_run(floor_discord, env=env, cwd=work),
+    )
+    rows = [ratio_row("ask sanctions count regime:DPRK, whole process", ask, floor, "s CPU", 1.3)]
+    xml = un_list("2024-09-26")
+    counter = itertools.count()
+
+    def project_import() -> float:
+        target = work / f"imp-{next(counter)}.sqlite3"
+        return cpu_of_run([PY, "-m", "bot", "import", str(xml)], env=child_env(DATABASE_PATH=str(target)), cwd=work)
+
+    def floor_import() -> float:
+        target = work / f"floor-{next(counter)}.sqlite3"
+        return cpu_of_run([PY, str(REPO_ROOT / "bench" / "floor_import.py"), str(xml), str(target)], env=env, cwd=work)
+
+    project_import()
+    imp, floor_imp = median_interleaved(runs, project_import, floor_import)
+    rows.append(ratio_row("import of the 2024 list (empty store), whole process", imp, floor_imp, "s CPU", 2.0))
+    return rows
+
+
+# --- interactions through the local Discord --------------------------------------------------------------------
+
+
+async def start_bot(fake: Any, args: list[str], env: dict[str, str], cwd: Path) -> tuple[BotProcess, float]:
+    """A bot process logged in and past discord.py's guild wait; and its start-up seconds to READY."""
+    bot = BotProcess(fake, args, cwd=cwd, env=env)
+    seconds = await bot.start(ready_sessions=fake._ready_sessions + 1)
+    await asyncio.sleep(2.5)  # discord.py's guild_ready_timeout before on_ready
+    return bot, seconds
+
+
+def label(call: Call) -> str:
+    """How a call is named in the table."""
+    opts = " ".join(f"{k}:{v}" for k, v in call.options.items())
+    kind = f"autocomplete {call.focused}" if call.focused else "command"
+    return f"/{call.path} {opts} ({kind})".replace("  ", " ")
+
+
+async def per_call_cpu(fake: Any, bot: BotProcess, calls: Sequence[Call], repeat: int) -> dict[str, float]:
+    """The bot's CPU per interaction (ms) for each call, over `repeat` sequential calls after one warm-up."""
+    out: dict[str, float] = {}
+    for call in calls:
+        await dispatch(fake, call, USERS[0], timeout=30)
+        before = proc_cpu(bot.pid)
+        for i in range(repeat):
+            result = await dispatch(fake, call, USERS[i % len(USERS)], timeout=30)
+            if result.type == 5:
+                await result.wait_followups(1, timeout=30)
+        out[label(call)] = (proc_cpu(bot.pid) - before) / repeat * 1000
+    return out
+
+
+@dataclass
+class Burst:
+    """One burst of interactions at once."""
+
+    latencies: list[float]
+    lost: int
+    late: int
+
+    @property
+    def p99_s(self) -> float:
+        """99th percentile acknowledgement latency (lost ones count as infinitely late)."""
+        values = self.latencies + [float("inf")] * self.lost
+        return percentile(values, 99)
+
+
+async def burst(fake: Any, calls: int, share: float, seed: int, *, deadline: float = 60) -> Burst:
+    """`calls` interactions dispatched at once; every wait bounded (`deadline` s for the whole burst)."""
+    batch = mix(calls, autocomplete_share=share, seed=seed)
+    tasks = [
+        asyncio.ensure_future(dispatch(fake, c, USERS[i % len(USERS)], timeout=deadline)) for i, c in enumerate(batch)
+    ]
+    done, pending = await asyncio.wait(tasks, timeout=deadline + 5)
+    for task in pending:
+        task.cancel()
+    results = [t.result() for t in done if not t.cancelled() and t.exception() is None]
+    acked = [r for r in results if r.status in (200, 204) and r.latency is not None]
+    followups = [r.wait_followups(1, timeout=deadline) for r in acked if r.type == 5]
+    if followups:
+        await asyncio.wait([asyncio.ensure_future(f) for f in followups], timeout=deadline + 5)
+    latencies = [r.latency for r in acked]
+    late = sum(1 for v in latencies if v > 3.0) + (calls - len(acked))
+    return Burst(latencies, calls - len(acked), late)
+
+
+async def interaction_rows(tmp: Path, store: Path, quick: bool) -> list[Row]:
+    """Per-interaction CPU, bursts (with a CPU hog beside), and memory over many interactions."""
+    repeat = 40 if quick else 150  # /proc counts CPU in 10 ms ticks: many calls per row
+    burst_runs = 2 if quick else 10
+    burst_size = 1000
+    memory_total = 3000 if quick else 10_000
+    work = tmp / "bots"
+    work.mkdir(exist_ok=True)
+    db = work / "bot.sqlite3"
+    shutil.copyfile(store, db)
+    fake = new_fake()
+    await fake.start()
+    env = child_env(
+        DISCORD_TOKEN=fake_token(),
+        DISCORD_API_BASE=fake.api_base,
+        DISCORD_GATEWAY_URL=fake.gateway_url,
+        DATABASE_PATH=str(db),
+        SYNC_INTERVAL_MINUTES="0",
+        LOG_LEVEL="ERROR",
+    )
+    rows: list[Row] = []
+    try:
+        bot, _ = await start_bot(fake, bot_args(), env, work)
+        await fake.wait_for_commands(timeout=60)
+        calls = [*READS, *AUTOCOMPLETES]
+        try:
+            project = await per_call_cpu(fake, bot, calls, repeat)
+        finally:
+            await bot.stop()
+        floor_bot, _ = await start_bot(fake, floor_bot_args(), env, work)
+        try:
+            floor = await per_call_cpu(fake, floor_bot, calls, repeat)
+            floor_bursts = []
+            fake.contract = None  # bursts time the bot, not the local Discord's schema checks (tests do those)
+            for run in range(burst_runs):
+                with CpuHog():
+                    floor_bursts.append(await burst(fake, burst_size, 0.2, seed=run))
+        finally:
+            await floor_bot.stop()
+        for name, ms in project.items():
+            rows.append(ratio_row(f"CPU per interaction: {name}", ms, floor[name], "ms", 1.5))
+
+        bot, _ = await start_bot(fake, bot_args(), env, work)
+        try:
+            bursts = []
+            await per_call_cpu(fake, bot, calls, 1)  # the same warm-up the floor bot had
+            for run in range(burst_runs):
+                with CpuHog():
+                    bursts.append(await burst(fake, burst_size, 0.2, seed=run))
+            rss = await memory_run(fake, bot, memory_total)
+        finally:
+            await bot.stop()
+        late = sum(b.late for b in bursts)
+        floor_late = sum(b.late for b in floor_bursts)
+        worst_p99 = max(b.p99_s for b in bursts)
+        floor_p99 = max(b.p99_s for b in floor_bursts)
+        what = f"{burst_runs} bursts of {burst_size} at once, CPU hog beside (floor: constant-reply bot)"
+        rows.append(limit_row(f"{what}: acks later than 3 s (or lost)", late, "acks", 0, floor=floor_late))
+        rows.append(limit_row(f"{what}: worst run's ack p99", worst_p99, "s", 1.0, floor=floor_p99))
+        rows.append(
+            Row(
+                f"RSS growth from interaction 1,000 to {memory_total:,}",
+                rss[1] - rss[0],
+                None,
+                "MiB",
+                "within +-5 MiB",
+                abs(rss[1] - rss[0]) <= 5,
+            )
+        )
+    finally:
+        await fake.stop()
+    return rows
+
+
+def fake_token() -> str:
+    """The token the local Discord accepts from the bench's bots."""
+    from _procs import TOKEN
+
+    return TOKEN
+
+
+async def memory_run(fake: Any, bot: BotProcess, total: int) -> tuple[float, float]:
+    """RSS after the first 1,000 interactions and after `total`, sent 50 at a time."""
+    batch = 50
+    rss_at_1000 = float("nan")
+    for start in range(0, total, batch):
+        calls = mix(batch, autocomplete_share=0.2, seed=start)
+        tasks = [asyncio.ensure_future(dispatch(fake, c, USERS[0], timeout=30)) for c in calls]
+        await asyncio.wait(tasks, timeout=60)
+        for t in tasks:
+            if not t.done():
+                t.cancel()
+        if start + batch == 1000:
+            rss_at_1000 = proc_rss_mib(bot.pid)
+    await asyncio.sleep(1)
+    return rss_at_1000, proc_rss_mib(bot.pid)
+
+
+# --- the list at 50 times its size ---------------------------------------------------------------------------
+
+
+async def scale_rows(tmp: Path, factor: int, runs: int) -> list[Row]:
+    """Start-up, memory and event-loop stalls with a list `factor` times larger; import at the largest allowed size."""
+    from _scale import build_scaled_store, import_factor, loop_stall_during_rebuild, scaled_xml
+
+    work = tmp / "scale"
+    work.mkdir(exist_ok=True)
+    db = work / f"x{factor}.sqlite3"
+    entries = await build_scaled_store(db, factor)
+    rows: list[Row] = []
+    fake = new_fake()
+    await fake.start()
+    env = child_env(
+        DISCORD_TOKEN=fake_token(),
+        DISCORD_API_BASE=fake.api_base,
+        DISCORD_GATEWAY_URL=fake.gateway_url,
+        DATABASE_PATH=str(db),
+        SYNC_INTERVAL_MINUTES="0",
+        LOG_LEVEL="ERROR",
+    )
+    try:
+        bot = BotProcess(fake, bot_args(), cwd=work, env=env)
+        started = time.perf_counter()
+        seconds = await bot.start(ready_sessions=1, wait_s=120)
+        cpu = proc_cpu(bot.pid)
+        await asyncio.sleep(3)
+        rss = proc_rss_mib(bot.pid)
+        await bot.stop()
+        del started
+    finally:
+        await fake.stop()
+    what = f"{factor}x list ({entries:,} entries)"
+    rows.append(limit_row(f"{what}: start-up to READY (wall; CPU {cpu:.1f} s)", seconds, "s", 5.0))
+    rows.append(limit_row(f"{what}: bot RSS after start-up", rss, "MiB", 300.0))
+    stall = await loop_stall_during_rebuild(db)
+    rows.append(limit_row(f"{what}: longest event-loop stall during an index rebuild", stall * 1000, "ms", 50.0))
+    size = import_factor()
+    xml = scaled_xml(work, size)
+    counter = itertools.count()
+
+    def project_import() -> float:
+        target = work / f"imp-{next(counter)}.sqlite3"
+        return cpu_of_run([PY, "-m", "bot", "import", str(xml)], env=child_env(DATABASE_PATH=str(target)), cwd=work)
+
+    def floor_import() -> float:
+        target = work / f"floor-{next(counter)}.sqlite3"
+        args = [PY, str(REPO_ROOT / "bench" / "floor_import.py"), str(xml), str(target)]
+        return cpu_of_run(args, env=child_env(), cwd=work)
+
+    imp, floor = median_interleaved(runs, project_import, floor_import)
+    rows.append(
+        ratio_row(
+            f"import of a {size}x list ({xml.stat().st_size / 2**20:.0f} MiB; the 50 MB cap refuses 50x)",
+            imp,
+            floor,
+            "s CPU",
+            2.0,
+        )
+    )
+    return rows
+
+
+# --- the run -------------------------------------------------------------------------------------------------
+
+
+async def run(quick: bool, only: set[str]) -> int:
+    """Every section, then the table; 0 if every target held."""
+    logging.basicConfig(level=logging.ERROR)
+    tmp = Path(tempfile.mkdtemp(prefix="sanctionsbot-bench-"))
+    rows: list[Row] = []
+    failures: list[str] = []
+    try:
+        store = tmp / "five.sqlite3"
+        await build_store(store)
+        sections: list[tuple[str, Callable[[], Any]]] = [
+            ("startup", lambda: asyncio.to_thread(startup_rows, tmp, store, 3 if quick else 7)),
+            ("interactions", lambda: interaction_rows(tmp, store, quick)),
+            ("scale", lambda: scale_rows(tmp, 10 if quick else 50, 2 if quick else 3)),
+        ]
+        for name, section in sections:
+            if only and name not in only:
+                continue
+            try:
+                rows.extend(await section())
+            except Exception as exc:  # a failed section is reported; the others still run and print
+                failures.append(f"{name}: {type(exc).__name__}: {exc}"[:500])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load = os.getloadavg()
+    print_table(
+        rows,
+        f"sanctionsbot vs floors — {today}, {os.cpu_count()} CPUs, load average {load[0]:.1f} "
+        f"({'quick' if quick else 'full'} run)",
+    )
+    for failure in failures:
+        print(f"section failed: {failure}")
+    return 0 if rows and all(r.holds for r in rows) and not failures else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the options and run."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions and a 10x list instead of 50x")
+    parser.add_argument(
+        "--only", action="append", default=[], choices=["startup", "interactions", "scale"], help="one section"
+    )
+    args = parser.parse_args(argv)
+    return asyncio.run(run(args.quick, set(args.only)))

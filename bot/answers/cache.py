@@ -1,0 +1,78 @@
+"""Answers kept until what they are made of changes: the list version, the knowledge files, the day, the locale.
+
+Most read commands answer from data that changes only when a list version is imported or the knowledge files are
+reloaded, yet each answer costs several milliseconds of queries and rendering. `@cached` keeps the finished Reply
+per command and options (a bounded LRU on the core), keyed by the list version and knowledge revision in use, the
+day (answers check dates against today) and the locale; a new version or a reload makes new keys, and old ones age
+out. Errors are never kept: a refused option is worked out (cheaply) each time. A Reply is only read when sent (the
+pager builds its own view per message), so one Reply can answer many interactions.
+
+The freshness warning ("possibly out of date", a failed sync) follows the clock and the sync record, not the list:
+it is left out of what is kept and put on each answer as it goes out (`AnswerContext.fresh`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any
+
+from bot.answers.context import AnswerContext
+from bot.render.reply import Reply
+
+# Replies kept per process: the read commands times their common options, with room to spare (a few MB at most).
+MAX_CACHED = 256
+
+
+@dataclasses.dataclass(frozen=True)
+class _Recording(AnswerContext):
+    """The caller's context, except that fresh() only notes that the answer wants the freshness warning."""
+
+    wants_fresh: list[bool] = dataclasses.field(default_factory=list)
+
+    async def fresh(self, reply: Reply) -> Reply:
+        """Note it; the warning is added to every copy as it goes out."""
+        self.wants_fresh.append(True)
+        return reply
+
+
+def _recording(ctx: AnswerContext) -> _Recording:
+    return _Recording(**{f.name: getattr(ctx, f.name) for f in dataclasses.fields(AnswerContext)})
+
+
+def cache_key(ctx: AnswerContext, name: str, options: dict[str, Any]) -> Hashable:
+    """What an answer depends on besides its code: command, options, list version, knowledge, day and locale."""
+    version = ctx.core.lists.version
+    return (
+        name,
+        tuple(sorted(options.items())),
+        version.id if version is not None else None,
+        ctx.core.knowledge_revision,
+        ctx.now.date(),
+        ctx.locale,
+    )
+
+
+def cached(fn: Callable[..., Awaitable[Reply]]) -> Callable[..., Awaitable[Reply]]:
+    """Keep fn's replies per cache_key (only for answers that read nothing else: no server, user or clock time)."""
+    name = f"{fn.__module__}.{fn.__qualname__}"
+
+    @functools.wraps(fn)
+    async def wrapper(ctx: AnswerContext, **options: Any) -> Reply:
+        store = ctx.core.answer_cache
+        key = cache_key(ctx, name, options)
+        kept: tuple[Reply, bool] | None = store.get(key)  # type: ignore[assignment]
+        if kept is None:
+            recording = _recording(ctx)
+            kept = (await fn(recording, **options), bool(recording.wants_fresh))
+            if key == cache_key(ctx, name, options):  # nothing changed while it was worked out
+                store[key] = kept
+                while len(store) > MAX_CACHED:
+                    store.popitem(last=False)
+        else:
+            store.move_to_end(key)
+        reply, wants_fresh = kept
+        return await ctx.fresh(reply) if wants_fresh else reply
+
+    return wrapper

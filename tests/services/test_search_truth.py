@@ -1,0 +1,269 @@
+"""Search that tells the truth (issue 10): names as people type them, identifiers, Hangul, and no false "no match".
+
+Every case is a real entry of the shared 2024-09-26 list, typed the way a user typed it when the problem was seen.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.models import Alias, Entry, ListVersion, ParsedList, diff_entries
+from bot.search_results import CLOSE_SCORE
+from bot.services.search import SearchIndex
+from bot.services.watch import EXACT_LEVEL, ChangeSet, EntryChange
+from bot.sources.un_xml import parse_consolidated_list
+from tests.shared_files import un_list
+
+VERSION = ListVersion(1, "2024-09-26T00:00:07.514Z", "", "test", "", 0, 0, 0, 0)
+
+
+@pytest.fixture(scope="module")
+def parsed() -> ParsedList:
+    """The shared 2024-09-26 list."""
+    return parse_consolidated_list(un_list("2024-09-26").read_bytes())
+
+
+@pytest.fixture(scope="module")
+def index(parsed: ParsedList) -> SearchIndex:
+    """An index of the 2024-09-26 list."""
+    return SearchIndex(VERSION, parsed.entries)
+
+
+def best(index: SearchIndex, query: str):  # type: ignore[no-untyped-def]
+    hits = index.search(query)
+    assert hits, f"no hit for {query!r}"
+    return hits[0]
+
+
+# --- 1. one score for every kind of query ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "reference"),
+    [
+        ("Ocean Maritime Management Co Ltd", "KPe.020"),
+        ("Ocean Maritime Management", "KPe.020"),
+        ("Green Pine Associated", "KPe.010"),
+        ("Korea Kumryong Trading", "KPe.014"),
+        ("Hesong Trading", "KPe.024"),
+        ("Hesong Trading Co.", "KPe.024"),
+    ],
+)
+def test_entity_names_without_their_legal_form_are_close(index: SearchIndex, query: str, reference: str) -> None:
+    hit = best(index, query)
+    assert hit.reference == reference, index.search(query)[:3]
+    assert hit.score >= CLOSE_SCORE
+    assert "legal form left out" in hit.reasons or "generic words left out" in hit.reasons
+
+
+def test_a_legal_form_left_out_is_an_exact_level_match(index: SearchIndex) -> None:
+    """What a name watch at the default threshold (90) needs: OMM without `Company, Limited` is OMM."""
+    hit = best(index, "Ocean Maritime Management")
+    assert hit.score >= 90 and hit.reasons == ("legal form left out",)
+
+
+@pytest.mark.parametrize(
+    ("query", "reference"),
+    [
+        ("Hamza bin Laden", "QDi.421"),
+        ("Hamza Laden", "QDi.421"),
+        ("Ibrahim al-Samarrai", "QDi.299"),
+    ],
+)
+def test_first_and_last_of_a_long_name_are_close_on_part_of_the_name(
+    index: SearchIndex, query: str, reference: str
+) -> None:
+    hits = index.search(query)
+    assert reference in [h.reference for h in hits[:3]], hits[:3]
+    hit = next(h for h in hits if h.reference == reference)
+    assert hit.score >= CLOSE_SCORE and "part of the name" in hit.reasons
+
+
+def test_words_split_or_joined_match(index: SearchIndex) -> None:
+    hit = best(index, "Hap Jang Gang")
+    assert hit.reference == "KPe.058" and hit.score >= CLOSE_SCORE
+    assert "words joined" in hit.reasons
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Kim Jong Un",
+        "Kim Jong-un",
+        "Xi Jinping",
+        "Vladimir Putin",
+        "Kim Yo Jong",
+        "Choe Ryong Hae",
+        "Korea Electric Power Corporation",
+        "Korea Development Bank",
+        "Korea Gas Corporation",
+        "Samsung Electronics",
+        "John Smith",
+        "Kim Min-jun",
+    ],
+)
+def test_names_not_on_the_list_stay_no_close_match(index: SearchIndex, query: str) -> None:
+    hits = index.search(query)
+    assert all(h.score < CLOSE_SCORE for h in hits), hits[:2]
+
+
+# --- 2. names in alias notes and brackets ------------------------------------------------------------------------
+
+
+def test_names_in_alias_notes_are_aliases_with_their_origin(index: SearchIndex) -> None:
+    hit = best(index, "Abu Du'a")
+    assert hit.reference == "QDi.299" and hit.score >= CLOSE_SCORE
+    assert hit.source == "name in an alias note"
+    assert "أبو دعاء" in hit.origin
+    hit = best(index, "Abdur Rahman al-Sindhi")
+    assert hit.reference == "QDi.309" and hit.score >= CLOSE_SCORE
+
+
+def test_descriptions_in_notes_are_not_names(index: SearchIndex) -> None:
+    for query in ("previously listed as", "nom de guerre", "Nationality Iraq", "Kidal"):
+        assert all(h.source != "name in an alias note" for h in index.search(query)), query
+
+
+# --- 3. identifiers ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "reference", "words"),
+    [
+        ("1790183", "KPe.020", "IMO number"),
+        ("IMO 1790183", "KPe.020", "IMO number"),
+        ("381310014", "KPi.033", "Passport"),
+        ("se 012820", "TAi.135", "Passport"),
+        ("G-0343089", "QDi.083", "National Identification Number"),
+        ("g0343089", "QDi.083", "Morocco"),
+    ],
+)
+def test_identifiers_are_looked_up_exactly(index: SearchIndex, query: str, reference: str, words: str) -> None:
+    hit = best(index, query)
+    assert hit.reference == reference and hit.score == 100
+    assert hit.source == "identifier" and words in hit.origin
+
+
+def test_an_unknown_number_finds_nothing(index: SearchIndex) -> None:
+    assert index.search("9999999123") == []
+
+
+# --- 4. Hangul ---------------------------------------------------------------------------------------------------
+
+
+def test_hangul_is_read_as_the_north_writes_it(index: SearchIndex) -> None:
+    result = index.search_result("리원호")
+    assert result.hits and result.hits[0].reference == "KPi.033" and result.hits[0].score >= CLOSE_SCORE
+    assert result.reading == "Ri Won Ho"
+
+
+def test_hangul_with_the_south_initial_sound_rule(index: SearchIndex) -> None:
+    hit = best(index, "이원호")
+    assert hit.reference == "KPi.033" and hit.score >= CLOSE_SCORE
+
+
+def test_hangul_names_on_a_list_match_romanized_queries() -> None:
+    small = SearchIndex(
+        VERSION,
+        [Entry(kind="individual", reference="KPi.901", regime="DPRK", first_name="X", name_original_script="리병철")],
+    )
+    for query in ("Ri Pyong Chol", "Lee Byung-chul", "Ri Byong Chol"):
+        hit = best(small, query)
+        assert hit.reference == "KPi.901" and hit.score >= CLOSE_SCORE, query
+
+
+# --- 5. spelling families -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "reference"),
+    [("Lee Byung-chul", "KPi.076"), ("Baek Chang-ho", "KPi.006"), ("Ri Byong Chol", "KPi.076")],
+)
+def test_south_korean_spellings_are_close(index: SearchIndex, query: str, reference: str) -> None:
+    hit = best(index, query)
+    assert hit.reference == reference and hit.score >= 90
+
+
+# --- the watch uses the same judgement ----------------------------------------------------------------------------
+
+
+def test_a_name_watch_on_ocean_maritime_management_fires_on_the_2024_amendment() -> None:
+    old = {e.reference: e for e in parse_consolidated_list(un_list("2020-03-20").read_bytes()).entries}
+    new = {e.reference: e for e in parse_consolidated_list(un_list("2024-09-21").read_bytes()).entries}
+    diff = diff_entries(old, new)
+    changes = [EntryChange(n.reference, "amended", n.kind, n.regime, n.name, f, o, n) for o, n, f in diff.amended]
+    change_set = ChangeSet(ListVersion(4, "2024-09-21T00:00:02Z", "sha", "test", "now", 0, 0, 0, 0), None, changes)
+    assert change_set.changes["KPe.020"].fields == ("aliases", "last_updated")
+    assert change_set.may_match_exactly("Ocean Maritime Management")
+    matches = change_set.name_matches("Ocean Maritime Management")
+    assert matches and matches[0].reference == "KPe.020" and matches[0].score >= 90 >= EXACT_LEVEL
+    # An identifier watch (IMO number) fires on the same amendment, at any threshold.
+    assert change_set.may_match_exactly("IMO 1790183")
+    [match] = change_set.name_matches("IMO 1790183")
+    assert (match.reference, match.score) == ("KPe.020", 100)
+
+
+def test_an_alias_from_a_note_keeps_its_alias_penalty() -> None:
+    small = SearchIndex(
+        VERSION,
+        [
+            Entry(
+                kind="individual",
+                reference="QDi.901",
+                regime="Al-Qaida",
+                first_name="Y",
+                aliases=(Alias("Z", "Low", note="(Abu Du’a; Abu Duaa’) prominently known by this nom de guerre"),),
+            )
+        ],
+    )
+    hit = best(small, "Abu Duaa")
+    assert hit.score < 100 and hit.origin
+
+
+# --- /watch add accepts identifiers, and bad input gets a clear answer ----------------------------------------
+
+
+def test_watch_add_accepts_identifiers(index: SearchIndex) -> None:
+    from bot.services.watch import parse_target
+
+    assert parse_target("IMO 1790183", index) == ("name", "IMO 1790183", "#1790183")
+    assert parse_target("OR 1961825", index) == ("name", "OR 1961825", "#OR1961825")  # not a reference number
+    assert parse_target("1234567", index) == ("name", "1234567", "#1234567")  # not listed (yet)
+    hits = index.search("OR 1961825")
+    assert [h.reference for h in hits] == ["TAi.034"] and "Afghanistan" in hits[0].origin
+
+
+def test_a_number_of_several_entries_names_each(index: SearchIndex) -> None:
+    result = index.search_result("850-2-18111")
+    assert result.identifier == "850218111"
+    assert len(result.hits) == 3 and all(h.score == 100 and "telephone" in h.origin for h in result.hits)
+
+
+def test_hangul_bad_input() -> None:
+    from bot.errors import InvalidOption
+    from bot.services.search import check_query
+
+    with pytest.raises(InvalidOption, match="Hangul letters on their own"):
+        check_query("ㄹㅇㅎ")
+    assert check_query("리" * 100) == "리" * 100
+    with pytest.raises(InvalidOption, match="at most 100"):
+        check_query("리" * 101)
+
+
+def test_long_and_mixed_hangul_queries_answer(index: SearchIndex) -> None:
+    assert index.search_result("리" * 100).reading is not None
+    result = index.search_result("Ri 원호")
+    assert result.hits[0].reference == "KPi.033" and result.reading == "Ri Won Ho"
+
+
+def test_hangul_readings_and_notes_are_ours() -> None:
+    from bot.hangul import readings
+    from bot.normalize import note_names
+
+    assert readings("리원호")[0] == "Ri Won Ho"
+    assert "Ri Won Ho" in readings("이원호") and "Ri Su Yong" in readings("이수영")
+    assert readings("리병철") == ["Ri Pyong Chol", "Ri Byeong Cheol"]
+    assert readings("최룡해")[0] == "Choe Ryong Hae"
+    assert note_names("(Abu Du’a; Abu Duaa’) prominently known by this nom de guerre") == ["Abu Du’a", "Abu Duaa’"]
+    assert note_names("Mother’s name: Fatma Ali Majour. Address: Mosul, Souq al-Nabi Yunis") == []
+    assert note_names("born in 1971 in Samarra, Iraq") == []
