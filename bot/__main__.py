@@ -170,8 +170,9 @@ async def _cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
         from bot.startup import check_login, one_line_failure
 
         # A refused token or an unreachable Discord: one line and exit 1 (after a few retries), not a traceback.
-        await check_login(core.session, discord_api_base(), token.reveal())
+        offset = await check_login(core.session, discord_api_base(), token.reveal())
         bot = SanctionsBot(core)
+        bot.clock_offset = offset
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):

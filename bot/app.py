@@ -64,6 +64,9 @@ DEFER_AFTER_SECONDS = 2.0
 # Answers worked out concurrently; more at once only interleave CPU work on the one event loop.
 ANSWERS_AT_ONCE = 4
 INTERACTION_LIFETIME_SECONDS = 3.0
+# An interaction is dropped unanswered only when older than its lifetime plus this margin (the host's clock
+# offset from Discord's is known to about a second; between 3 and 4 s the answer is tried, and a 10062 is quiet).
+LATE_MARGIN_SECONDS = 1.0
 UNKNOWN_INTERACTION = 10062  # Discord's error code for an interaction it no longer knows (expired)
 
 
@@ -81,6 +84,7 @@ def _command_path(data: Any) -> str:
 def seconds_before_defer(interaction: discord.Interaction) -> float:
     """How long an answer may still take before it must be deferred (counted from the interaction's creation)."""
     elapsed = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    elapsed -= getattr(interaction.client, "clock_offset", 0.0)  # this host's clock against Discord's
     if not 0 <= elapsed < 60:  # a clock far off: count from now instead
         return DEFER_AFTER_SECONDS
     return max(0.0, DEFER_AFTER_SECONDS - elapsed)
@@ -143,8 +147,8 @@ class SanctionsTree(app_commands.CommandTree["SanctionsBot"]):
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         """Refuse work while shutting down, interactions too old to answer, commands over their rate limit, and
         forged payloads that would crash discord.py's option parsing."""
-        elapsed = (discord.utils.utcnow() - interaction.created_at).total_seconds()
-        if INTERACTION_LIFETIME_SECONDS <= elapsed < 60:  # (a clock far off is not taken as a late interaction)
+        elapsed = (discord.utils.utcnow() - interaction.created_at).total_seconds() - self.client.clock_offset
+        if INTERACTION_LIFETIME_SECONDS + LATE_MARGIN_SECONDS <= elapsed < 60:  # (a clock far off: not "late")
             # Discord no longer takes an answer (a stalled loop, a backlog): drop it quietly, do no work for it.
             log.info("interaction expired before it was handled guild=%s age_s=%.1f", interaction.guild_id, elapsed)
             return False
@@ -283,6 +287,7 @@ class SanctionsBot(commands.AutoShardedBot):
         # answered in turn, so the loop never holds a thousand answers half-done while acknowledgements wait.
         self._answering = asyncio.Semaphore(ANSWERS_AT_ONCE)
         self.cooldowns = Cooldowns(settings.commands_per_minute)
+        self.clock_offset = 0.0  # seconds this host's clock is ahead of Discord's (measured at login by `run`)
 
     async def load_cogs(self) -> None:
         """Load every extension (also used by the terminal, which never logs in)."""

@@ -14,7 +14,7 @@ from discord import app_commands
 from bot.answers.context import AnswerContext, answer_of
 from bot.app import SanctionsBot
 from bot.core import Core
-from bot.errors import SanctionsBotError, UsageError
+from bot.errors import GuildOnly, SanctionsBotError, UsageError
 from bot.options import convert_text
 from bot.render.common import error_reply
 from bot.render.localise import localise_reply
@@ -144,6 +144,10 @@ async def ask(
     try:
         kwargs = parse_options(command, options)
         return AskOutcome(localise_reply(await fn(ctx, **kwargs), locale), 0)
+    except GuildOnly as exc:
+        # The terminal has no server: say how to name one.
+        message = f"{exc.message} In the terminal, name one with --guild SERVER_ID (the server's id)."
+        return AskOutcome(localise_reply(error_reply(message), locale), exc.exit_code, message)
     except SanctionsBotError as exc:
         return AskOutcome(localise_reply(error_reply(exc.message), locale), exc.exit_code, exc.message)
 

@@ -10,6 +10,7 @@ list version. The bot (`open_core(eager=True)`, the default) builds everything a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
@@ -232,6 +233,23 @@ class Core:
     async def after_import(self) -> None:
         """Refresh everything derived from the latest list version (caches, indexes, listeners)."""
         await self.lists.refresh()
+
+    async def follow_versions(self, listening: asyncio.Event | None = None) -> None:
+        """PostgreSQL: refresh as soon as any process announces a new version (LISTEN), until cancelled.
+
+        Announcements arrive on one held connection; each wakes one refresh (several at once make one)."""
+        from bot.store.lists import VERSIONS_CHANNEL
+
+        wake = asyncio.Event()
+        async with self.db.listen(VERSIONS_CHANNEL, lambda _payload: wake.set()):
+            log.info("listening for new list versions channel=%s", VERSIONS_CHANNEL)
+            if listening is not None:
+                listening.set()
+            await self.after_import()  # anything committed before the listener was in place
+            while True:
+                await wake.wait()
+                wake.clear()
+                await self.after_import()
 
     # --- /about, service by service ---------------------------------------------------------------------------
 

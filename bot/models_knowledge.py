@@ -89,6 +89,8 @@ class Regime:
     composition: str = ""
     reporting: str = ""
     aliases: tuple[str, ...] = ()
+    # Resolutions seen named but not confirmed, each with why: answers say they were left out, never list them.
+    unconfirmed_resolutions: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:

@@ -375,9 +375,15 @@ GENERIC_WORDS = LEGAL_FORMS | frozenset(
     ]
 )
 
+# With their canonical spellings too (shipping → shiping), so the variant words of a name lose them alike.
+LEGAL_FORMS = LEGAL_FORMS | frozenset(v for w in LEGAL_FORMS for v in variant_token(w))
+GENERIC_WORDS = GENERIC_WORDS | LEGAL_FORMS | frozenset(v for w in GENERIC_WORDS for v in variant_token(w))
+
 
 def without(words: tuple[str, ...], drop: frozenset[str]) -> tuple[str, ...]:
     """The words that are not in `drop` (all of them when every word is)."""
+    if drop.isdisjoint(words):
+        return words
     kept = tuple(w for w in words if w not in drop)
     return kept or words
 

@@ -8,6 +8,8 @@ exit code 1 with the cause, for the supervisor (systemd, Docker) to restart the 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import email.utils
 import logging
 import socket
 from collections.abc import Awaitable, Callable
@@ -48,15 +50,16 @@ async def check_login(
     *,
     attempts: int = LOGIN_ATTEMPTS,
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
-) -> None:
-    """GET /users/@me with the token: return if Discord takes it; raise TokenRefused or DiscordUnavailable."""
+) -> float:
+    """GET /users/@me with the token; raise TokenRefused or DiscordUnavailable. Returns how many seconds this
+    host's clock is ahead of Discord's (from the answer's Date header; 0 without one), so the age of an
+    interaction is not misjudged on a host whose clock is off."""
     url = yarl.URL(api_base.rstrip("/") + "/users/@me")
     host = url.host or "Discord"
     headers = {"Authorization": f"Bot {token}", "User-Agent": USER_AGENT}
     for attempt in range(1, attempts + 1):
         try:
-            await _try_login(session, url, headers, host)
-            return
+            return await _try_login(session, url, headers, host)
         except _Retryable as exc:
             cause = str(exc)
         if attempt == attempts:
@@ -64,13 +67,15 @@ async def check_login(
         wait = backoff.delay(attempt, 1.0, 8.0)
         log.warning("discord login failed cause=%s attempt=%d retry_in_s=%.1f", cause, attempt, wait)
         await sleep(wait)
+    raise DiscordUnavailable("cannot log in to Discord: no attempt was made")  # attempts < 1
 
 
-async def _try_login(session: aiohttp.ClientSession, url: yarl.URL, headers: dict[str, str], host: str) -> None:
+async def _try_login(session: aiohttp.ClientSession, url: yarl.URL, headers: dict[str, str], host: str) -> float:
     timeout = aiohttp.ClientTimeout(total=LOGIN_TIMEOUT_SECONDS)
     try:
         async with session.get(url, headers=headers, timeout=timeout, allow_redirects=False) as response:
             status = response.status
+            offset = clock_offset(response.headers.get("Date"), dt.datetime.now(dt.UTC))
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
         raise _Retryable(describe(exc, host)) from None
     if status == 401:
@@ -79,6 +84,22 @@ async def _try_login(session: aiohttp.ClientSession, url: yarl.URL, headers: dic
         raise _Retryable(f"{host} answered HTTP {status}")
     if status >= 300:
         raise DiscordUnavailable(f"cannot log in to Discord: {host} answered HTTP {status} to GET /users/@me")
+    if abs(offset) >= 2:
+        log.warning("this host's clock differs from Discord's offset_s=%.0f (interaction ages are corrected)", offset)
+    return offset
+
+
+def clock_offset(date_header: str | None, now: dt.datetime) -> float:
+    """Seconds `now` is ahead of an HTTP Date header (whole seconds: ±1 s); 0 without a usable header."""
+    if not date_header:
+        return 0.0
+    try:
+        server = email.utils.parsedate_to_datetime(date_header)
+    except (TypeError, ValueError):
+        return 0.0
+    if server.tzinfo is None:
+        return 0.0
+    return (now - server).total_seconds()
 
 
 def one_line_failure(exc: BaseException) -> BaseException:

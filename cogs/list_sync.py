@@ -8,12 +8,14 @@ import logging
 from discord.ext import commands, tasks
 
 from bot.app import SanctionsBot
-from bot.tasks import LoopHealth, guarded
+from bot.tasks import LoopHealth, create_task, guarded
 
 log = logging.getLogger(__name__)
 
 CHECK_SECONDS = 60.0
 VERSION_POLL_SECONDS = 30.0
+# On PostgreSQL new versions are announced (LISTEN/NOTIFY); the poll is only a safety net for a lost connection.
+ANNOUNCED_POLL_SECONDS = 300.0
 
 
 class ListSyncCog(commands.Cog):
@@ -21,6 +23,7 @@ class ListSyncCog(commands.Cog):
 
     def __init__(self, bot: SanctionsBot) -> None:
         self.bot = bot
+        self._follow: asyncio.Task[None] | None = None
 
     @property
     def loop_health(self) -> LoopHealth:
@@ -32,12 +35,29 @@ class ListSyncCog(commands.Cog):
         if self.bot.run_background:
             if self.bot.core.settings.sync_interval_minutes > 0:
                 self.sync_loop.start()
+            if self.bot.core.db.announces:
+                self.version_loop.change_interval(seconds=ANNOUNCED_POLL_SECONDS)
+                self._follow = create_task(self._follow_versions(), name="follow-list-versions")
             self.version_loop.start()
 
     async def cog_unload(self) -> None:
         """Stop the loops."""
         self.sync_loop.cancel()
         self.version_loop.cancel()
+        if self._follow is not None:
+            self._follow.cancel()
+
+    async def _follow_versions(self) -> None:
+        """Follow announcements; if the listening connection fails, say so and listen again after a pause."""
+        await self.bot.wait_until_ready()
+        while True:
+            try:
+                await self.bot.core.follow_versions()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("listening for new list versions failed; the 5-minute poll covers it, retrying")
+                await asyncio.sleep(ANNOUNCED_POLL_SECONDS / 10)
 
     @tasks.loop(seconds=CHECK_SECONDS)
     @guarded("list sync", base=CHECK_SECONDS)

@@ -125,6 +125,16 @@ def test_sync_failure_is_exit_1_and_keeps_data(loaded_cli: Path) -> None:
     assert len(versions.stdout.strip().splitlines()) == 6
 
 
+def test_credentials_in_the_list_url_never_reach_the_terminal(loaded_cli: Path) -> None:
+    url = "http://clientid:pa55w0rd-x@127.0.0.1:9/consolidated.xml?api_key=SEKRET-CLI-KEY&lang=en"
+    result = run_cli(loaded_cli, "sync", env={"UN_LIST_URL": url, "LOG_LEVEL": "DEBUG"})
+    assert result.returncode == 1
+    shown = result.stdout + result.stderr
+    assert "http://***@127.0.0.1:9/consolidated.xml?api_key=***&lang=en" in shown
+    for secret in ("clientid", "pa55w0rd-x", "SEKRET-CLI-KEY"):
+        assert secret not in shown
+
+
 @pytest.mark.parametrize("engine", ["postgresql"])
 def test_cli_on_postgresql_imports_reports_health_and_refuses_file_backups(
     tmp_path: Path, engine: str, pg_database: str

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 from bot.answers.cache import cached
 from bot.answers.context import AnswerContext
-from bot.errors import InvalidOption, UnknownRegime
+from bot.errors import InvalidOption, UnknownReference, UnknownRegime, quote
+from bot.render.common import count_phrase
 from bot.render.lists import count_reply
 from bot.render.reply import Reply
 from bot.render.sanctions import (
@@ -82,8 +84,38 @@ async def search(ctx: AnswerContext, name: str, regime: str | None = None, kind:
 @cached
 async def entry(ctx: AnswerContext, reference: str) -> Reply:
     """/sanctions entry reference: the whole record and its history across imported versions."""
-    resolved = (await ctx.core.ready_search()).resolve_reference(reference)
-    return await ctx.fresh(entry_reply(await ctx.core.history.entry(resolved)))
+    try:
+        resolved = (await ctx.core.ready_search()).resolve_reference(reference)
+        record = await ctx.core.history.entry(resolved)
+    except UnknownReference as exc:
+        raise await _unknown_reference(ctx, exc) from None
+    return await ctx.fresh(entry_reply(record))
+
+
+_REFERENCE = re.compile(r"^([A-Za-z]{2}[ie])\.(\d{1,5})$")
+
+
+async def _unknown_reference(ctx: AnswerContext, exc: UnknownReference) -> UnknownReference | InvalidOption:
+    """A well-formed reference that is not listed: say which numbers of its kind the list holds (computed from
+    the latest list), instead of 'did you mean' numbers that merely look alike."""
+    match = _REFERENCE.match(exc.reference.strip())
+    if match is None:
+        return exc
+    span = await ctx.core.history.reference_span(match.group(1))
+    if span is None:
+        return exc
+    first, last, count = span
+    prefix = first.split(".", 1)[0]
+    version = ctx.core.lists.require_version()
+    text = (
+        f"{quote(exc.reference.strip())} is not on the list, now or in any imported version. The {prefix} numbers on "
+        f"the latest list (version of {version.generated_date}) run from {first} to {last} "
+        f"({count_phrase(count, 'entry', 'entries')})."
+    )
+    low, high = int(first.split(".")[1]), int(last.split(".")[1])
+    if low <= int(match.group(2)) <= high and exc.suggestions:
+        text += " Close numbers: " + ", ".join(quote(s) for s in exc.suggestions) + "."
+    return InvalidOption("reference", text)
 
 
 @cached

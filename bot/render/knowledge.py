@@ -251,9 +251,12 @@ def resolutions_reply(answer: ResolutionsAnswer, *, per_embed: int = 5) -> Reply
             lines.append(f"Panel of Experts' mandate to {res.panel_mandate_to}")
         fields.append((f"Resolution {res.symbol} — {when}", "\n".join(lines), False))
     count = len(answer.resolutions)
+    summary = f"{count} resolutions, in order of adoption."
+    if regime.unconfirmed_resolutions:
+        summary += " Left out as unconfirmed: " + "; ".join(regime.unconfirmed_resolutions) + "."
     embeds = split_embed(
         f"Resolutions — {regime.committee}",
-        f"{count} resolutions, in order of adoption.",
+        summary,
         fields=fields,
         footer="Knowledge file: resolutions.toml",
         max_fields=per_embed,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import discord
 
@@ -358,6 +359,23 @@ def entry_fields(record: EntryRecord) -> list[tuple[str, str, bool]]:
     return fields
 
 
+# The UN's own page for the Consolidated List (facts sheet, "Consolidated List landing page", current address).
+UN_LIST_PAGE = "https://www.un.org/securitycouncil/content/un-sc-consolidated-list"
+_LISTED_UNDER = re.compile(
+    r"\b[Ll]isted\b[^.;]{0,80}?\bpursuant to\b[^.;]{0,120}?\bresolution\s+(\d{3,4})(?:\s*\((\d{4})\))?"
+)
+
+
+def designating_resolution(entry: Entry) -> tuple[str, str] | None:
+    """The resolution the entry's own narrative says it was listed under ('2293 (2016)', the words), or None."""
+    text = " ".join(entry.comments.split())
+    match = _LISTED_UNDER.search(text)
+    if match is None:
+        return None
+    symbol = f"{match.group(1)} ({match.group(2)})" if match.group(2) else match.group(1)
+    return symbol, match.group(0)
+
+
 def entry_reply(record: EntryRecord) -> Reply:
     """The whole record, readable, split over embeds and pages within Discord's limits."""
     e = record.entry
@@ -375,7 +393,16 @@ def entry_reply(record: EntryRecord) -> Reply:
     description = status
     if e.comments:
         description += "\n\n" + escape(e.comments)
-    embeds = _pack(f"{e.reference} — {e.name}", description, entry_fields(record), footer)
+    fields = entry_fields(record)
+    designated = designating_resolution(e)
+    if designated is not None:
+        symbol, words = designated
+        fields.insert(
+            3, ("Designated under", f"Resolution {symbol} (the entry's own text: \u201c{escape(words)}\u201d)", False)
+        )
+    fields.append(("UN's published list", f"[The Consolidated List on the UN's site]({UN_LIST_PAGE})", False))
+    embeds = _pack(f"{e.reference} — {e.name}", description, fields, footer)
+    embeds[0].url = UN_LIST_PAGE
     return Reply(paginate_embeds(embeds))
 
 
@@ -654,7 +681,20 @@ def timeline_reply(timeline: Timeline) -> Reply:
     )
     if timeline.undated:
         text += f" {count_phrase(timeline.undated, 'entry', 'entries')} without a listing date are left out."
-    embed = make_embed(title, text, footer=version_footer(timeline.version), colour=COLOUR)
+    rows = [
+        f"{year}  {ind:>11,}  {ent:>8,}"
+        for year, ind, ent in zip(timeline.years, timeline.individuals, timeline.entities, strict=True)
+    ]
+    per_year = _field_chunks("Per year", ["```", "Year  Individuals  Entities", *rows, "```"])
+    if len(per_year) > 1:  # too many years for one field: plain lines, split over fields, read the same
+        per_year = _field_chunks(
+            "Per year",
+            [
+                f"{y}: {i:,} individuals, {e:,} entities"
+                for y, i, e in zip(timeline.years, timeline.individuals, timeline.entities, strict=True)
+            ],
+        )
+    embed = make_embed(title, text, fields=per_year, footer=version_footer(timeline.version), colour=COLOUR)
     embed.set_image(url=f"attachment://{filename}")
     alt = truncate(f"Stacked bar chart: {title}. {caption}", 1024)
     return Reply.embed(embed, files=[Attachment(filename, png, alt)])

@@ -74,6 +74,8 @@ FETCHES_PER_HOST = ADDS_PER_GUILD + POLLS_PER_GUILD + 2
 POLL_TIMEOUT = aiohttp.ClientTimeout(total=30, sock_connect=10, sock_read=20)
 ADD_TIMEOUT = aiohttp.ClientTimeout(total=15, sock_connect=10, sock_read=10)
 REFRESH_SECONDS = 6.0
+ADD_RETRY_AFTER = dt.timedelta(minutes=1)  # a URL whose check failed is not fetched again for this long, …
+ADD_RETRY_MAX = dt.timedelta(minutes=30)  # … doubling with each failure up to this
 REFRESH_INTERVAL = dt.timedelta(minutes=5)  # /digest preview and send-now fetch a server's feeds at most this often
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "＇": "'"})
 
@@ -182,6 +184,7 @@ class FeedService:
         self._in_flight: dict[int, asyncio.Task[PollOutcome]] = {}
         self._hosts = KeyedLimiter(FETCHES_PER_HOST)
         self._adding: dict[int, int] = {}  # guild → /feeds add checks running
+        self._add_failures: dict[str, tuple[dt.datetime, int, str]] = {}  # url → (retry after, failures, why)
         self._polling: dict[int, int] = {}  # guild → polls running counted against it (poll_due's)
         self._passes: set[asyncio.Future[list[PollOutcome]]] = set()  # background passes (kept referenced)
         self._refreshed: dict[int, dt.datetime] = {}  # guild → when its feeds were last refreshed on demand
@@ -271,8 +274,14 @@ class FeedService:
         if known is not None and known.last_success_at is not None:
             title = known.title
         else:
-            result = await self._fetch(clean_url, client_timeout=ADD_TIMEOUT, attempts=1)
-            parsed = await self._parse(result)
+            self._refuse_recent_failure(clean_url)
+            try:
+                result = await self._fetch(clean_url, client_timeout=ADD_TIMEOUT, attempts=1)
+                parsed = await self._parse(result)
+            except (FetchFailed, NotAFeed, FeedRefused) as exc:
+                self._remember_failure(clean_url, exc.message)
+                raise
+            self._add_failures.pop(clean_url, None)
             final = check_feed_url(result.url)
             if final != clean_url:
                 self._refuse_duplicate(current, final)
@@ -286,6 +295,25 @@ class FeedService:
         count = await store.feed_item_count(self._db, added.feed.id)
         log.info("feed added guild=%s feed=%d url=%s items=%d", guild_id, added.feed.id, redact_url(clean_url), count)
         return AddedFeed(added, count, warning)
+
+    def _refuse_recent_failure(self, url: str) -> None:
+        """Backoff for /feeds add: a URL that just failed its check answers with that failure, without a fetch."""
+        failed = self._add_failures.get(url)
+        now = self._clock.now()
+        if failed is None or now >= failed[0]:
+            return
+        wait = max(1, int((failed[0] - now).total_seconds()))
+        raise FeedRefused(f"{failed[2]} (That address was checked moments ago; it can be tried again in {wait} s.)")
+
+    def _remember_failure(self, url: str, message: str) -> None:
+        now = self._clock.now()
+        failures = self._add_failures.get(url, (now, 0, ""))[1] + 1
+        delay = min(ADD_RETRY_MAX, ADD_RETRY_AFTER * 2 ** min(failures - 1, 10))
+        if len(self._add_failures) >= 10_000:  # forget what may be tried again; at worst, everything
+            self._add_failures = {u: f for u, f in self._add_failures.items() if f[0] > now} or {}
+            if len(self._add_failures) >= 10_000:
+                self._add_failures.clear()
+        self._add_failures[url] = (now + delay, failures, message)
 
     def _refuse_duplicate(self, current: Sequence[GuildFeed], url: str) -> None:
         for gf in current:
@@ -413,8 +441,13 @@ class FeedService:
         if wait:
             return await task
         self._passes.add(task)
-        task.add_done_callback(self._passes.discard)
+        task.add_done_callback(self._pass_done)
         return []
+
+    def _pass_done(self, task: asyncio.Future[list[PollOutcome]]) -> None:
+        self._passes.discard(task)
+        if not task.cancelled() and task.exception() is not None:  # polls never raise; this would be a bug
+            log.error("feed poll pass failed", exc_info=task.exception())
 
     async def _poll_pass(self, due: list[Feed], followers: dict[int, list[int]]) -> list[PollOutcome]:
         waiting = list(due)

@@ -377,6 +377,19 @@ class HistoryService:
             regime_info(entry.regime),
         )
 
+    async def reference_span(self, prefix: str) -> tuple[str, str, int] | None:
+        """The lowest and highest reference numbers with this prefix on the latest list, and how many there are."""
+        latest = (await self.versions())[-1]
+        numbered: list[tuple[int, str]] = []
+        for reference, _kind, _regime, _listed in await self._version_rows(latest.id):
+            head, _dot, number = reference.partition(".")
+            if head.casefold() == prefix.casefold() and number.isdigit():
+                numbered.append((int(number), reference))
+        if not numbered:
+            return None
+        numbered.sort()
+        return numbered[0][1], numbered[-1][1], len(numbered)
+
     # --- timeline and regimes ---------------------------------------------------------------------
 
     async def timeline(self, regime: str | None) -> Timeline:

@@ -7,6 +7,7 @@ changes nothing. A file that breaks a rule is refused with a KnowledgeError and 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -245,6 +246,15 @@ class KnowledgeService:
     async def members(self, year: int) -> MembersAnswer:
         """The fifteen members in `year` (permanent and elected apart), the chair and the vice-chairs."""
         first, last = await self._require_coverage()
+        if year < first:
+            committee = await self.resolve_regime(DEFAULT_REGIME)
+            if committee.established_on and str(year) < committee.established_on[:4]:
+                day = dt.date.fromisoformat(committee.established_on)
+                raise InvalidOption(
+                    "year",
+                    f"{year} is before the Committee existed: the 1718 Committee was established on "
+                    f"{day.day} {day:%B %Y} by {committee.established_by}. Membership is known for {first}–{last}.",
+                )
         if not first <= year <= last:
             raise UnknownYear(year, first, last)
         seats = [Seat(member, term) for member, term in await store.members(self._db, year)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.hangul import has_hangul, readings
-from bot.normalize import LEGAL_FORMS, NameKey, name_key, without
+from bot.normalize import LEGAL_FORMS, name_key, without
 from bot.services.search_identifiers import identifier_key
 from bot.services.search_score import WITHIN_MAX_WORDS
 
@@ -19,28 +19,15 @@ if TYPE_CHECKING:
 
 
 def _forms(tokens: tuple[str, ...], variants: tuple[str, ...]) -> list[str]:
-    forms = [
-        "c" + "".join(tokens),
-        "o" + "".join(sorted(tokens)),
-        "v" + "".join(variants),
-        "w" + "".join(sorted(variants)),
-    ]
-    legal_tokens, legal_variants = without(tokens, LEGAL_FORMS), without(variants, LEGAL_FORMS)
-    if legal_tokens != tokens or legal_variants != variants:
-        forms += ["l" + "".join(legal_tokens), "m" + "".join(sorted(legal_tokens))]
-        forms += ["n" + "".join(legal_variants), "p" + "".join(sorted(legal_variants))]
+    """The four whole-name forms of a name, and the same four without its legal forms when it has any.
+
+    The legal-form level compares both sides without legal forms, so keying both sides both ways finds it.
+    """
+    forms = ["c" + "".join(tokens), "o" + "".join(sorted(tokens)), "v" + "".join(variants)]
+    forms.append("w" + "".join(sorted(variants)))
+    if not (LEGAL_FORMS.isdisjoint(tokens) and LEGAL_FORMS.isdisjoint(variants)):
+        forms += _forms(without(tokens, LEGAL_FORMS), without(variants, LEGAL_FORMS))
     return forms
-
-
-def _legal_forms_of(key: NameKey) -> list[str]:
-    """The query's forms as a listed name's legal-form-free forms are keyed (matching either side's)."""
-    tokens, variants = without(key.tokens, LEGAL_FORMS), without(key.variants, LEGAL_FORMS)
-    return [
-        "l" + "".join(tokens),
-        "m" + "".join(sorted(tokens)),
-        "n" + "".join(variants),
-        "p" + "".join(sorted(variants)),
-    ]
 
 
 def exact_level_keys(index: SearchIndex) -> frozenset[str]:
@@ -48,8 +35,6 @@ def exact_level_keys(index: SearchIndex) -> frozenset[str]:
     keys: set[str] = set()
     for tokens, variants in zip(index.name_tokens, index.name_variants, strict=True):
         keys.update(_forms(tokens, variants))
-        # A name without a legal form is matched by a query that has one (and the other way round).
-        keys.update(_legal_forms_of(NameKey(tokens, variants, "", "", "", "")))
     keys.update("i" + key for key in index.identifiers)
     return frozenset(keys)
 
@@ -69,8 +54,7 @@ def may_score_exact_level(index: SearchIndex, keys: frozenset[str], target: str)
             if other is not None:
                 candidates.append(other)
         for key in candidates:
-            forms = [*_forms(key.tokens, key.variants)[:4], *_legal_forms_of(key)]
-            if any(form in keys for form in forms):
+            if any(form in keys for form in _forms(key.tokens, key.variants)):
                 return True
         words = q.variants
         for start in range(len(words)):

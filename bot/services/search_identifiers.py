@@ -17,6 +17,7 @@ MAX_LENGTH = 24
 # A number as lists write them: an optional 1-3 letter prefix, digits (single spaces or dashes between groups),
 # an optional letter after; not glued to other letters or digits.
 _NUMBER = re.compile(r"(?<![\w])(?:([A-Z]{1,3})[ \-]?)?(\d(?:\d|[ \-](?=\d))*\d)([A-Z])?(?![\w])")
+_FIVE_DIGITS = re.compile(r"\d(?:[ \-]?\d){4}")
 _LABEL = re.compile(
     r"\b(?:imo(?: number| no\.?)?|passport(?: number| no\.?)?|national id(?:entity)?(?: number| no\.?)?|"
     r"id(?: number| no\.?)?|number|no\.?|nr\.?|n°)\s*[:#.]?\s*|#",
@@ -60,6 +61,8 @@ def _keys(prefix: str, digits: str, suffix: str) -> list[str]:
 
 def _found(text: str) -> list[tuple[str, list[str], int]]:
     """(as written, keys, start) for every number in a text."""
+    if not text or _FIVE_DIGITS.search(text) is None:
+        return []  # most texts hold only dates and short numbers
     return [
         (m.group(0).strip(), keys, m.start())
         for m in _NUMBER.finditer(text)
@@ -99,18 +102,22 @@ def entry_identifiers(position: int, entry: Entry) -> list[tuple[str, Identifier
         for text in (document.number, document.type2, document.note):
             for shown, keys, _start in _found(text.upper()):
                 add(keys, Identifier(position, shown, what, country, "document"))
-    texts = [(entry.comments, "the entry's comments")]
+    texts = [(entry.comments, "the entry's comments", "")]
     for alias in entry.aliases:
-        texts.append((alias.note, f"the note of alias {alias.name}"))
-        texts.append((alias.name, f"alias {alias.name}"))
-    for text, where in texts:
+        texts.append((alias.note, "the note of alias ", alias.name))
+        texts.append((alias.name, "alias ", alias.name))
+    for text, where, whose in texts:
+        if not text or _FIVE_DIGITS.search(text) is None:
+            continue  # most texts hold only dates and short numbers
         for shown, keys, start in _found(text.upper()):
-            add(keys, Identifier(position, shown, _kind_from_context(text, start), "", where))
+            add(keys, Identifier(position, shown, _kind_from_context(text, start), "", where + whose[:80]))
     return out
 
 
 def identifier_key(query: str) -> str | None:
     """The key of a query that is an identifier (labels such as IMO or passport no. taken off), else None."""
+    if sum(map(str.isdigit, query)) < MIN_DIGITS:
+        return None  # names (nearly every query) stop here
     text = _LABEL.sub(" ", query)
     plain = re.sub(r"[\s\-./]", "", text).upper()
     if not plain or len(plain) > MAX_LENGTH or not plain.isalnum() or not plain.isascii():

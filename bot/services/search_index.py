@@ -297,13 +297,20 @@ class SearchIndex:
         if not q.tokens:
             return []
         keys = [q]
-        for other in (self.split_words(q), self.join_words(q)):
-            if other is not None:
-                keys.append(other)
+        split = self.split_words(q)
+        if split is not None:
+            keys.append(split)
         candidates: dict[int, None] = {}
         for key in keys:
             candidates.update(dict.fromkeys(self.candidates(key, mask)))
-        scored = self._raise_first_and_last(q, [(nid, self._score(keys, nid)) for nid in candidates])
+        # Words written apart that the list joins (Hap Jang Gang): found through the joined word; scoring needs
+        # no third form, as it compares names with their spaces taken out.
+        joined = self.join_words(q)
+        if joined is not None:
+            candidates.update(dict.fromkeys(self.candidates(joined, mask)))
+        tokens, variants = self.name_tokens, self.name_variants
+        scored = [(nid, max(match_score(k, tokens[nid], variants[nid]) for k in keys)) for nid in candidates]
+        scored = self._raise_first_and_last(q, scored)
         # Names inside a longer query (a question) count only when the query as a whole matched nothing:
         # `ABU MOHAMMED AL-JAWLAMI` is a typo of one name, not the alias `Abu Mohammed` plus a word.
         if not any(score >= CLOSE_SCORE or "typo" in why for _nid, (score, why) in scored):
@@ -326,11 +333,6 @@ class SearchIndex:
             # With a real match on top, far-fetched names below it are noise.
             ranked = [kv for kv in ranked if kv[1][0] >= NOISE_SCORE]
         return [self._hit(entry, nid, score, reasons) for entry, (score, _s, nid, reasons) in ranked[:limit]]
-
-    def _score(self, keys: list[NameKey], nid: int) -> tuple[int, tuple[str, ...]]:
-        """The best score of any form of the query against one name."""
-        tokens, variants = self.name_tokens[nid], self.name_variants[nid]
-        return max(match_score(k, tokens, variants) for k in keys)
 
     def _raise_first_and_last(
         self, q: NameKey, scored: list[tuple[int, tuple[int, tuple[str, ...]]]]

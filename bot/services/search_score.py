@@ -119,6 +119,9 @@ def _core_score(
     q: NameKey, name_tokens: tuple[str, ...], name_variants: tuple[str, ...]
 ) -> tuple[int, tuple[str, ...]] | None:
     """The same name once legal forms (then generic words) are left out of both, in any of the four forms."""
+    # A generic word's canonical spelling is in GENERIC_WORDS too, so the variants tell for both forms.
+    if GENERIC_WORDS.isdisjoint(name_variants) and GENERIC_WORDS.isdisjoint(q.variants):
+        return None  # nothing to leave out (most names)
     for drop, score, reason in (
         (LEGAL_FORMS, LEGAL_FORM, "legal form left out"),
         (GENERIC_WORDS, GENERIC, "generic words left out"),

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -133,6 +133,13 @@ class Database:
     async def integrity_check(self) -> str:
         """The engine's own consistency verdict ('ok' when all is well)."""
         raise NotImplementedError
+
+    #: Whether other processes' announcements (LISTEN/NOTIFY) reach this store; SQLite has none.
+    announces = False
+
+    def listen(self, channel: str, callback: Callable[[str], None]) -> AbstractAsyncContextManager[None]:
+        """Call `callback(payload)` for each announcement on a channel while inside the block (PostgreSQL)."""
+        raise NotImplementedError(f"{self.dialect} has no announcements")
 
 
 class SqliteDatabase(Database):

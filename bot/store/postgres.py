@@ -12,7 +12,7 @@ import functools
 import hashlib
 import logging
 import re
-from collections.abc import AsyncIterator, Generator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -140,6 +140,7 @@ class PostgresDatabase(Database):
     """A pool of connections to one PostgreSQL database shared by every process of the bot."""
 
     dialect = POSTGRESQL
+    announces = True
 
     def __init__(self, url: str, pool: asyncpg.Pool) -> None:
         self._url = url
@@ -279,7 +280,7 @@ class PostgresDatabase(Database):
         return "ok" if row and row[0] else "no schema"
 
     @asynccontextmanager
-    async def listen(self, channel: str, callback: Any) -> AsyncIterator[None]:
+    async def listen(self, channel: str, callback: Callable[[str], None]) -> AsyncIterator[None]:  # type: ignore[override]
         """Call `callback(payload)` for every NOTIFY on a channel while inside the block (one held connection)."""
         conn = await self._pool.acquire()
 

@@ -85,7 +85,9 @@ async def test_vice_chairs_where_known(core: Core) -> None:
 async def test_years_outside_the_data(core: Core, year: str) -> None:
     outcome = await ask(core, ["committee", "members", f"year:{year}"])
     assert outcome.exit_code == 2 and outcome.reply.ephemeral
-    assert outcome.error is not None and "the known years are 2006–2026" in outcome.error
+    assert outcome.error is not None and "2006–2026" in outcome.error
+    if int(year) < 2006:  # before the Committee: say when it was established (issue 15)
+        assert "the 1718 Committee was established on 14 October 2006" in outcome.error
     assert_valid(outcome.reply)
 
 
@@ -104,7 +106,9 @@ def test_the_terminal_exits_2_for_twenty_and_for_1990(
     assert main([*env, "ask", "committee", "members", "year:twenty"]) == 2
     assert "`year`: takes a whole number, got 'twenty'" in capsys.readouterr().err
     assert main([*env, "ask", "committee", "members", "year:1990"]) == 2
-    assert "No Security Council membership data for 1990: the known years are 2006–2026." in capsys.readouterr().err
+    assert "1990 is before the Committee existed: the 1718 Committee was established on 14 October 2006" in (
+        capsys.readouterr().err
+    )
     assert main([*env, "ask", "committee", "members", "year:2018"]) == 0
     assert "Karel J.G. van Oosterom" in capsys.readouterr().out
 

@@ -135,7 +135,7 @@ async def test_entry_through_ask(loaded_core: Core) -> None:
         ("KP", "only the start of a reference number"),
         ("kpi33", "Did you mean `KPi.033`"),
         ("KPi.0333", "three digits after the dot, not 4"),
-        ("KPi.999", "No such entry: `KPi.999`"),
+        ("KPi.999", "The KPi numbers on the latest list (version of 2024-09-26) run from KPi.001 to KPi.080"),
         ("Ri Won Ho", "looks like a name"),
         ("<@&123>", "not a reference number"),
     ],

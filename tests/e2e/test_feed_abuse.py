@@ -245,6 +245,21 @@ async def test_one_servers_slow_feeds_never_delay_anothers_polls(two_servers: E2
         await asyncio.wait([passing], timeout=30)
 
 
+async def test_an_add_that_failed_backs_off_before_fetching_again(env: E2E, feed_server: FeedServer) -> None:
+    url = feed_server.url("/error500?backoff=1")
+    assert "HTTP 500" in text_of(await answer(env.fake, "feeds add", {"url": url}))
+    hits = feed_server.hits["/error500"]
+    again = text_of(await answer(env.fake, "feeds add", {"url": url}))
+    assert "HTTP 500" in again and "it can be tried again in 60 s" in again
+    assert feed_server.hits["/error500"] == hits  # answered from the failure, not fetched
+    manual(env.core).advance(minutes=1, seconds=1)
+    assert "HTTP 500" in text_of(await answer(env.fake, "feeds add", {"url": url}))
+    assert feed_server.hits["/error500"] == hits + 1
+    # A second failure in a row backs off twice as long.
+    manual(env.core).advance(minutes=1, seconds=1)
+    assert "tried again in 59 s" in text_of(await answer(env.fake, "feeds add", {"url": url}))
+
+
 # --- 8. Secrets and addresses -----------------------------------------------------------------------------------
 
 
