@@ -1,6 +1,6 @@
 """Benchmark: the attack corpus of issue 11 against the real bot, and what it costs the bot and its neighbours.
 
-Run: .venv/bin/python bench/abuse.py [--quick]
+Run: .venv/bin/python bench/abuse.py [--quick] [--gc-freeze]
 
 The bot and the local fake Discord share this process and event loop (as in bench/command_spam.py); the hostile
 feed server runs in a child process, so serving 5 MB bodies costs this loop nothing. An attacker's server
@@ -16,8 +16,9 @@ Throughout, a 10 ms ticker records the longest event-loop stall (wall time, and 
 it, which leaves out the time other processes on a shared machine had the CPU; the target is judged on the
 latter), /proc's VmHWM the peak resident memory (reset after start-up), and a victim server (GUILD2, ten other
 moderators) runs /feeds add of a fresh good feed every second, timing each from the interaction to the answer.
-The database's growth is its file sizes (WAL included) before and after. Every wait is bounded; a failed
-check still prints the table.
+The longest garbage collection is shown per phase (a full collection over the bot's large heap stalls the
+loop; --gc-freeze shows what freezing the start-up heap would change). The database's growth is its file sizes
+(WAL included) before and after. Every wait is bounded; a failed check still prints the table.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -142,6 +144,27 @@ class Meter:
     victim: list[float] = field(default_factory=list)
     victim_failed: int = 0
     victim_errors: list[str] = field(default_factory=list)
+
+
+class GcPauses:
+    """The longest garbage collection (the loop stalls while it runs; its cost grows with the heap)."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        elif self._started:
+            self.longest = max(self.longest, time.perf_counter() - self._started)
+
+    def take(self) -> float:
+        longest, self.longest = self.longest, 0.0
+        return longest
+
+
+GC = GcPauses()
 
 
 def vm_hwm_mib() -> float:
@@ -350,7 +373,7 @@ def new_fake() -> FakeDiscord:
     return fake
 
 
-async def run(quick: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+async def run(quick: bool, gc_freeze: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     phases: list[dict[str, Any]] = []
     checks: list[dict[str, Any]] = []
     tmp = Path(tempfile.mkdtemp(prefix="abuse-bench-"))
@@ -375,6 +398,8 @@ async def run(quick: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                     await answer(fake, "feeds list", {}, user=ATTACKERS[0], guild=GUILD)
                     await answer(fake, "feeds list", {}, user=VICTIMS[0], guild=GUILD2)
                     db_before = db_bytes(db)
+                    if gc_freeze:  # an experiment: what gc.freeze() after start-up would give the bot
+                        gc.freeze()
                     peak_reset = reset_peak()
                     rss_start = vm_hwm_mib()
                     attack = Attack(fake, core, port, quick)
@@ -394,6 +419,7 @@ async def run(quick: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                         tick = asyncio.create_task(ticker(stop, meter))
                         victim = asyncio.create_task(victim_loop(fake, port, stop, meter))
                         started = time.perf_counter()
+                        GC.take()
                         try:
                             row = await asyncio.wait_for(step(), max(1.0, deadline - time.monotonic()))
                         except Exception as exc:
@@ -411,6 +437,7 @@ async def run(quick: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                                 "s": time.perf_counter() - started,
                                 "stall_wall_ms": meter.stall * 1000,
                                 "stall_cpu_ms": meter.stall_cpu * 1000,
+                                "longest_gc_ms": GC.take() * 1000,
                                 "victim_adds": len(meter.victim),
                                 "victim_max_s": max(meter.victim, default=float("nan")),
                                 "victim_failed": meter.victim_failed,
@@ -471,19 +498,27 @@ async def run(quick: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller corpus (300 KB bombs, 2 churning feeds)")
+    parser.add_argument(
+        "--gc-freeze",
+        action="store_true",
+        help="call gc.freeze() after start-up (an experiment: the bot does not do this today)",
+    )
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve(args.serve)
         return 0
     logging.basicConfig(level=logging.CRITICAL)
+    gc.callbacks.append(GC)
     load = os.getloadavg()
     phases: list[dict[str, Any]] = []
     checks: list[dict[str, Any]] = []
     try:
-        phases, checks = asyncio.run(run(args.quick))
+        phases, checks = asyncio.run(run(args.quick, args.gc_freeze))
     finally:
         print(f"machine: {os.cpu_count()} cores, load average {load[0]:.1f} at the start")
+        if args.gc_freeze:
+            print("with gc.freeze() after start-up (not what the bot does today)")
         for row in phases:
             print(table(f"Phase: {row['phase']}", [{k: v for k, v in row.items() if k != "phase"}]))
         print(table("Issue 11 targets", checks))
