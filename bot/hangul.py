@@ -28,9 +28,9 @@ def has_hangul(text: str) -> bool:
     return _SYLLABLES.search(text) is not None
 
 
-def only_jamo(text: str) -> bool:
-    """True for Hangul letters typed on their own (ㄹㅇㅎ) with no whole syllable."""
-    return _JAMO.search(text) is not None and not has_hangul(text)
+def has_jamo(text: str) -> bool:
+    """True when the text holds Hangul letters typed on their own (ㄹㅇㅎ, 리ㅇ호): no name is written so."""
+    return _JAMO.search(text) is not None
 
 
 def _parts(syllable: str) -> tuple[int, int, int]:

@@ -47,6 +47,14 @@ class GuildsCog(commands.Cog):
         await self.bot.core.guilds.returned(guild.id)
 
     @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Removed while offline, Discord sends no GUILD_DELETE: compare the servers it lists with ours."""
+        scope = self.bot.scope
+        await self.bot.core.guilds.reconcile(
+            {g.id for g in self.bot.guilds}, scope.owns if scope is not None else lambda _guild_id: True
+        )
+
+    @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
         """A server seen at connection time (e.g. re-added while the bot was offline): resume it too."""
         await self.bot.core.guilds.returned(guild.id)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import re
 
 from bot.answers.cache import cached
 from bot.answers.context import AnswerContext
 from bot.errors import InvalidOption, UnknownReference, UnknownRegime, quote
+from bot.references import parse_loose
 from bot.render.common import count_phrase
 from bot.render.lists import count_reply
 from bot.render.reply import Reply
@@ -92,16 +92,13 @@ async def entry(ctx: AnswerContext, reference: str) -> Reply:
     return await ctx.fresh(entry_reply(record))
 
 
-_REFERENCE = re.compile(r"^([A-Za-z]{2}[ie])\.(\d{1,5})$")
-
-
 async def _unknown_reference(ctx: AnswerContext, exc: UnknownReference) -> UnknownReference | InvalidOption:
     """A well-formed reference that is not listed: say which numbers of its kind the list holds (computed from
     the latest list), instead of 'did you mean' numbers that merely look alike."""
-    match = _REFERENCE.match(exc.reference.strip())
-    if match is None:
+    typed = parse_loose(exc.reference.strip())
+    if typed is None or not typed.dotted or len(typed.digits) > 5:
         return exc
-    span = await ctx.core.history.reference_span(match.group(1))
+    span = await ctx.core.history.reference_span(typed.letters + typed.kind)
     if span is None:
         return exc
     first, last, count = span
@@ -113,7 +110,7 @@ async def _unknown_reference(ctx: AnswerContext, exc: UnknownReference) -> Unkno
         f"({count_phrase(count, 'entry', 'entries')})."
     )
     low, high = int(first.split(".")[1]), int(last.split(".")[1])
-    if low <= int(match.group(2)) <= high and exc.suggestions:
+    if low <= int(typed.digits) <= high and exc.suggestions:
         text += " Close numbers: " + ", ".join(quote(s) for s in exc.suggestions) + "."
     return InvalidOption("reference", text)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from bot.clock import Clock
 from bot.store import guilds as store
@@ -47,6 +48,22 @@ class GuildLifecycle:
         if resumed:
             log.info("server rejoined; feeds, digests and alerts resumed guild=%s", guild_id)
         return resumed
+
+    async def reconcile(self, present: set[int], owns: Callable[[int], bool]) -> list[int]:
+        """After connecting: servers with data here that Discord no longer lists for this bot (of this process's
+        shards) were left while it was offline: suspend them (as on_guild_remove would have). Their ids."""
+        if not present:
+            # A bot in no server at all is likelier a glitch than the truth: suspend nothing on its word.
+            return []
+        known = await self._known_departed()
+        gone = sorted(g for g in await store.guilds_with_data(self._db) if g not in present and owns(g))
+        for guild_id in gone:
+            if guild_id not in known:
+                log.info("server left while the bot was offline guild=%s", guild_id)
+                await self.left(guild_id)
+        for guild_id in sorted(known & present):
+            await self.returned(guild_id)
+        return gone
 
     async def departed(self) -> dict[int, str]:
         """Servers left and not rejoined, with when."""

@@ -12,7 +12,7 @@ import logging
 import re
 
 from bot.errors import InvalidOption, ListNotLoaded
-from bot.hangul import only_jamo
+from bot.hangul import has_jamo
 from bot.models import ListVersion
 from bot.normalize import fold
 from bot.search_results import CLOSE_SCORE, Hit, IndexedEntry, SearchResult
@@ -60,9 +60,9 @@ def check_query(name: str) -> str:
     cleaned = " ".join(strip_invisible(name).split())
     if len(cleaned) > MAX_QUERY:
         raise InvalidOption("name", f"that is {len(cleaned)} characters; names are searched with at most {MAX_QUERY}")
-    if only_jamo(cleaned):
+    if has_jamo(cleaned):
         raise InvalidOption(
-            "name", "those are Hangul letters on their own; type whole syllables, e.g. 리원호 (read as Ri Won Ho)"
+            "name", "that has Hangul letters on their own; type whole syllables, e.g. 리원호 (read as Ri Won Ho)"
         )
     letters = fold(cleaned).replace(" ", "")
     if not letters:

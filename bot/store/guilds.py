@@ -33,6 +33,15 @@ async def departed(db: Database) -> dict[int, str]:
     return {int(r[0]): str(r[1]) for r in rows}
 
 
+async def guilds_with_data(db: Database) -> set[int]:
+    """Every server that has digests, feeds, keywords or watches here."""
+    rows = await db.fetchall(
+        "SELECT guild_id FROM digest_subscriptions UNION SELECT guild_id FROM guild_feeds"
+        " UNION SELECT guild_id FROM guild_keywords UNION SELECT guild_id FROM watch_servers"
+    )
+    return {int(r[0]) for r in rows}
+
+
 # Every table holding a server's own data, by its server column (child rows go with ON DELETE CASCADE).
 _GUILD_TABLES = ("digest_subscriptions", "guild_feeds", "guild_keywords", "guild_setup", "watch_servers")
 

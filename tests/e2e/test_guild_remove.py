@@ -142,3 +142,23 @@ async def _departed(core: Core, guild_id: int) -> bool:
 
 async def _present(core: Core, guild_id: int) -> bool:
     return guild_id not in await core.guilds.departed()
+
+
+async def test_a_server_left_while_the_bot_was_offline_is_suspended_at_the_next_start(
+    core: Core, feed_server: FeedServer
+) -> None:
+    fake = new_fake(guilds=(GUILD, GUILD2))
+    await fake.start()
+    try:
+        async for e in start_e2e(core, run_background=False, feed_server=feed_server, fake=fake):
+            for guild in (GUILD, GUILD2):
+                options = {"channel": guild + 1, "time": "13:00", "timezone": "UTC"}
+                assert "Digest scheduled" in await ask(e, "digest subscribe", options, guild)
+        fake.remove_guild(GUILD)  # while no bot is connected: nobody hears a GUILD_DELETE
+        async for _e in start_e2e(core, run_background=False, feed_server=feed_server, fake=fake, wait_commands=False):
+            await until(lambda: _departed(core, GUILD), "the bot to notice GUILD is gone")
+            assert GUILD2 not in await core.guilds.departed()
+            add_watchers_guild(fake, GUILD)  # and back again
+            await until(lambda: _present(core, GUILD), "the bot to notice it is back in GUILD")
+    finally:
+        await fake.stop()

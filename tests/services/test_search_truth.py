@@ -243,8 +243,9 @@ def test_hangul_bad_input() -> None:
     from bot.errors import InvalidOption
     from bot.services.search import check_query
 
-    with pytest.raises(InvalidOption, match="Hangul letters on their own"):
-        check_query("ㄹㅇㅎ")
+    for typed in ("ㄹㅇㅎ", "리ㅇ호"):
+        with pytest.raises(InvalidOption, match="Hangul letters on their own"):
+            check_query(typed)
     assert check_query("리" * 100) == "리" * 100
     with pytest.raises(InvalidOption, match="at most 100"):
         check_query("리" * 101)
