@@ -159,8 +159,6 @@ async def _cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
 
     token = settings.require_token()
     if settings.database_url is not None:
-        from bot.cli_ask import UsageError
-
         # Until the digest and watchlist tables are ported too, the bot itself runs on SQLite only.
         raise UsageError(
             "`run` does not use PostgreSQL yet (digests and watchlists are still SQLite-only); unset DATABASE_URL"
@@ -193,8 +191,6 @@ async def _cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _sqlite_only(settings: Settings, command: str) -> None:
-    from bot.cli_ask import UsageError
-
     if settings.database_url is not None:
         raise UsageError(
             f"`{command}` copies the SQLite file; with DATABASE_URL (PostgreSQL) use pg_dump and pg_restore instead"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import importlib
 import json
 import logging
 import time
@@ -28,7 +29,7 @@ from bot.services.delivery import DiscordDeliverer
 from bot.settings import Settings
 from bot.sharding import scope_from_settings
 from bot.store import meta
-from bot.tasks import LoopHealth, error_reference
+from bot.tasks import LoopHealth, create_task, error_reference
 
 log = logging.getLogger(__name__)
 
@@ -307,6 +308,9 @@ class SanctionsBot(commands.AutoShardedBot):
         self.core.watches.deliverer = deliverer  # watchlist alerts: the same client, the same shard scope
         self.core.watches.scope = self.scope
         await self.load_cogs()
+        # matplotlib is loaded lazily (the terminal needs it for one command only); the bot loads it now, in a
+        # worker thread, so that its first /sanctions timeline does not pay the second it takes.
+        create_task(asyncio.to_thread(importlib.import_module, "bot.render.chart"), name="load-charts")
         await self.sync_commands()
 
     @property

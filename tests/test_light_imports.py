@@ -115,3 +115,20 @@ async def test_search_index_is_built_once_per_version_where_used(loaded_settings
         first = (await core.ready_search()).index
         again = (await core.ready_search()).index
         assert first is not None and first is again
+
+
+async def test_an_index_rebuild_restores_the_collector_and_frees_the_old_index(loaded_core: Core) -> None:
+    """The collector is paused while an index is built (a full pass over it would stall the loop), then back on;
+    the replaced index is taken apart (it is not left for the collector), unless someone still holds it."""
+    import gc
+
+    version = loaded_core.lists.require_version()
+    old = loaded_core.search.index
+    assert old is not None
+    held_names = len(old.name_text)
+    await loaded_core.search.rebuild(version)
+    assert gc.isenabled()
+    assert loaded_core.search.index is not old
+    assert len(old.name_text) == held_names  # still held here: left whole
+    new = loaded_core.search.index
+    assert new is not None and new.search("Ri Won Ho")[0].reference.startswith("KP")

@@ -8,11 +8,14 @@ candidates), `search_score` (one query against one name), `search_complete` (aut
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import re
+import sys
 
 from bot.errors import InvalidOption, ListNotLoaded
 from bot.hangul import has_jamo
+from bot.memory import collector_paused
 from bot.models import ListVersion
 from bot.normalize import fold
 from bot.search_results import CLOSE_SCORE, Hit, IndexedEntry, SearchResult
@@ -23,6 +26,7 @@ from bot.services.search_index import MAX_HITS, SearchIndex
 from bot.services.search_score import FUZZY_CAP, MIN_SCORE, PARTIAL_CAP, WITHIN_MAX_WORDS, match_score
 from bot.store import lists as store
 from bot.store.db import Database
+from bot.store.lists import StoredEntry
 from bot.text import strip_invisible
 
 __all__ = [
@@ -53,6 +57,45 @@ MAX_QUERY = 100
 MAX_NAMES = 5
 # Names in double or typographic quotes (not apostrophes: they are part of names like Ch'o'l).
 _QUOTED = re.compile(r'["“”„«»]([^"“”„«»]+)["“”„«»]')
+
+
+_PIECE = 4096
+
+
+def _shrink(value: object, depth: int = 0) -> None:
+    """Empty a list or dict a piece at a time (the GIL can change hands between pieces); look one level into
+    the index's own helper objects."""
+    if isinstance(value, list):
+        while value:
+            del value[-_PIECE:]
+    elif isinstance(value, dict):
+        while value:
+            for key in list(itertools.islice(value, _PIECE)):
+                del value[key]
+    elif depth == 0 and hasattr(value, "__dict__") and type(value).__module__.startswith("bot."):
+        for inner in list(vars(value).values()):
+            _shrink(inner, depth + 1)
+
+
+def _build_index(version: ListVersion, holder: list[dict[str, StoredEntry]], references: list[str]) -> SearchIndex:
+    """Build the index in a worker thread, and free the decoded records here too, a piece at a time."""
+    stored = holder.pop()
+    entries = [s.entry for s in stored.values()]
+    try:
+        return SearchIndex(version, entries, references)
+    finally:
+        _shrink(entries)
+        _shrink(stored)
+
+
+def release_in_pieces(holder: list[SearchIndex]) -> None:
+    """Free a replaced index piece by piece, in a worker thread: freeing it whole is one long C call that holds
+    the GIL (50 ms at 10x the list) and stalls the event loop. Only an index nobody else holds is taken apart."""
+    index = holder.pop()
+    if sys.getrefcount(index) > 2:  # this frame and getrefcount's argument: someone else still uses it
+        return
+    for value in list(vars(index).values()):
+        _shrink(value)
 
 
 def check_query(name: str) -> str:
@@ -99,10 +142,14 @@ class SearchService:
     async def rebuild(self, version: ListVersion) -> SearchIndex:
         """Build an index of one version and swap it in (queries keep using the old one until then)."""
         async with self._build_lock:
-            entries = await store.version_entries(self._db, version.id)
-            references = await store.all_references(self._db)
-            index = await asyncio.to_thread(SearchIndex, version, [s.entry for s in entries.values()], references)
+            with collector_paused():  # a full collection over a large index would stall the event loop
+                holder = [await store.version_entries(self._db, version.id)]
+                references = await store.all_references(self._db)
+                index = await asyncio.to_thread(_build_index, version, holder, references)
+            replaced = [self._index] if self._index is not None else []
             self._index = index  # one assignment: a query sees the old index or the new one, never a mix
+            if replaced:
+                await asyncio.to_thread(release_in_pieces, replaced)
             log.info(
                 "search index built version=%d entries=%d names=%d ms=%.0f",
                 version.id,

@@ -44,19 +44,28 @@ class Postings:
     """Word → name ids, as one array sliced by word number (a numpy array per word costs 100 bytes each)."""
 
     def __init__(self, pairs: list[tuple[str, int]]) -> None:
-        pairs.sort()
-        self.words: list[str] = []
+        # The pairs in (word, id) order, built by grouping, then sorting the vocabulary and each word's ids. One
+        # sort of all the pairs would be simpler, but it is one C call that holds the GIL throughout (over half a
+        # second at 10x the list): the index is built in a worker thread, and the event loop must keep running.
+        by_word: dict[str, list[int]] = {}
+        for word, nid in pairs:
+            group = by_word.get(word)
+            if group is None:
+                by_word[word] = [nid]
+            else:
+                group.append(nid)
+        self.words: list[str] = sorted(by_word)
         starts: list[int] = []
-        previous = None
-        for i, (word, _nid) in enumerate(pairs):
-            if word != previous:
-                self.words.append(word)
-                starts.append(i)
-                previous = word
-        starts.append(len(pairs))
+        ids: list[int] = []
+        for word in self.words:
+            starts.append(len(ids))
+            group = by_word[word]
+            group.sort()
+            ids.extend(group)
+        starts.append(len(ids))
         self.number = {w: i for i, w in enumerate(self.words)}
         self.starts = np.array(starts, dtype=np.int64)
-        self.ids = np.array([nid for _w, nid in pairs], dtype=np.int32)
+        self.ids = np.array(ids, dtype=np.int32)
 
     def __contains__(self, word: str) -> bool:
         return word in self.number
