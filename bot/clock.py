@@ -42,3 +42,13 @@ class ManualClock:
         """Move forward by a timedelta given as keywords (minutes=5, days=1, …)."""
         self._now += dt.timedelta(**delta)
         return self._now
+
+
+def stamp(when: dt.datetime) -> str:
+    """A UTC time as stored: ISO 8601 to the second with +00:00, so text order is time order."""
+    return when.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+def parse_stamp(text: str | None) -> dt.datetime | None:
+    """A stored time back as an aware datetime."""
+    return dt.datetime.fromisoformat(text) if text else None

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from bot.services.history import HistoryService
     from bot.services.importer import ListImporter
     from bot.services.knowledge import KnowledgeService
+    from bot.services.outbox import Outbox
     from bot.services.scheduler import DigestScheduler
     from bot.services.search import SearchService
     from bot.services.sync import ListSync
@@ -85,6 +86,7 @@ class Core:
         self._search: SearchService | None = None
         self._history: HistoryService | None = None
         self._watches: WatchService | None = None
+        self._outbox: Outbox | None = None
         self._guilds: GuildLifecycle | None = None
 
     # --- the services, each built on first use ----------------------------------------------------------------
@@ -145,13 +147,26 @@ class Core:
         return self._feeds
 
     @property
+    def outbox(self) -> Outbox:
+        """Everything the bot posts on its own (digests, alerts) goes out through it; it renders each producer's
+        data with the renderer given here."""
+        if self._outbox is None:
+            from bot.render.digest import digest_messages
+            from bot.render.watch import alert_messages
+            from bot.services.outbox import Outbox
+
+            self._outbox = Outbox(self.db, self.clock, {"digest": digest_messages, "alert": alert_messages})
+        return self._outbox
+
+    @property
     def digests(self) -> DigestScheduler:
         """Scheduled digests and their delivery."""
         if self._digests is None:
             from bot.services.digest import DigestComposer
             from bot.services.scheduler import DigestScheduler
 
-            self._digests = DigestScheduler(self.db, self.clock, DigestComposer(self.db, self.feeds), self.feeds)
+            composer = DigestComposer(self.db, self.feeds)
+            self._digests = DigestScheduler(self.db, self.clock, composer, self.feeds, self.outbox)
             self._digests.work = self.work
         return self._digests
 
@@ -180,7 +195,9 @@ class Core:
             from bot.services.watch import WatchService
 
             search = self.search  # first: its listener rebuilds the index before the watches' listener runs
-            self._watches = WatchService(self.db, self.clock, self.lists, search, limit=self.settings.watch_limit)
+            self._watches = WatchService(
+                self.db, self.clock, self.lists, search, outbox=self.outbox, limit=self.settings.watch_limit
+            )
             self._watches.work = self.work
         return self._watches
 

@@ -607,6 +607,27 @@ async def test_unknown_route_is_a_violation(fake: FakeDiscord, run: BotRun) -> N
     assert fake.requests[-1][2] == 404
 
 
+async def test_reading_a_channels_messages_is_validated_and_shows_no_nonce(fake: FakeDiscord, run: BotRun) -> None:
+    """GET /channels/{id}/messages: newest first, as Discord returns them (no nonce), query checked against the
+    OpenAPI description (limit 1–100, snowflakes) and Discord's rule that around/before/after exclude each other."""
+    await fake.invoke("sanctions post", {"channel": NEWS})
+    await fake.wait_until(lambda: len(fake.messages(NEWS)) == 1, 5, "the post")
+    listed = await run.bot.http.logs_from(NEWS, 50)
+    assert [m["content"] for m in listed] == ["digest"] and "nonce" not in listed[0]
+    assert fake.messages(NEWS)[0]["nonce"] == "digest-2024-09-26"  # the fake still knows it (for dedup)
+    fake.assert_no_violations()
+    for query in ({"limit": "0"}, {"limit": "101"}, {"before": "abc"}, {"colour": "red"}):
+        with pytest.raises(discord.HTTPException) as caught:
+            await run.bot.http.request(Route("GET", "/channels/{channel_id}/messages", channel_id=NEWS), params=query)
+        assert caught.value.status == 400
+    assert len(fake.violations) == 4 and all("query parameter" in v.problem for v in fake.violations)
+    fake.violations.clear()
+    with pytest.raises(discord.HTTPException):
+        await run.bot.http.logs_from(NEWS, 5, before=1, after=2)
+    assert [v.problem for v in fake.violations] == ["around, before and after are exclusive"]
+    fake.violations.clear()
+
+
 # ---------------------------------------------------------------------------- resilience
 
 

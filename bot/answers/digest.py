@@ -52,7 +52,7 @@ async def preview(ctx: AnswerContext, channel: int | None = None) -> Reply:
     guild_id = ctx.require_manager()
     result = await ctx.core.digests.preview(guild_id, channel)
     sub = result.subscription
-    reply = render.preview_reply(result.pages, sub.channel_id if sub else None)
+    reply = render.preview_reply(render.digest_pages(result.digest, result.tz), sub.channel_id if sub else None)
     if result.would_skip:
         reply.pages[0].content = (reply.pages[0].content or "") + (
             " Nothing is new, so this digest would be skipped (post_empty is off)."

@@ -13,13 +13,15 @@ from zoneinfo import ZoneInfo
 
 import discord
 
+from bot.clock import parse_stamp
+from bot.models_digest import Delivery, Subscription
+from bot.models_feeds import GuildFeed
+from bot.models_outbox import MARKER_ROOM, OutgoingMessage
 from bot.redact import redact_url
 from bot.render import limits
 from bot.render.common import COLOUR, count_phrase, version_footer
 from bot.render.reply import Page, Reply, make_embed, paginate_embeds
-from bot.services.digest import Digest, FeedSection, RegimeChanges
-from bot.store.digests import Delivery, Subscription
-from bot.store.feeds import GuildFeed, parse_stamp
+from bot.services.digest import Digest, DigestPost, FeedSection, RegimeChanges
 
 ITEM_TITLE_MAX = 200
 LINK_MAX = 1000
@@ -208,8 +210,13 @@ def digest_embeds(digest: Digest, tz: ZoneInfo) -> list[discord.Embed]:
 
 
 def digest_pages(digest: Digest, tz: ZoneInfo) -> list[Page]:
-    """The digest as messages: each ≤10 embeds and ≤6,000 characters."""
-    return paginate_embeds(digest_embeds(digest, tz))
+    """The digest as messages: each ≤10 embeds and ≤6,000 characters (room left for the outbox's marker)."""
+    return paginate_embeds(digest_embeds(digest, tz), total=limits.EMBED_TOTAL - MARKER_ROOM)
+
+
+def digest_messages(post: DigestPost) -> list[OutgoingMessage]:
+    """The outbox's renderer for digests: the digest's pages as messages that mention nobody."""
+    return [OutgoingMessage.from_payload(page_payload(p)) for p in digest_pages(post.digest, post.tz)]
 
 
 def page_payload(page: Page) -> dict[str, Any]:

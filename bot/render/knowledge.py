@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 
 import discord
 
+from bot.models_knowledge import Chair, Publication, Quote, Statement
 from bot.render import limits
 from bot.render.common import COLOUR, count_phrase, version_footer
 from bot.render.reply import Reply, make_embed, paginate_embeds
@@ -18,7 +19,6 @@ from bot.services.knowledge import (
     ResolutionsAnswer,
     StatementAnswer,
 )
-from bot.sources.knowledge import Chair, Publication, Quote, Statement
 
 KIND_LABELS = {"denial": "Denial", "rebuttal": "Rebuttal", "claim": "Claim", "finding": "Finding"}
 SOURCES_CHARS = 3000

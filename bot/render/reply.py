@@ -41,6 +41,7 @@ class Reply:
     files: list[Attachment] = field(default_factory=list)
     # Link buttons under the answer: (label, https URL), e.g. /about's invite.
     links: list[tuple[str, str]] = field(default_factory=list)
+    locale: str | None = None  # the reader's language, once localised (the pager's buttons follow it)
 
     @classmethod
     def embed(
@@ -92,14 +93,16 @@ def make_embed(
     return embed
 
 
-def paginate_embeds(embeds: list[discord.Embed], *, per_page: int = limits.EMBEDS_PER_MESSAGE) -> list[Page]:
-    """Group embeds into pages of at most `per_page` embeds and 6,000 characters each."""
+def paginate_embeds(
+    embeds: list[discord.Embed], *, per_page: int = limits.EMBEDS_PER_MESSAGE, total: int = limits.EMBED_TOTAL
+) -> list[Page]:
+    """Group embeds into pages of at most `per_page` embeds and `total` (6,000) characters each."""
     pages: list[Page] = []
     current: list[discord.Embed] = []
     size = 0
     for embed in embeds:
         length = len(embed)
-        if current and (len(current) >= per_page or size + length > limits.EMBED_TOTAL):
+        if current and (len(current) >= per_page or size + length > total):
             pages.append(Page(current))
             current, size = [], 0
         current.append(embed)

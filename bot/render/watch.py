@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.models import Entry, ListVersion
+from bot.models_outbox import MARKER_ROOM, OutgoingMessage
 from bot.render import limits
 from bot.render.common import COLOUR, count_phrase, version_footer
 from bot.render.digest import WARN_COLOUR, inert, page_payload
@@ -20,10 +21,19 @@ from bot.render.limits import escape, truncate
 from bot.render.reply import Page, Reply, make_embed, paginate_embeds
 from bot.render.sanctions import FIELD_LABELS, _alias, _date_of_birth, _document, _joined
 
-if TYPE_CHECKING:  # the service imports this module; its types are only needed for annotations here
+if TYPE_CHECKING:  # only needed for annotations here
+    from bot.models_watch import Watch, WatchServer
     from bot.search_results import Hit
-    from bot.services.watch import AddResult, CurrentMatches, EntryChange, Overview, TestResult, WatchHit
-    from bot.store.watches import Watch, WatchServer
+    from bot.services.watch import (
+        AddResult,
+        AlertPost,
+        ChangeSet,
+        CurrentMatches,
+        EntryChange,
+        Overview,
+        TestResult,
+        WatchHit,
+    )
 
 ALERT_COLOUR = 0xE67E22
 _EMBED_BUDGET = 5500  # below 6,000: room for the title, description and footer of the embed
@@ -132,6 +142,19 @@ def describe_change(change: EntryChange) -> list[str]:
     return describe_amendment(change.old, change.new, change.fields)
 
 
+def memoised(change_set: ChangeSet) -> Describe:
+    """describe_change, worked out once per entry of a change set (every server's alert describes the same
+    amendments): the change set keeps the results."""
+
+    def describe(change: EntryChange) -> list[str]:
+        described = change_set.described.get(change.reference)
+        if described is None:
+            described = change_set.described[change.reference] = describe_change(change)
+        return described
+
+    return describe
+
+
 def _hit_block(hits: Sequence[WatchHit], describe: Describe = describe_change) -> tuple[str, str]:
     """The field (name, value) of one changed entry and every watch it fired."""
     change = hits[0].change
@@ -191,10 +214,19 @@ def alert_pages(
             current = make_embed(f"{title} (continued)", footer=footer, colour=ALERT_COLOUR)
             embeds.append(current)
         current.add_field(name=field_name, value=value, inline=False)
-    pages = paginate_embeds(embeds)
+    pages = paginate_embeds(embeds, total=limits.EMBED_TOTAL - MARKER_ROOM)
     if role_id is not None:
         pages[0].content = f"<@&{role_id}> {title} in the UN list version of {version.generated_date}."
     return pages
+
+
+def alert_messages(post: AlertPost) -> list[OutgoingMessage]:
+    """The outbox's renderer for alerts: the pages of one server's alert; only the first may mention its role."""
+    change_set = post.change_set
+    pages = alert_pages(
+        change_set.version, change_set.previous, post.hits, role_id=post.role_id, describe=memoised(change_set)
+    )
+    return [OutgoingMessage.from_payload(m) for m in alert_payload(pages, post.role_id)]
 
 
 def alert_payload(pages: Sequence[Page], role_id: int | None) -> list[dict[str, Any]]:
@@ -399,7 +431,7 @@ def test_reply(result: TestResult) -> Reply:
             make_embed("Test: no alert", truncate(text, limits.DESCRIPTION), footer=footer), ephemeral=True
         )
     pages = alert_pages(
-        change_set.version, change_set.previous, result.hits, heading="Test", describe=change_set.describe
+        change_set.version, change_set.previous, result.hits, heading="Test", describe=memoised(change_set)
     )
     first = pages[0].embeds[0]
     extra = f"Threshold {result.threshold}."

@@ -7,11 +7,7 @@ posting a second one.
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import aiohttp
@@ -19,36 +15,21 @@ import discord
 from discord.http import handle_message_parameters
 
 from bot.errors import DeliveryUnavailable
+from bot.models_outbox import NONCE_LENGTH, OutgoingMessage, make_nonce
+
+__all__ = [
+    "NONCE_LENGTH",
+    "ChannelUnavailable",
+    "Deliverer",
+    "DeliveryError",
+    "DiscordDeliverer",
+    "OutgoingMessage",
+    "RejectedMessage",
+    "TransientDeliveryError",
+    "make_nonce",
+]
 
 log = logging.getLogger(__name__)
-
-NONCE_LENGTH = 25  # Discord's maximum
-
-
-@dataclass(frozen=True)
-class OutgoingMessage:
-    """One message as stored in a delivery record: optional content and embed dicts.
-
-    `allowed_roles` lists the only roles the message may mention (a server's opt-in alert ping); empty means
-    no mention of anyone at all.
-    """
-
-    content: str | None = None
-    embeds: list[dict[str, Any]] = field(default_factory=list)
-    allowed_roles: tuple[int, ...] = ()
-
-    @classmethod
-    def from_payload(cls, payload: dict[str, Any]) -> OutgoingMessage:
-        """From a stored {"content": …, "embeds": [...], "allowed_roles": [...]} dict."""
-        roles = tuple(int(r) for r in payload.get("allowed_roles") or ())
-        return cls(payload.get("content"), list(payload.get("embeds") or []), roles)
-
-    def allowed_mentions(self) -> discord.AllowedMentions:
-        """No mentions, or exactly the opted-in roles (never @everyone, users or other roles)."""
-        if not self.allowed_roles:
-            return discord.AllowedMentions.none()
-        roles = [discord.Object(id=r) for r in self.allowed_roles]
-        return discord.AllowedMentions(everyone=False, users=False, roles=roles, replied_user=False)
 
 
 class DeliveryError(Exception):
@@ -79,32 +60,9 @@ class Deliverer(Protocol):
         """Post the message and return its id; raise a DeliveryError subclass when it cannot be posted."""
         ...
 
-
-def make_nonce(seed: str, part: int) -> str:
-    """The nonce of one message of a delivery: the same on every retry, different for every part."""
-    return hashlib.sha256(f"{seed}:{part}".encode()).hexdigest()[:NONCE_LENGTH]
-
-
-async def send_with_retries(
-    deliverer: Deliverer,
-    channel_id: int,
-    message: OutgoingMessage,
-    nonce: str,
-    *,
-    attempts: int = 3,
-    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
-    what: str = "delivery",
-) -> int:
-    """Post one message, retrying transient failures a few times with short backoff (same nonce each time)."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return await deliverer.send(channel_id, message, nonce)
-        except TransientDeliveryError as exc:
-            if attempt == attempts:
-                raise
-            log.warning("%s send retry channel=%d attempt=%d reason=%s", what, channel_id, attempt, exc.reason)
-            await sleep(2.0 ** (attempt - 1))
-    raise AssertionError("unreachable")
+    async def own_recent(self, channel_id: int, limit: int) -> list[dict[str, Any]]:
+        """The bot's own messages among a channel's `limit` latest (newest first), as Discord returns them."""
+        ...
 
 
 _PERMISSION_CODES = {
@@ -119,34 +77,61 @@ class DiscordDeliverer:
     def __init__(self, client: discord.Client) -> None:
         self._client = client
 
-    async def send(self, channel_id: int, message: OutgoingMessage, nonce: str) -> int:
-        """Post one message with no mentions allowed; map Discord's answers onto DeliveryError kinds."""
+    def _check_connected(self) -> None:
         if self._client.http.token is None or self._client.is_closed():
             raise DeliveryUnavailable("The bot is not connected to Discord, so nothing can be posted from here.")
+
+    async def send(self, channel_id: int, message: OutgoingMessage, nonce: str) -> int:
+        """Post one message with no mentions allowed; map Discord's answers onto DeliveryError kinds."""
+        self._check_connected()
         params = handle_message_parameters(
             content=message.content,
             embeds=[discord.Embed.from_dict(e) for e in message.embeds],
             nonce=nonce,  # discord.py adds enforce_nonce=True whenever a nonce is given
             allowed_mentions=message.allowed_mentions(),
         )
-        try:
-            with params:
-                data = await self._client.http.send_message(channel_id, params=params)
-        except discord.Forbidden as exc:
-            raise ChannelUnavailable(
-                _PERMISSION_CODES.get(exc.code, f"Discord refused: {exc.text or 'Forbidden'}"), 403
-            ) from None
-        except discord.NotFound as exc:
+        with _as_delivery_errors(), params:
+            data = await self._client.http.send_message(channel_id, params=params)
+        return int(data["id"])
+
+    async def own_recent(self, channel_id: int, limit: int) -> list[dict[str, Any]]:
+        """GET /channels/{id}/messages: the bot's own among the latest `limit` (needs Read Message History)."""
+        self._check_connected()
+        me = self._client.user.id if self._client.user else None
+        with _as_delivery_errors(reading=True):
+            data = await self._client.http.logs_from(channel_id, max(1, min(limit, 100)))
+        messages: list[dict[str, Any]] = [dict(m) for m in data]
+        return [m for m in messages if me is not None and str((m.get("author") or {}).get("id")) == str(me)]
+
+
+class _as_delivery_errors:
+    """Maps discord.py's exceptions onto the DeliveryError kinds (403/404 pause, 5xx/429/network retry)."""
+
+    def __init__(self, *, reading: bool = False) -> None:
+        self._reading = reading
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, _tb: object) -> None:
+        if exc is None:
+            return
+        if isinstance(exc, discord.Forbidden):
+            default = f"Discord refused: {exc.text or 'Forbidden'}"
+            reason = _PERMISSION_CODES.get(exc.code, default)
+            if self._reading and exc.code == 50013:
+                reason = "the bot lacks Read Message History there, needed to check a message in doubt"
+            raise ChannelUnavailable(reason, 403) from None
+        if isinstance(exc, discord.NotFound):
             reason = "the channel no longer exists" if exc.code == 10003 else f"not found: {exc.text or 'Unknown'}"
             raise ChannelUnavailable(reason, 404) from None
-        except discord.DiscordServerError as exc:
+        if isinstance(exc, discord.DiscordServerError):
             raise TransientDeliveryError(f"Discord server error {exc.status}", exc.status) from None
-        except discord.RateLimited as exc:
+        if isinstance(exc, discord.RateLimited):
             raise TransientDeliveryError(f"rate limited for {exc.retry_after:.0f} s", 429) from None
-        except discord.HTTPException as exc:
+        if isinstance(exc, discord.HTTPException):
             if exc.status == 429 or exc.status >= 500:
                 raise TransientDeliveryError(f"Discord answered {exc.status}", exc.status) from None
             raise RejectedMessage(f"Discord refused the message ({exc.status}: {exc.text[:100]})", exc.status) from None
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        if isinstance(exc, TimeoutError | aiohttp.ClientError | OSError):
             raise TransientDeliveryError(f"network error ({exc.__class__.__name__})") from None
-        return int(data["id"])

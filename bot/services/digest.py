@@ -8,13 +8,15 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
+from bot.clock import parse_stamp
 from bot.models import Change, ListVersion, RegimeCount
+from bot.models_feeds import GuildFeed, StoredItem
 from bot.services.feeds import FeedService
 from bot.store import feeds as feed_store
 from bot.store import lists as list_store
 from bot.store.db import Database
-from bot.store.feeds import GuildFeed, StoredItem, parse_stamp
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +99,14 @@ class Digest:
     def empty(self) -> bool:
         """True when there is no news and no list change (the counts line alone is not news)."""
         return self.item_count == 0 and self.change_count == 0
+
+
+@dataclass(frozen=True)
+class DigestPost:
+    """What the outbox renders for a digest: the digest and the zone its times are shown in."""
+
+    digest: Digest
+    tz: ZoneInfo
 
 
 def _when(item: StoredItem) -> dt.datetime:

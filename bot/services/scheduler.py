@@ -1,15 +1,11 @@
-"""Digest subscriptions and their schedule: which digests are due; each delivered exactly once per period.
+"""Digests as a producer: subscriptions, which digests are due, and each period's digest handed to the outbox
+exactly once (the schedule itself is bot/services/schedule.py).
 
-Exactly once, across crashes and restarts:
-1. For a due subscription the digest is composed and a delivery record (subscription, period) holding the
-   composed messages and a random nonce seed is written, in the same transaction that moves the
-   subscription's next run. The UNIQUE (subscription, period) constraint means a period gets one record, ever.
-2. Each message is then posted with a nonce derived from the seed and its position, and `enforce_nonce`; after
-   each one the record notes how many are out. A restart resumes pending records from there, with the same
-   nonces and the same stored messages, so a message Discord already accepted is not posted again.
-After downtime, a subscription whose run time passed gets ONE catch-up digest (for the latest missed period),
-covering everything since its previous digest. Periods are local calendar dates, so a daily digest runs once
-a day even when its local time is skipped or repeated by a daylight-saving change.
+For a due subscription the digest is composed, rendered by the outbox, and its delivery record (subscription,
+period) written with the outbox post in the same transaction that moves the subscription's next run; the
+UNIQUE (subscription, period) check means a period gets one record, ever. The outbox then sends it exactly once
+across crashes and restarts (bot/services/outbox.py). After downtime, a subscription whose run time passed gets
+ONE catch-up digest (for the latest missed period), covering everything since its previous digest.
 """
 
 from __future__ import annotations
@@ -18,192 +14,62 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from rapidfuzz import fuzz, process
-
-from bot.clock import Clock
+from bot.clock import Clock, parse_stamp, stamp
 from bot.errors import (
     ChannelNotPostable,
     DeliveryUnavailable,
     InvalidOption,
     NoSubscription,
-    UnknownTimezone,
     UserError,
-    quote,
 )
-from bot.render.digest import digest_pages, page_payload
-from bot.render.reply import Page
-from bot.services.delivery import (
-    ChannelUnavailable,
-    Deliverer,
-    DeliveryError,
-    OutgoingMessage,
-    RejectedMessage,
-    TransientDeliveryError,
-    make_nonce,
-    send_with_retries,
-)
-from bot.services.digest import Digest, DigestComposer
+from bot.models_digest import Delivery, Subscription
+from bot.models_outbox import Post
+from bot.services.delivery import Deliverer
+from bot.services.digest import Digest, DigestComposer, DigestPost
 from bot.services.feeds import FeedService
+from bot.services.outbox import SEND_CONCURRENCY, Outbox
+from bot.services.schedule import (
+    CADENCES,
+    WEEKDAY_NAMES,
+    Schedule,
+    complete_timezone,
+    parse_cadence,
+    parse_time,
+    parse_weekday,
+    resolve_timezone,
+)
 from bot.sharding import ShardScope
 from bot.store import digests as store
 from bot.store import feeds as feed_store
 from bot.store import lists as list_store
 from bot.store.db import Database
-from bot.store.digests import Cadence, Delivery, Subscription
-from bot.store.feeds import parse_stamp
 from bot.tasks import InFlight
+
+__all__ = [  # the schedule's names, as the answers and tests know them, and the producer's own
+    "CADENCES",
+    "WEEKDAY_NAMES",
+    "DigestScheduler",
+    "Preview",
+    "RunReport",
+    "Schedule",
+    "SendResult",
+    "SubscribeResult",
+    "complete_timezone",
+    "parse_cadence",
+    "parse_time",
+    "parse_weekday",
+    "resolve_timezone",
+]
 
 log = logging.getLogger(__name__)
 
-WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-CADENCES: tuple[Cadence, ...] = ("daily", "weekly")
 MAX_SUBSCRIPTIONS_PER_GUILD = 10
-SEND_ATTEMPTS = 3  # per message, with short backoff, before the delivery is retried on a later tick
-RETRY_WINDOW = dt.timedelta(hours=24)  # after this a transient failure gives up; the next digest covers it
-MAX_RETRY_MINUTES = 60
-SEND_CONCURRENCY = 8
-_TIME = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")  # ASCII digits only (\d would take "٠٨:٠٠")
-
-
-# --- Schedules ---------------------------------------------------------------------------------------------
-
-
-def parse_time(text: str) -> tuple[int, int]:
-    """'08:30' → (8, 30); InvalidOption with a specific hint for 7pm, 25:00, 8.30, …"""
-    raw = text.strip()
-    match = _TIME.match(raw)
-    if match is None:
-        if re.search(r"[ap]\.?m\.?$", raw, re.I):
-            raise InvalidOption("time", f"{quote(raw)}: use the 24-hour clock as HH:MM, e.g. `19:00` for 7 pm.")
-        raise InvalidOption("time", f"{quote(raw)} is not a time; use HH:MM on the 24-hour clock, e.g. `08:00`.")
-    hour, minute = int(match.group(1)), int(match.group(2))
-    if hour > 23:
-        raise InvalidOption("time", f"{quote(raw)}: hours run from 00 to 23.")
-    if minute > 59:
-        raise InvalidOption("time", f"{quote(raw)}: minutes run from 00 to 59.")
-    return hour, minute
-
-
-@lru_cache(maxsize=1)
-def _zone_names() -> tuple[str, ...]:
-    return tuple(sorted(n for n in available_timezones() if "/" in n or n in ("UTC",)))
-
-
-def resolve_timezone(text: str) -> str:
-    """An IANA zone name as the database spells it (any case accepted); UnknownTimezone with suggestions."""
-    raw = text.strip()
-    if raw.upper() in ("UTC", "GMT", "Z"):
-        return "UTC"
-    names = _zone_names()
-    by_key = {n.casefold(): n for n in names}
-    key = raw.replace(" ", "_").casefold()
-    name = by_key.get(key)
-    if name is not None:
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-        else:
-            return name
-    # Suggest on the whole name and on the city part ("berlin" → Europe/Berlin).
-    cities = {n: n.rsplit("/", 1)[-1].replace("_", " ") for n in names}
-    close = process.extract(raw.replace("_", " "), cities, scorer=fuzz.WRatio, limit=3, score_cutoff=80)
-    whole = process.extract(raw, {n: n for n in names}, scorer=fuzz.WRatio, limit=3, score_cutoff=80)
-    suggestions: list[str] = []
-    for _text, _score, candidate in [*close, *whole]:
-        if candidate not in suggestions:
-            suggestions.append(candidate)
-    raise UnknownTimezone(raw, suggestions[:3])
-
-
-def complete_timezone(current: str, limit: int = 25) -> list[str]:
-    """Zone names for autocomplete: those containing what was typed (case-insensitive), shortest first."""
-    key = current.strip().replace(" ", "_").casefold()
-    names = _zone_names()
-    if not key:
-        return ["UTC", "Europe/Berlin", "Europe/London", "America/New_York", "Asia/Seoul", "Asia/Tokyo"][:limit]
-    starts = [n for n in names if n.casefold().startswith(key) or n.casefold().split("/")[-1].startswith(key)]
-    contains = [n for n in names if key in n.casefold() and n not in starts]
-    return (starts + contains)[:limit]
-
-
-def parse_cadence(text: str | None) -> Cadence:
-    """'daily' (the default) or 'weekly'."""
-    value = (text or "daily").strip().lower()
-    if value not in CADENCES:
-        raise InvalidOption("cadence", "choose daily or weekly.")
-    return value  # type: ignore[return-value]
-
-
-def parse_weekday(text: str | None) -> int | None:
-    """Monday = 0 … Sunday = 6 from a name or its first three letters; None when not given."""
-    if text is None or not text.strip():
-        return None
-    value = text.strip().lower()
-    for number, name in enumerate(WEEKDAY_NAMES):
-        if value in (name, name[:3]):
-            return number
-    raise InvalidOption("weekday", f"{quote(text)} is not a day of the week.")
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """When a subscription runs: a local time in a zone, every day or on one weekday."""
-
-    cadence: Cadence
-    hour: int
-    minute: int
-    tz: ZoneInfo
-    weekday: int | None = None
-
-    @classmethod
-    def of(cls, sub: Subscription) -> Schedule:
-        """The schedule of a stored subscription."""
-        hour, minute = parse_time(sub.local_time)
-        return cls(sub.cadence, hour, minute, ZoneInfo(sub.timezone), sub.weekday)
-
-    def occurs_on(self, day: dt.date) -> bool:
-        """True on the local dates the digest runs."""
-        return self.cadence == "daily" or day.weekday() == (self.weekday or 0)
-
-    def run_at(self, day: dt.date) -> dt.datetime:
-        """The UTC instant of the run on a local date.
-
-        fold=0 takes the first of a repeated local time, and a skipped one (e.g. 02:30 when clocks jump from
-        02:00 to 03:00) lands just after the jump (03:30): either way one instant per local date.
-        """
-        local = dt.datetime(day.year, day.month, day.day, self.hour, self.minute, tzinfo=self.tz, fold=0)
-        return local.astimezone(dt.UTC)
-
-    def next_after(self, when: dt.datetime) -> tuple[dt.date, dt.datetime]:
-        """The first run strictly after an instant: (local date = period, UTC time)."""
-        day = when.astimezone(self.tz).date() - dt.timedelta(days=1)
-        for _ in range(16):
-            if self.occurs_on(day):
-                at = self.run_at(day)
-                if at > when:
-                    return day, at
-            day += dt.timedelta(days=1)
-        raise AssertionError("no run within 16 days")  # a weekly schedule always has one within 8
-
-    def latest_at_or_before(self, when: dt.datetime) -> tuple[dt.date, dt.datetime] | None:
-        """The last run at or before an instant (the period a catch-up digest stands for)."""
-        day = when.astimezone(self.tz).date() + dt.timedelta(days=1)
-        for _ in range(16):
-            if self.occurs_on(day):
-                at = self.run_at(day)
-                if at <= when:
-                    return day, at
-            day -= dt.timedelta(days=1)
-        return None
 
 
 # --- Results ------------------------------------------------------------------------------------------------
@@ -247,10 +113,10 @@ class SendResult:
 
 @dataclass(frozen=True)
 class Preview:
-    """The messages the next digest would post, and for which subscription (None: a 24-hour look-back)."""
+    """The digest the next run would post, in which zone, and for which subscription (None: a 24-hour look-back)."""
 
     digest: Digest
-    pages: list[Page]
+    tz: ZoneInfo
     subscription: Subscription | None
 
     @property
@@ -271,17 +137,16 @@ class DigestScheduler:
         clock: Clock,
         composer: DigestComposer,
         feeds: FeedService,
+        outbox: Outbox,
         *,
-        deliverer: Deliverer | None = None,
-        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         concurrency: int = SEND_CONCURRENCY,
     ) -> None:
         self._db = db
         self._clock = clock
         self._composer = composer
         self._feeds = feeds
-        self.deliverer = deliverer
-        self._sleep = sleep
+        self.outbox = outbox
+        outbox.register("digest", _DigestPosts(db, clock))
         self._concurrency = concurrency
         self._run_lock = asyncio.Lock()
         self._sub_locks: dict[int, asyncio.Lock] = {}
@@ -289,6 +154,23 @@ class DigestScheduler:
         self.scope: ShardScope | None = None
         # Work in progress (set by open_core): a graceful shutdown waits for a pass that is sending.
         self.work: InFlight | None = None
+
+    @property
+    def deliverer(self) -> Deliverer | None:
+        """The outbox's way to Discord (None: not connected, e.g. in the terminal)."""
+        return self.outbox.deliverer
+
+    @deliverer.setter
+    def deliverer(self, value: Deliverer | None) -> None:
+        self.outbox.deliverer = value
+
+    @property
+    def _sleep(self) -> Callable[[float], Awaitable[object]]:
+        return self.outbox.sleep
+
+    @_sleep.setter
+    def _sleep(self, value: Callable[[float], Awaitable[object]]) -> None:
+        self.outbox.sleep = value
 
     def _lock(self, subscription_id: int) -> asyncio.Lock:
         return self._sub_locks.setdefault(subscription_id, asyncio.Lock())
@@ -405,7 +287,7 @@ class DigestScheduler:
                 since=now - dt.timedelta(days=1),
             )
             tz = ZoneInfo("UTC")
-        return Preview(digest, digest_pages(digest, tz), sub)
+        return Preview(digest, tz, sub)
 
     # --- The loop's work ------------------------------------------------------------------------------------
 
@@ -421,7 +303,7 @@ class DigestScheduler:
             gate = asyncio.Semaphore(self._concurrency)
             sending = [
                 asyncio.ensure_future(self._send_one(d, gate, report))
-                for d in await store.pending_deliveries(self._db, now, limit, self.scope)
+                for d in await store.pending_deliveries(self._db, now, limit, self.scope)  # resumed after a crash
             ]
             resumed = len(sending)
             for sub in await store.due_subscriptions(self._db, now, limit, self.scope):
@@ -451,13 +333,10 @@ class DigestScheduler:
 
     async def _send_one(self, delivery: Delivery, gate: asyncio.Semaphore, report: RunReport) -> None:
         async with gate:
-            try:
-                await self.deliver(delivery, report)
-            except DeliveryUnavailable:
+            if self.deliverer is None:
                 report.retrying += 1  # no Discord connection: stays pending for the next pass
-            except Exception as exc:  # logged with its traceback; the record stays pending for the next pass
-                log.exception("digest delivery crashed delivery=%d", delivery.id)
-                report.errors.append(f"delivery {delivery.id}: {exc.__class__.__name__}")
+                return
+            await self.outbox.send_guarded(delivery.outbox_id, report)
 
     async def _start(self, sub: Subscription, now: dt.datetime, report: RunReport) -> Delivery | None:
         """Compose the due digest and write its delivery record (and the next run time) before any send."""
@@ -482,13 +361,13 @@ class DigestScheduler:
             period = latest[0].isoformat()
             digest = await self._compose(sub, now)
             skip = digest.empty and not sub.post_empty
-            payload = [] if skip else [page_payload(p) for p in digest_pages(digest, schedule.tz)]
+            seed, payload = self.outbox.render("digest", DigestPost(digest, schedule.tz)) if not skip else ("", [])
             delivery = await store.create_delivery(
                 self._db,
                 subscription=sub,
                 period=period,
                 payload=payload,
-                nonce_seed=secrets.token_hex(16),
+                nonce_seed=seed or secrets.token_hex(16),
                 through_item_id=digest.through_item_id,
                 through_version_id=digest.through_version_id,
                 item_count=digest.item_count,
@@ -508,95 +387,9 @@ class DigestScheduler:
         return delivery
 
     async def deliver(self, delivery: Delivery, report: RunReport | None = None) -> str:
-        """Post a delivery's messages from where it stopped; return sent, retrying, failed or paused.
-
-        One sender per delivery: a pass of the loop may pick up a record that /digest send-now is still sending
-        (its retries take seconds), so the record is re-read under the subscription's lock, and left alone if
-        another sender finished it meanwhile or set it to be retried later.
-        """
-        report = report if report is not None else RunReport()
-        deliverer = self.deliverer
-        if deliverer is None:
-            raise DeliveryUnavailable("The bot is not connected to Discord, so nothing can be posted from here.")
-        async with self._lock(delivery.subscription_id):
-            current = await store.delivery_by_id(self._db, delivery.id)
-            if current is None or current.status != "pending":
-                return "sent" if current is not None and current.status in ("sent", "skipped") else "failed"
-            retry_at = parse_stamp(current.next_attempt_at)
-            if retry_at is not None and retry_at > self._clock.now():
-                return "retrying"
-            return await self._send_parts(current, deliverer, report)
-
-    async def _send_parts(self, delivery: Delivery, deliverer: Deliverer, report: RunReport) -> str:
-        for part in range(delivery.parts_sent, len(delivery.payload)):
-            message = OutgoingMessage.from_payload(delivery.payload[part])
-            nonce = make_nonce(delivery.nonce_seed, part)
-            try:
-                message_id = await self._send_with_retries(deliverer, delivery.channel_id, message, nonce)
-            except ChannelUnavailable as exc:
-                await store.fail_delivery(
-                    self._db, delivery, now=self._clock.now(), error=exc.reason, pause_reason=exc.reason
-                )
-                log.warning(
-                    "digest paused subscription=%d channel=%d reason=%s",
-                    delivery.subscription_id,
-                    delivery.channel_id,
-                    exc.reason,
-                )
-                report.paused += 1
-                return "paused"
-            except RejectedMessage as exc:
-                await store.fail_delivery(self._db, delivery, now=self._clock.now(), error=exc.reason)
-                log.error("digest rejected delivery=%d reason=%s", delivery.id, exc.reason)
-                report.failed += 1
-                return "failed"
-            except TransientDeliveryError as exc:
-                return await self._retry_later(delivery, exc, report)
-            await store.mark_part_sent(self._db, delivery.id, part, message_id, self._clock.now())
-            report.messages += 1
-        await store.complete_delivery(self._db, delivery, self._clock.now())
-        report.sent += 1
-        log.info(
-            "digest sent subscription=%d period=%s messages=%d items=%d changes=%d",
-            delivery.subscription_id,
-            delivery.period,
-            len(delivery.payload),
-            delivery.item_count,
-            delivery.change_count,
-        )
-        return "sent"
-
-    async def _send_with_retries(
-        self, deliverer: Deliverer, channel_id: int, message: OutgoingMessage, nonce: str
-    ) -> int:
-        return await send_with_retries(
-            deliverer, channel_id, message, nonce, attempts=SEND_ATTEMPTS, sleep=self._sleep, what="digest"
-        )
-
-    async def _retry_later(self, delivery: Delivery, exc: DeliveryError, report: RunReport) -> str:
-        now = self._clock.now()
-        created = parse_stamp(delivery.created_at) or now
-        if now - created > RETRY_WINDOW:
-            await store.fail_delivery(self._db, delivery, now=now, error=f"gave up: {exc.reason}")
-            log.error("digest gave up delivery=%d after %s reason=%s", delivery.id, now - created, exc.reason)
-            report.failed += 1
-            return "failed"
-        minutes = min(MAX_RETRY_MINUTES, 2**delivery.attempts)
-        await store.retry_delivery_later(
-            self._db,
-            delivery.id,
-            now=now,
-            error=exc.reason,
-            next_attempt_at=now + dt.timedelta(minutes=minutes),
-        )
-        log.warning(
-            "digest delivery will be retried delivery=%d in_minutes=%d reason=%s",
-            delivery.id,
-            minutes,
-            exc.reason,
-        )
-        report.retrying += 1
-        return "retrying"
+        """Post a delivery's messages (through the outbox) from where it stopped; return sent, retrying, failed
+        or paused."""
+        return await self.outbox.send(delivery.outbox_id, report if report is not None else RunReport())
 
     async def about(self) -> list[tuple[str, str]]:
         """The /about section: how many feeds and digests, and how many are failing or paused."""
@@ -622,14 +415,13 @@ class DigestScheduler:
             if await store.has_pending_delivery(self._db, sub.id):  # a scheduled one started meanwhile
                 raise busy
             digest = await self._compose(sub, now)
-            tz = ZoneInfo(sub.timezone)
-            payload = [page_payload(p) for p in digest_pages(digest, tz)]
+            seed, payload = self.outbox.render("digest", DigestPost(digest, ZoneInfo(sub.timezone)))
             delivery = await store.create_delivery(
                 self._db,
                 subscription=sub,
-                period=f"manual:{feed_store.stamp(now)}",
+                period=f"manual:{stamp(now)}",
                 payload=payload,
-                nonce_seed=secrets.token_hex(16),
+                nonce_seed=seed,
                 through_item_id=digest.through_item_id,
                 through_version_id=digest.through_version_id,
                 item_count=digest.item_count,
@@ -654,3 +446,35 @@ class DigestScheduler:
             _day, next_at = Schedule.of(sub).next_after(self._clock.now())
             await store.resume_subscription(self._db, sub.id, next_run_at=next_at)
         return SendResult(channel_id, len(payload), digest.item_count, digest.change_count, outcome == "retrying")
+
+
+class _DigestPosts:
+    """What the outbox does for digests: a sent one moves its subscription's cursors; a channel that is gone or
+    forbidden pauses the subscription and gives the digest up (its news go into the next one)."""
+
+    hold_when_unavailable = False
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def on_sent(self, post: Post) -> None:
+        """Move the subscription's cursors past what the digest covered."""
+        delivery = await store.delivery_of_post(self._db, post.id)
+        if delivery is not None:
+            await store.complete_delivery(self._db, delivery)
+            log.info(
+                "digest sent subscription=%d period=%s messages=%d items=%d changes=%d",
+                delivery.subscription_id,
+                delivery.period,
+                len(delivery.payload),
+                delivery.item_count,
+                delivery.change_count,
+            )
+
+    async def on_unavailable(self, post: Post, reason: str) -> None:
+        """Pause the subscription with the reason (`/digest subscribe` resumes it)."""
+        delivery = await store.delivery_of_post(self._db, post.id)
+        if delivery is not None:
+            await store.pause_subscription(self._db, delivery.subscription_id, reason=reason, now=self._clock.now())
+            log.warning("digest paused subscription=%d reason=%s", delivery.subscription_id, reason)

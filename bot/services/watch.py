@@ -18,239 +18,76 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
-import re
-import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot import tasks
 from bot.clock import Clock
 from bot.errors import (
-    DeliveryUnavailable,
     InvalidOption,
-    MalformedReference,
-    UnknownReference,
     UserError,
     quote,
 )
-from bot.models import Change, ChangeKind, Entry, Kind, ListVersion
-from bot.normalize import fold, name_key, strip_invisible
-from bot.references import REFERENCE_LIKE, is_reference, parse_loose
-from bot.render.watch import alert_pages, alert_payload, describe_change
-from bot.services.delivery import (
-    ChannelUnavailable,
-    Deliverer,
-    DeliveryError,
-    OutgoingMessage,
-    RejectedMessage,
-    TransientDeliveryError,
-    make_nonce,
-    send_with_retries,
-)
+from bot.models import ListVersion
+from bot.models_watch import NewAlert, Watch, WatchServer
+from bot.normalize import strip_invisible
+from bot.services.delivery import Deliverer
 from bot.services.lists import ListService
-from bot.services.scheduler import MAX_RETRY_MINUTES, RETRY_WINDOW, SEND_ATTEMPTS, SEND_CONCURRENCY
+from bot.services.outbox import SEND_CONCURRENCY, Outbox, SendReport
 from bot.services.search import (
-    FUZZY_CAP,
-    PARTIAL_CAP,
     Hit,
     IndexedEntry,
     SearchIndex,
     SearchService,
-    exact_level_keys,
-    identifier_key,
-    may_score_exact_level,
 )
+from bot.services.watch_alerts import AlertPost, AlertPosts, CheckReport, compose_alerts
+from bot.services.watch_changes import (
+    EXACT_LEVEL,
+    MAX_NAME_HITS,
+    MAX_THRESHOLD,
+    MIN_THRESHOLD,
+    ChangeSet,
+    EntryChange,
+    NameMatch,
+    NearMiss,
+    WatchHit,
+)
+from bot.services.watch_targets import MAX_NOTE, MAX_TARGET, check_threshold, clean_note, parse_target
 from bot.sharding import ShardScope
 from bot.store import lists as list_store
 from bot.store import watches as store
 from bot.store.db import Database
-from bot.store.feeds import parse_stamp
-from bot.store.watches import AlertDelivery, HitRecord, NewAlert, Watch, WatchKind, WatchServer
 from bot.tasks import InFlight
+
+__all__ = [  # what the answers, render and tests know this module by
+    "EXACT_LEVEL",
+    "MAX_NOTE",
+    "MAX_TARGET",
+    "MAX_THRESHOLD",
+    "MIN_THRESHOLD",
+    "AddResult",
+    "AlertPost",
+    "ChangeSet",
+    "CheckReport",
+    "CurrentMatches",
+    "EntryChange",
+    "NameMatch",
+    "NearMiss",
+    "Overview",
+    "TestResult",
+    "WatchHit",
+    "WatchService",
+    "check_threshold",
+    "clean_note",
+    "parse_target",
+]
 
 log = logging.getLogger(__name__)
 
-MIN_THRESHOLD, MAX_THRESHOLD = 50, 100
-MIN_NAME_LETTERS = 3
-MAX_TARGET = 100
-MAX_NOTE = 200
-MAX_NAME_HITS = 500  # per watched name and version: far more than any real change set gives one name
 CHANGE_SETS_KEPT = 4
-# At this score or more only exact-level matches count (exact, word order, romanization variants, a listed name
-# inside the watched one): typos and parts of names are capped below it. The default threshold (90) is here.
-EXACT_LEVEL = FUZZY_CAP + 1
-assert PARTIAL_CAP < EXACT_LEVEL
-# An amendment to any of these can change which names match: the entry's former names are searched too.
-NAME_FIELDS = frozenset({"first_name", "second_name", "third_name", "fourth_name", "name_original_script", "aliases"})
-_MENTION_LIKE = re.compile(r"@(everyone|here)\b|<[@#][!&]?\d*>?|<@|<#|<a?:\w+:\d+>", re.IGNORECASE)
-_MARKDOWN = re.compile(r"[*_~`|>\\]")
-
-
-# --- What changed, and what fired ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class EntryChange:
-    """One entry a version added, amended or removed, with its record before and after."""
-
-    reference: str
-    change: ChangeKind
-    kind: Kind
-    regime: str
-    name: str
-    fields: tuple[str, ...]
-    old: Entry | None
-    new: Entry | None
-
-    @classmethod
-    def of(cls, change: Change, old: Entry | None, new: Entry | None) -> EntryChange:
-        """From a stored change and its two revisions."""
-        return cls(change.reference, change.change, change.kind, change.regime, change.name, change.fields, old, new)
-
-
-@dataclass(frozen=True, slots=True)
-class NameMatch:
-    """A changed entry one watched name matches: the search's score and why, and the name it matched."""
-
-    reference: str
-    score: int
-    reasons: tuple[str, ...]
-    matched: str
-
-
-@dataclass(frozen=True, slots=True)
-class WatchHit:
-    """One watch fired by one changed entry (score and reasons for names; None for references)."""
-
-    watch: Watch
-    change: EntryChange
-    score: int | None = None
-    reasons: tuple[str, ...] = ()
-    matched: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class NearMiss:
-    """A watched name's best match in a change set when it stayed below the threshold (for /watch test)."""
-
-    watch: Watch
-    match: NameMatch
-    change: EntryChange
-
-
-class ChangeSet:
-    """What one version changed, searchable: an index of the entries as they are now (added, amended) and one
-    of what they were (removed entries, and amended entries whose names changed).
-
-    The indexes are SearchIndex objects, so a watched name scores and explains itself exactly as it would in
-    `/sanctions search`. Immutable once built; name searches are cached (one per distinct watched name).
-    """
-
-    def __init__(self, version: ListVersion, previous: ListVersion | None, changes: Sequence[EntryChange]) -> None:
-        started = time.perf_counter()
-        self.version = version
-        self.previous = previous
-        self.changes = {c.reference: c for c in changes}
-        current = [c.new for c in changes if c.new is not None]
-        former = [
-            c.old
-            for c in changes
-            if c.old is not None and (c.change == "removed" or NAME_FIELDS.intersection(c.fields))
-        ]
-        self._current = SearchIndex(version, current) if current else None
-        self._former = SearchIndex(version, former) if former else None
-        self._names: dict[str, list[NameMatch]] = {}
-        self._described: dict[str, list[str]] = {}
-        self._exact_possible: dict[str, bool] = {}
-        self._exact_keys = [(i, _exact_level_keys(i)) for i in (self._current, self._former) if i is not None]
-        self.build_seconds = time.perf_counter() - started
-
-    def __len__(self) -> int:
-        return len(self.changes)
-
-    def describe(self, change: EntryChange) -> list[str]:
-        """What an amendment changed, old → new where short (worked out once per entry, for every server)."""
-        described = self._described.get(change.reference)
-        if described is None:
-            described = self._described[change.reference] = describe_change(change)
-        return described
-
-    def name_matches(self, target: str) -> list[NameMatch]:
-        """Changed entries matching a name at MIN_THRESHOLD or more, best first (one per entry)."""
-        cached = self._names.get(target)
-        if cached is not None:
-            return cached
-        best: dict[str, NameMatch] = {}
-        if self._current is not None:
-            for hit in self._current.search(target, limit=MAX_NAME_HITS, min_score=MIN_THRESHOLD):
-                best[hit.reference] = NameMatch(hit.reference, hit.score, hit.reasons, hit.matched)
-        if self._former is not None:
-            for hit in self._former.search(target, limit=MAX_NAME_HITS, min_score=MIN_THRESHOLD):
-                held = best.get(hit.reference)
-                if held is None or hit.score > held.score:
-                    change = self.changes[hit.reference]
-                    reasons = hit.reasons if change.change == "removed" else (*hit.reasons, "former name")
-                    best[hit.reference] = NameMatch(hit.reference, hit.score, reasons, hit.matched)
-        found = sorted(best.values(), key=lambda m: (-m.score, m.reference))
-        self._names[target] = found
-        return found
-
-    def may_match_exactly(self, target: str) -> bool:
-        """False when no changed name can score EXACT_LEVEL or more against a watched name, so the search can be
-        skipped (most watched names, at the default threshold): such scores need the same whole name in one of
-        match_score's four forms, or a listed name inside the watched one."""
-        known = self._exact_possible.get(target)
-        if known is None:
-            known = self._exact_possible[target] = any(
-                _may_score_exact_level(index, keys, target) for index, keys in self._exact_keys
-            )
-        return known
-
-    def hits(self, watches: Sequence[Watch], threshold: int) -> list[WatchHit]:
-        """Every (watch, changed entry) that fires at this threshold, in change then reference order."""
-        out: list[WatchHit] = []
-        for watch in watches:
-            if watch.kind == "reference":
-                change = self.changes.get(watch.target)
-                if change is not None:
-                    out.append(WatchHit(watch, change))
-                continue
-            if (
-                threshold >= EXACT_LEVEL
-                and watch.target not in self._names
-                and not self.may_match_exactly(watch.target)
-            ):
-                continue
-            for match in self.name_matches(watch.target):
-                if match.score < threshold:
-                    break  # best first
-                out.append(WatchHit(watch, self.changes[match.reference], match.score, match.reasons, match.matched))
-        return out
-
-    def near_misses(self, watches: Sequence[Watch], threshold: int) -> list[NearMiss]:
-        """For watched names that fire nothing: their best match below the threshold, if any."""
-        out = []
-        for watch in watches:
-            if watch.kind != "name":
-                continue
-            matches = self.name_matches(watch.target)
-            if matches and matches[0].score < threshold:
-                out.append(NearMiss(watch, matches[0], self.changes[matches[0].reference]))
-        return out
-
-
-def _exact_level_keys(index: SearchIndex) -> frozenset[str]:
-    """Every whole-name form (and identifier) that can score at the exact level, of every name of an index."""
-    return exact_level_keys(index)
-
-
-def _may_score_exact_level(index: SearchIndex, keys: frozenset[str], target: str) -> bool:
-    """True when some name of the index could score EXACT_LEVEL or more against the target (see search_exact)."""
-    return may_score_exact_level(index, keys, target)
 
 
 # --- Results of the commands ------------------------------------------------------------------------------
@@ -302,110 +139,6 @@ class TestResult:
     near: list[NearMiss]
 
 
-@dataclass
-class CheckReport:
-    """What working out alerts did."""
-
-    versions: int = 0
-    servers: int = 0
-    watches: int = 0
-    alerts: int = 0
-    hits: int = 0
-    seconds: float = 0.0
-
-
-@dataclass
-class SendReport:
-    """What one sending pass did."""
-
-    sent: int = 0
-    messages: int = 0
-    paused: int = 0
-    retrying: int = 0
-    failed: int = 0
-    errors: list[str] = field(default_factory=list)
-
-
-# --- Parsing what users type --------------------------------------------------------------------------------
-
-
-def check_threshold(value: int) -> int:
-    """A threshold is a whole score from 50 to 100."""
-    if isinstance(value, bool) or not isinstance(value, int) or not MIN_THRESHOLD <= value <= MAX_THRESHOLD:
-        raise InvalidOption(
-            "value",
-            f"the threshold is a search score from {MIN_THRESHOLD} to {MAX_THRESHOLD} "
-            "(90, the default, alerts on exact names, aliases, word order and romanization variants)",
-        )
-    return value
-
-
-def clean_note(note: str | None) -> str:
-    """A note on one line, at most 200 characters (shown escaped wherever it appears)."""
-    text = " ".join(strip_invisible(note or "").split())
-    if len(text) > MAX_NOTE:
-        raise InvalidOption("note", f"that is {len(text):,} characters; notes have at most {MAX_NOTE}")
-    return text
-
-
-def parse_target(text: str, index: SearchIndex) -> tuple[WatchKind, str, str]:
-    """(kind, target as stored, key that makes two watches the same) for what /watch add was given.
-
-    Two letters and a number (KPi.033, kpi33, QDe 12) is a reference number: watched exactly, also when it is not
-    (or not yet) listed, once it is written like one (two letters, i or e, a dot, three digits; a near miss gets
-    a suggestion). An identifier (IMO, passport or identity number: five digits or more) is watched as a name
-    and found exactly, as search finds it. Anything else is a name of at least three letters or digits (a few
-    listed names have digits, e.g. an alias like `Laskar 99`), searched fuzzily.
-    """
-    cleaned = " ".join(strip_invisible(text).split())
-    if not cleaned:
-        raise InvalidOption("target", "type a name (e.g. Kim Jong Un) or a reference number (e.g. KPi.033)")
-    if len(cleaned) > MAX_TARGET:
-        raise InvalidOption(
-            "target", f"that is {len(cleaned):,} characters; a watched name or reference has at most {MAX_TARGET}"
-        )
-    if _MENTION_LIKE.search(cleaned):
-        raise InvalidOption(
-            "target",
-            f"{quote(cleaned)} looks like a Discord mention; watch a name as the list writes it "
-            "(e.g. Kim Jong Un) or a reference number (e.g. KPi.033)",
-        )
-    if _MARKDOWN.search(cleaned):
-        raise InvalidOption(
-            "target",
-            f"{quote(cleaned)} has formatting characters (* _ ~ ` | > \\); names on the list have none, "
-            "so type the name as plain text",
-        )
-    # An identifier of a listed entry (IMO, passport, identity number): watched like a name, found exactly.
-    identifier = identifier_key(cleaned)
-    if identifier is not None and identifier in index.identifiers:
-        return "name", cleaned, "#" + identifier
-    # Shaped roughly like a reference (KPi.033, kpi33, KP 33, QDe-001): resolved, or refused with a suggestion.
-    if REFERENCE_LIKE.match(cleaned):
-        try:
-            reference = index.resolve_reference(cleaned)
-        except UnknownReference:
-            # Well-formed but never listed in the imported versions: watch it anyway (it may be listed later).
-            loose = parse_loose(cleaned)
-            if loose is None or not loose.well_formed:  # resolve_reference only says "unknown" for those
-                raise
-            reference = loose.canonical
-        if not is_reference(reference):
-            raise MalformedReference(cleaned, "reference numbers look like KPi.033")
-        return "reference", reference, reference.casefold()
-    letters = fold(cleaned).replace(" ", "")
-    if len(letters) < MIN_NAME_LETTERS:
-        raise InvalidOption(
-            "target",
-            f"{quote(cleaned)} is too short: watched names need at least {MIN_NAME_LETTERS} letters "
-            "(shorter ones would match a good part of the list)",
-        )
-    if identifier is not None:
-        return "name", cleaned, "#" + identifier  # not listed today: it may be on a later version
-    key = name_key(cleaned)
-    return "name", cleaned, " ".join(key.tokens)
-
-
 # --- The service ------------------------------------------------------------------------------------------
 
 
@@ -419,18 +152,17 @@ class WatchService:
         lists: ListService,
         search: SearchService,
         *,
+        outbox: Outbox,
         limit: int = 100,
-        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         concurrency: int = SEND_CONCURRENCY,
     ) -> None:
         self._db = db
         self._clock = clock
         self._search = search
         self.limit = limit
-        self._sleep = sleep
+        self.outbox = outbox
+        outbox.register("alert", AlertPosts(db, clock))
         self._concurrency = concurrency
-        # Installed by the bot on login (SanctionsBot.setup_hook): the terminal never sends.
-        self.deliverer: Deliverer | None = None
         self.scope: ShardScope | None = None
         # Work in progress (set by open_core): a graceful shutdown waits for alerts being sent.
         self.work: InFlight | None = None
@@ -439,6 +171,23 @@ class WatchService:
         self._run_lock = asyncio.Lock()
         self._send_lock = asyncio.Lock()
         lists.add_listener(self._on_version)
+
+    @property
+    def deliverer(self) -> Deliverer | None:
+        """The outbox's way to Discord, installed on login (the terminal never sends)."""
+        return self.outbox.deliverer
+
+    @deliverer.setter
+    def deliverer(self, value: Deliverer | None) -> None:
+        self.outbox.deliverer = value
+
+    @property
+    def _sleep(self) -> Callable[[float], Awaitable[object]]:
+        return self.outbox.sleep
+
+    @_sleep.setter
+    def _sleep(self, value: Callable[[float], Awaitable[object]]) -> None:
+        self.outbox.sleep = value
 
     # --- Commands -----------------------------------------------------------------------------------------
 
@@ -636,7 +385,7 @@ class WatchService:
                     watches = await store.watches_for_version(self._db, version.id, behind)
                     report.watches += sum(len(w) for w in watches.values())
                     alerts = await asyncio.to_thread(
-                        _compose_alerts, change_set, [settings[g] for g in behind if g in watches], watches
+                        compose_alerts, self.outbox, change_set, [settings[g] for g in behind if g in watches], watches
                     )
                 written = await store.record_alerts(
                     self._db, version_id=version.id, guild_ids=behind, alerts=alerts, now=self._clock.now()
@@ -661,35 +410,13 @@ class WatchService:
     # --- Sending --------------------------------------------------------------------------------------------
 
     async def send_pending(self) -> SendReport:
-        """Send every due alert of this process's servers, each server's in version order."""
+        """Send every due alert of this process's servers (through the outbox), each server's in version order."""
         report = SendReport()
-        deliverer = self.deliverer
-        if deliverer is None:
+        if self.deliverer is None:
             return report
         async with self._send_lock, self.work.track() if self.work else contextlib.nullcontext():
-            pending = await store.pending_deliveries(self._db, self._clock.now(), self.scope)
-            by_guild: dict[int, list[tuple[AlertDelivery, WatchServer]]] = {}
-            for delivery, server in pending:
-                by_guild.setdefault(server.guild_id, []).append((delivery, server))
-            gate = asyncio.Semaphore(self._concurrency)
-
-            async def one_server(items: list[tuple[AlertDelivery, WatchServer]]) -> None:
-                async with gate:
-                    for delivery, server in items:
-                        try:
-                            outcome = await self.deliver(delivery, server, report)
-                        except DeliveryUnavailable:
-                            report.retrying += 1
-                            return
-                        except Exception as exc:  # logged; the record stays pending for the next pass
-                            log.exception("watch alert delivery crashed delivery=%d", delivery.id)
-                            report.errors.append(f"alert {delivery.id}: {exc.__class__.__name__}")
-                            return
-                        if outcome in ("paused", "retrying"):
-                            return  # later alerts of this server wait: they must not overtake this one
-
-            await asyncio.gather(*(one_server(items) for items in by_guild.values()))
-            if pending:
+            await self.outbox.send_due("alert", report, scope=self.scope)
+            if report.sent or report.paused or report.retrying or report.failed:
                 log.info(
                     "watch alerts sent=%d messages=%d paused=%d retrying=%d failed=%d",
                     report.sent,
@@ -700,97 +427,7 @@ class WatchService:
                 )
         return report
 
-    async def deliver(self, delivery: AlertDelivery, server: WatchServer, report: SendReport) -> str:
-        """Post an alert's messages from where it stopped; return sent, retrying, failed or paused."""
-        deliverer = self.deliverer
-        if deliverer is None or server.channel_id is None:
-            raise DeliveryUnavailable("The bot is not connected to Discord, so nothing can be posted from here.")
-        channel_id = server.channel_id
-        for part in range(delivery.parts_sent, len(delivery.payload)):
-            message = OutgoingMessage.from_payload(delivery.payload[part])
-            nonce = make_nonce(delivery.nonce_seed, part)
-            try:
-                message_id = await send_with_retries(
-                    deliverer,
-                    channel_id,
-                    message,
-                    nonce,
-                    attempts=SEND_ATTEMPTS,
-                    sleep=self._sleep,
-                    what="watch alert",
-                )
-            except ChannelUnavailable as exc:
-                await store.pause_server(
-                    self._db, server.guild_id, delivery.id, reason=exc.reason, now=self._clock.now()
-                )
-                log.warning(
-                    "watch alerts paused guild=%d channel=%d reason=%s", server.guild_id, channel_id, exc.reason
-                )
-                report.paused += 1
-                return "paused"
-            except RejectedMessage as exc:
-                await store.fail_delivery(self._db, delivery.id, now=self._clock.now(), error=exc.reason)
-                log.error("watch alert rejected delivery=%d reason=%s", delivery.id, exc.reason)
-                report.failed += 1
-                return "failed"
-            except TransientDeliveryError as exc:
-                return await self._retry_later(delivery, exc, report)
-            await store.mark_part_sent(self._db, delivery.id, part, message_id, channel_id, self._clock.now())
-            report.messages += 1
-        await store.complete_delivery(self._db, delivery.id, self._clock.now())
-        report.sent += 1
-        log.info(
-            "watch alert sent guild=%d version=%d messages=%d hits=%d",
-            delivery.guild_id,
-            delivery.version_id,
-            len(delivery.payload),
-            delivery.hit_count,
-        )
-        return "sent"
-
-    async def _retry_later(self, delivery: AlertDelivery, exc: DeliveryError, report: SendReport) -> str:
-        now = self._clock.now()
-        created = parse_stamp(delivery.created_at) or now
-        if now - created > RETRY_WINDOW:
-            await store.fail_delivery(self._db, delivery.id, now=now, error=f"gave up: {exc.reason}")
-            log.error("watch alert gave up delivery=%d reason=%s", delivery.id, exc.reason)
-            report.failed += 1
-            return "failed"
-        minutes = min(MAX_RETRY_MINUTES, 2**delivery.attempts)
-        await store.retry_later(
-            self._db, delivery.id, now=now, error=exc.reason, next_attempt_at=now + dt.timedelta(minutes=minutes)
-        )
-        log.warning("watch alert will be retried delivery=%d in_minutes=%d reason=%s", delivery.id, minutes, exc.reason)
-        report.retrying += 1
-        return "retrying"
-
     async def about(self) -> list[tuple[str, str]]:
         """The /about line: how many servers watch how much, and how many are paused."""
         servers, watches, paused = await store.counts(self._db)
         return [("Watchlists", f"{watches} watch(es) in {servers} server(s), {paused} paused")]
-
-
-def _compose_alerts(
-    change_set: ChangeSet, servers: Sequence[WatchServer], watches: dict[int, list[Watch]]
-) -> list[NewAlert]:
-    """The alert of each server that has hits in a change set: its messages and hit rows (CPU work, a thread)."""
-    out: list[NewAlert] = []
-    for server in servers:
-        hits = change_set.hits(watches.get(server.guild_id, ()), server.threshold)
-        if not hits:
-            continue
-        pages = alert_pages(
-            change_set.version, change_set.previous, hits, role_id=server.ping_role_id, describe=change_set.describe
-        )
-        out.append(
-            NewAlert(
-                server.guild_id,
-                alert_payload(pages, server.ping_role_id),
-                secrets.token_hex(16),
-                [
-                    HitRecord(h.watch.id, change_set.version.id, h.change.reference, h.change.change, h.score)
-                    for h in hits
-                ],
-            )
-        )
-    return out

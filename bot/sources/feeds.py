@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import feedparser
 
 from bot.errors import NotAFeed
+from bot.models_feeds import FeedItem
 from bot.text import strip_invisible
 
 MAX_FEED_BYTES = 5 * 1024 * 1024
@@ -69,18 +70,6 @@ _BLOCK_TAGS = frozenset(
 _SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "iframe", "object"})
 _ROUTINE_BOZO = frozenset({"CharacterEncodingOverride", "CharacterEncodingUnknown", "NonXMLContentType"})
 _TRACKING_PARAM = re.compile(r"^(utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid)$", re.I)
-
-
-@dataclass(frozen=True, slots=True)
-class FeedItem:
-    """One news item: plain-text title and summary, an http(s) link if any, its publication time in UTC."""
-
-    dedup_key: str
-    title: str
-    link: str | None
-    guid: str | None
-    summary: str
-    published: dt.datetime | None
 
 
 @dataclass(frozen=True, slots=True)

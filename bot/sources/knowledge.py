@@ -1,7 +1,10 @@
 """The curated knowledge files (bot/data/*.toml): TOML bytes in, validated typed records out.
 
-No database, no network. Every problem is a KnowledgeError naming the file, the record and what is wrong,
-e.g. `council.toml: [[terms]] #14 (2017–2017: Italy): Italy holds overlapping terms …`.
+No database, no network. The schema is declared once, as the record dataclasses in bot/models_knowledge.py;
+msgspec checks each record's types against it, and the domain rules (sources, fifteen members a year, terms
+that do not overlap, quotes of known statements, …) are checked here. Every problem is a KnowledgeError naming
+the file, the record and what is wrong, e.g. `council.toml: [[terms]] #14 (2017–2017: Italy): Italy holds
+overlapping terms …`.
 """
 
 from __future__ import annotations
@@ -18,9 +21,33 @@ from dataclasses import dataclass, field
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
+
+import msgspec
 
 from bot.errors import KnowledgeError
+from bot.models_knowledge import (
+    COUNCIL_SIZE,
+    PERMANENT_SEATS,
+    STATEMENT_KINDS,
+    Chair,
+    CouncilTerm,
+    Knowledge,
+    KnowledgeFile,
+    Measure,
+    Panel,
+    PanelEvent,
+    Publication,
+    Quote,
+    Regime,
+    Resolution,
+    Statement,
+    ViceChairs,
+    record_hints,
+)
+
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
 def bundled_directory() -> Traversable:
@@ -35,301 +62,6 @@ def read_files(directory: Traversable | Path) -> dict[str, bytes]:
         if item.name.endswith(".toml") and item.is_file():
             found[item.name] = item.read_bytes()
     return found
-
-
-PERMANENT_SEATS = 5
-ELECTED_SEATS = 10
-COUNCIL_SIZE = PERMANENT_SEATS + ELECTED_SEATS
-STATEMENT_KINDS = ("denial", "rebuttal", "claim", "finding")
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-
-
-# --- records ------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CouncilTerm:
-    """Members holding Security Council seats from 1 January of `start` to 31 December of `end`."""
-
-    start: int
-    end: int
-    members: tuple[str, ...]
-    sources: tuple[str, ...]
-    permanent: bool = False
-    elected: str = ""
-    seat: str = ""
-    note: str = ""
-
-    @property
-    def key(self) -> str:
-        """What identifies this record across reloads."""
-        span = "permanent" if self.permanent else f"{self.start}–{self.end}"
-        return f"{span}: {', '.join(self.members)}"
-
-
-@dataclass(frozen=True)
-class Chair:
-    """The chair of the 1718 Committee in one year (unconfirmed beliefs carry confirmed = false)."""
-
-    year: int
-    country: str
-    sources: tuple[str, ...]
-    person: str = ""
-    confirmed: bool = True
-    note: str = ""
-
-    @property
-    def key(self) -> str:
-        """What identifies this record across reloads."""
-        return str(self.year)
-
-
-@dataclass(frozen=True)
-class ViceChairs:
-    """The vice-chairs of the 1718 Committee in one year (only where a source names them)."""
-
-    year: int
-    countries: tuple[str, ...]
-    sources: tuple[str, ...]
-
-    @property
-    def key(self) -> str:
-        """What identifies this record across reloads."""
-        return str(self.year)
-
-
-@dataclass(frozen=True)
-class Regime:
-    """A UN sanctions regime and its committee, with the list's spelling and reference prefixes."""
-
-    id: str
-    name: str
-    committee: str
-    established_by: str
-    active: bool
-    status: str
-    sources: tuple[str, ...]
-    committee_numbers: tuple[int, ...] = ()
-    list_type: str = ""
-    prefixes: tuple[str, ...] = ()
-    established_on: str = ""
-    mandate: str = ""
-    composition: str = ""
-    reporting: str = ""
-    aliases: tuple[str, ...] = ()
-    # Resolutions seen named but not confirmed, each with why: answers say they were left out, never list them.
-    unconfirmed_resolutions: tuple[str, ...] = ()
-
-    @property
-    def key(self) -> str:
-        """What identifies this record across reloads."""
-        return self.id
-
-
-@dataclass(frozen=True)
-class Measure:
-    """A sanctions measure in force under a regime, with the resolutions that imposed or widened it."""
-
-    regime: str
-    title: str
-    text: str
-    sources: tuple[str, ...]
-    resolutions: tuple[int, ...] = ()
-
-    @property
-    def key(self) -> str:
-        """What identifies this record across reloads."""
-        return f"{self.regime}: {self.title}"
-
-
-@dataclass(frozen=True)
-class Resolution:
-    """A Security Council resolution of a regime: when it was adopted and what it added."""
-
-    regime: str
-    number: int
-    year: int
-    measures: tuple[str, ...]
-    sources: tuple[str, ...]
-    adopted: str = ""
-    adopted_note: str = ""
-    vote: str = ""
-    trigger: str = ""
-    designations: str = ""
-    panel_mandate_to: str = ""
-
-    @property
-    def key(self) -> str:
-        """What identifies this record across reloads."""
-        return f"{self.number} ({self.year})"
-
-    @property
-    def symbol(self) -> str:
-        """'1718 (2006)'."""
-        return f"{self.number} ({self.year})"
-
-
-@dataclass(frozen=True)
-class Panel:
-    """A regime's Panel of Experts and its status."""
-
-    regime: str
-    name: str
-    established_by: int
-    established_on: str
-    active: bool
-    status: str
-    sources: tuple[str, ...]
-    size: str = ""
-    mandate_ended: str = ""
-
-    @property
-    def key(self) -> str:
-        """What identifies this record across reloads."""
-        return self.regime
-
-
-@dataclass(frozen=True)
-class PanelEvent:
-    """A dated event in a Panel of Experts' history."""
-
-    regime: str
-    date: str
-    event: str
-    sources: tuple[str, ...]
-
-    @property
-    def key(self) -> str:
-        """What identifies this record across reloads."""
-        return f"{self.regime} {self.date}"
-
-
-@dataclass(frozen=True)
-class Publication:
-    """Where statements were reported: publisher, title, date (maybe derived), address."""
-
-    id: str
-    publisher: str
-    title: str
-    date: str
-    sources: tuple[str, ...]
-    url: str = ""
-    date_derived: bool = False
-    date_note: str = ""
-    also_carried_by: tuple[str, ...] = ()
-
-    @property
-    def key(self) -> str:
-        """What identifies this record across reloads."""
-        return self.id
-
-
-@dataclass(frozen=True)
-class Statement:
-    """Something said by a person or body, as reported in a publication."""
-
-    id: str
-    kind: str
-    date: str
-    speaker: str
-    speaks_for: str
-    summary: str
-    source: str
-    date_derived: bool = False
-    date_note: str = ""
-    context: str = ""
-    responds_to: tuple[str, ...] = ()
-    bears_on: tuple[str, ...] = ()
-    date_sources: tuple[str, ...] = ()
-
-    @property
-    def key(self) -> str:
-        """What identifies this record across reloads."""
-        return self.id
-
-
-@dataclass(frozen=True)
-class Quote:
-    """A passage quoted word for word from a statement, with the words that lead into it."""
-
-    statement: str
-    text: str
-    source: str
-    lead: str = ""
-    note: str = ""
-    position: int = 0
-
-    @property
-    def key(self) -> str:
-        """What identifies this record across reloads."""
-        return f"{self.statement}: {self.text}"
-
-
-Record = (
-    CouncilTerm
-    | Chair
-    | ViceChairs
-    | Regime
-    | Measure
-    | Resolution
-    | Panel
-    | PanelEvent
-    | Publication
-    | Statement
-    | Quote
-)
-
-
-@dataclass(frozen=True)
-class KnowledgeFile:
-    """One file as loaded: its name, content hash and number of records."""
-
-    name: str
-    sha256: str
-    records: int
-
-
-@dataclass(frozen=True)
-class Knowledge:
-    """Everything in the knowledge files, validated."""
-
-    first_year: int
-    last_year: int
-    terms: tuple[CouncilTerm, ...] = ()
-    chairs: tuple[Chair, ...] = ()
-    vice_chairs: tuple[ViceChairs, ...] = ()
-    regimes: tuple[Regime, ...] = ()
-    measures: tuple[Measure, ...] = ()
-    resolutions: tuple[Resolution, ...] = ()
-    panels: tuple[Panel, ...] = ()
-    panel_events: tuple[PanelEvent, ...] = ()
-    publications: tuple[Publication, ...] = ()
-    statements: tuple[Statement, ...] = ()
-    quotes: tuple[Quote, ...] = ()
-    files: tuple[KnowledgeFile, ...] = field(default=(), compare=False)
-
-    KINDS: ClassVar[tuple[str, ...]] = (
-        "terms",
-        "chairs",
-        "vice_chairs",
-        "regimes",
-        "measures",
-        "resolutions",
-        "panels",
-        "panel_events",
-        "publications",
-        "statements",
-        "quotes",
-    )
-
-    def records(self, kind: str) -> tuple[Record, ...]:
-        """The records of one kind ('terms', 'quotes', …)."""
-        return typing.cast(tuple[Record, ...], getattr(self, kind))
-
-    def members_in(self, year: int) -> list[tuple[str, CouncilTerm]]:
-        """(member, term) for every seat held in `year`."""
-        return [(m, t) for t in self.terms if t.start <= year <= t.end for m in t.members]
 
 
 # --- which tables each file holds ---------------------------------------------------------------------------
@@ -430,44 +162,35 @@ def _type_name(hint: Any) -> str:
     return "a list of texts"
 
 
-def _convert(value: Any, hint: Any) -> Any:
-    """The value as the field's type, or raise TypeError."""
-    if hint is bool:
-        if isinstance(value, bool):
-            return value
-        raise TypeError
-    if hint is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        raise TypeError
-    if hint is str:
-        if isinstance(value, str):
-            return value.strip()
-        raise TypeError
-    origin = typing.get_origin(hint)
-    if origin is tuple:
-        item = typing.get_args(hint)[0]
-        if not isinstance(value, list):
-            raise TypeError
-        return tuple(_convert(v, item) for v in value)
-    raise TypeError  # pragma: no cover - every field type is handled above
+_AT_FIELD = re.compile(r"- at `\$\.([A-Za-z_][A-Za-z0-9_]*)")
 
 
-_HINTS: dict[type, dict[str, Any]] = {}
+def _type_problem(exc: msgspec.ValidationError, hints: Mapping[str, Any]) -> str:
+    """msgspec's "Expected `int`, got `str` - at `$.number`" as "`number` must be a whole number"."""
+    match = _AT_FIELD.search(str(exc))
+    if match is None or match.group(1) not in hints:
+        return f"does not fit its schema: {exc}"  # pragma: no cover - every field's type error names the field
+    name = match.group(1)
+    return f"`{name}` must be {_type_name(hints[name])}"
 
 
-def _hints(cls: type) -> dict[str, Any]:
-    if cls not in _HINTS:
-        _HINTS[cls] = typing.get_type_hints(cls)
-    return _HINTS[cls]
+def _strip(value: Any) -> Any:
+    """Text without surrounding white space, also inside lists of texts."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, tuple):
+        return tuple(_strip(v) for v in value)
+    return value
 
 
 def _record(file: str, table: _Table, where: _Where, raw: Any) -> Any:
-    """One record of `table` from its raw TOML table, checking sources, fields and types."""
+    """One record of `table` from its raw TOML table: the domain's rules first (sources, known fields, required
+    fields), then the types, checked by msgspec against the record's declared dataclass (strict: no text for a
+    number, no number for true/false)."""
     if not isinstance(raw, dict):
         raise _fail(where, file, "is not a table")
     fields = {f.name: f for f in dataclasses.fields(table.cls) if f.name != "position"}
-    hints = _hints(table.cls)
+    hints = record_hints(table.cls)
     # The rule that matters most comes first: every record says where its facts come from.
     if "sources" in fields:
         sources = raw.get("sources")
@@ -477,16 +200,11 @@ def _record(file: str, table: _Table, where: _Where, raw: Any) -> Any:
             raise _fail(where, file, "`sources` must be a list of non-empty texts")
     elif "source" in fields and not (isinstance(raw.get("source"), str) and raw["source"].strip()):
         raise _fail(where, file, 'has no source: add `source = "<publication id>"`')
-    values: dict[str, Any] = {}
-    for key, value in raw.items():
+    for key in raw:
         if key not in fields or key in table.defaults:
             known = ", ".join(sorted(k for k in fields if k not in table.defaults))
             raise _fail(where, file, f"unknown field `{key}` (fields: {known})")
-        try:
-            values[key] = _convert(value, hints[key])
-        except TypeError:
-            raise _fail(where, file, f"`{key}` must be {_type_name(hints[key])}") from None
-    values.update(table.defaults)
+    values = {**raw, **table.defaults}
     missing = [
         name
         for name, f in fields.items()
@@ -494,11 +212,16 @@ def _record(file: str, table: _Table, where: _Where, raw: Any) -> Any:
     ]
     if missing:
         raise _fail(where, file, "missing " + ", ".join(f"`{m}`" for m in missing))
-    for name, value in values.items():
+    try:
+        record: Any = msgspec.convert(values, type=table.cls, strict=True)
+    except msgspec.ValidationError as exc:
+        raise _fail(where, file, _type_problem(exc, hints)) from None
+    record = dataclasses.replace(record, **{name: _strip(getattr(record, name)) for name in values})
+    for name in values:
         required = fields[name].default is dataclasses.MISSING and fields[name].default_factory is dataclasses.MISSING
-        if required and hints[name] is str and not value:
+        if required and hints[name] is str and not getattr(record, name):
             raise _fail(where, file, f"`{name}` is empty")
-    return table.cls(**values)
+    return record
 
 
 # --- parsing files ------------------------------------------------------------------------------------------
@@ -768,37 +491,3 @@ def _validate_statements(k: Knowledge, at: Mapping[str, list[tuple[_Where, Any]]
             raise _fail(where, where.file, f"source {quote.source!r} is not a [[publications]] id")
         if '"' in quote.text:
             raise _fail(where, where.file, "a quote's text must not contain the quotation marks themselves")
-
-
-# --- round trip for the store -------------------------------------------------------------------------------
-
-RECORD_TYPES: dict[str, type] = {
-    "terms": CouncilTerm,
-    "chairs": Chair,
-    "vice_chairs": ViceChairs,
-    "regimes": Regime,
-    "measures": Measure,
-    "resolutions": Resolution,
-    "panels": Panel,
-    "panel_events": PanelEvent,
-    "publications": Publication,
-    "statements": Statement,
-    "quotes": Quote,
-}
-
-
-def record_to_dict(record: Record) -> dict[str, Any]:
-    """A record as plain JSON-able values."""
-    return dataclasses.asdict(record)
-
-
-def record_from_dict(kind: str, data: Mapping[str, Any]) -> Any:
-    """A record of `kind` from record_to_dict's output (lists become tuples again)."""
-    cls = RECORD_TYPES[kind]
-    hints = _hints(cls)
-    values = {}
-    for f in dataclasses.fields(cls):
-        if f.name in data:
-            value = data[f.name]
-            values[f.name] = tuple(value) if typing.get_origin(hints[f.name]) is tuple else value
-    return cls(**values)

@@ -5,43 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
+from bot.clock import stamp
+from bot.models_digest import Cadence, Delivery, Subscription
+from bot.models_outbox import NewPost
 from bot.sharding import ShardScope
+from bot.store import outbox
 from bot.store.db import Database
-from bot.store.feeds import stamp
 from bot.store.guilds import present_sql
-
-Cadence = Literal["daily", "weekly"]
-DeliveryStatus = Literal["pending", "sent", "skipped", "failed"]
-
-
-@dataclass(frozen=True, slots=True)
-class Subscription:
-    """A channel's digest: when it runs, and how far the last digest got."""
-
-    id: int
-    guild_id: int
-    channel_id: int
-    cadence: Cadence
-    local_time: str
-    timezone: str
-    weekday: int | None
-    post_empty: bool
-    created_at: str
-    next_run_at: str
-    through_item_id: int
-    through_version_id: int
-    last_delivery_at: str | None
-    paused_at: str | None
-    paused_reason: str | None
-
-    @property
-    def paused(self) -> bool:
-        """True when deliveries stopped (channel gone, permission missing)."""
-        return self.paused_at is not None
-
 
 _SUB_COLUMNS = (
     "id, guild_id, channel_id, cadence, local_time, timezone, weekday, post_empty, created_at, next_run_at,"
@@ -55,34 +27,11 @@ def _subscription(row: sqlite3.Row) -> Subscription:
     return Subscription(*values)
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """One digest for one period: its messages as composed, and how far sending got."""
-
-    id: int
-    subscription_id: int
-    period: str
-    status: DeliveryStatus
-    channel_id: int
-    nonce_seed: str
-    payload: list[dict[str, Any]]
-    parts_sent: int
-    message_ids: list[int]
-    through_item_id: int
-    through_version_id: int
-    item_count: int
-    change_count: int
-    created_at: str
-    updated_at: str
-    attempts: int
-    next_attempt_at: str | None
-    last_error: str | None
-
-
-_DELIVERY_COLUMNS = (
-    "id, subscription_id, period, status, channel_id, nonce_seed, payload, parts_sent, message_ids,"
-    " through_item_id, through_version_id, item_count, change_count, created_at, updated_at, attempts,"
-    " next_attempt_at, last_error"
+_DELIVERIES = (
+    "SELECT d.id, d.subscription_id, d.period, o.status, o.channel_id, o.nonce_seed, o.payload, o.parts_sent,"
+    " o.message_ids, d.through_item_id, d.through_version_id, d.item_count, d.change_count, d.created_at,"
+    " o.updated_at, o.attempts, o.next_attempt_at, o.last_error, d.outbox_id"
+    " FROM digest_deliveries d JOIN outbox o ON o.id = d.outbox_id"
 )
 
 
@@ -91,6 +40,11 @@ def _delivery(row: sqlite3.Row) -> Delivery:
     values[6] = json.loads(values[6])
     values[8] = [int(m) for m in json.loads(values[8])]
     return Delivery(*values)
+
+
+def lane(subscription_id: int) -> str:
+    """The outbox lane of a subscription: its digests go out one at a time, in order."""
+    return f"digest:{subscription_id}"
 
 
 async def upsert_subscription(
@@ -180,20 +134,17 @@ async def guild_subscriptions(db: Database, guild_id: int) -> list[Subscription]
 
 
 async def delete_subscription(db: Database, guild_id: int, channel_id: int) -> bool:
-    """Remove a channel's subscription (and its delivery records); return whether there was one."""
+    """Remove a channel's subscription, its delivery records and its posts; return whether there was one."""
     async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "DELETE FROM digest_subscriptions WHERE guild_id = ? AND channel_id = ?", (guild_id, channel_id)
-        )
-        return cursor.rowcount > 0
-
-
-def _scope_sql(scope: ShardScope | None, column: str) -> tuple[str, list[int]]:
-    """An SQL condition keeping servers of this process's shards (placeholders only), and its parameters."""
-    if scope is None:
-        return "", []
-    marks = ",".join("?" * len(scope.ids))
-    return f" AND (({column} >> 22) % ?) IN ({marks})", [scope.count, *sorted(scope.ids)]
+        async with conn.execute(
+            "SELECT id FROM digest_subscriptions WHERE guild_id = ? AND channel_id = ?", (guild_id, channel_id)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return False
+        await conn.execute("DELETE FROM digest_subscriptions WHERE id = ?", (row[0],))
+        await outbox.drop_lane(conn, lane(int(row[0])))
+        return True
 
 
 async def due_subscriptions(
@@ -203,11 +154,10 @@ async def due_subscriptions(
 
     With a shard scope, only servers whose shard runs in this process: two processes never both send one.
     """
-    in_scope, scope_params = _scope_sql(scope, "s.guild_id")
+    in_scope, scope_params = outbox.scope_sql(scope, "s.guild_id")
     rows = await db.fetchall(
         f"SELECT {_SUB_COLUMNS} FROM digest_subscriptions s WHERE s.next_run_at <= ? AND s.paused_at IS NULL"  # noqa: S608
-        " AND NOT EXISTS (SELECT 1 FROM digest_deliveries d"
-        " WHERE d.subscription_id = s.id AND d.status = 'pending')"
+        " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.lane = 'digest:' || s.id AND o.status IN ('pending', 'held'))"
         + in_scope
         + present_sql("s.guild_id")  # suspended while the bot is out of the server
         + " ORDER BY s.next_run_at, s.id LIMIT ?",
@@ -231,35 +181,37 @@ async def create_delivery(
     next_run_at: dt.datetime | None,
     skip: bool = False,
 ) -> Delivery | None:
-    """Write the delivery record of a period (and move the subscription's next run) in one transaction.
+    """Write the delivery record of a period and its outbox post (and move the subscription's next run) in one
+    transaction.
 
     Returns None when the period already has a record: it was delivered (or is being delivered) already.
     A skipped period (nothing new, post_empty off) is recorded as such and moves the cursors at once.
     """
     at = stamp(now)
+    post = NewPost("digest", lane(subscription.id), subscription.guild_id, subscription.channel_id, nonce_seed, payload)
     async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "INSERT OR IGNORE INTO digest_deliveries (subscription_id, period, status, channel_id,"
-            " nonce_seed,"
-            " payload, through_item_id, through_version_id, item_count, change_count, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                subscription.id,
-                period,
-                "skipped" if skip else "pending",
-                subscription.channel_id,
-                nonce_seed,
-                json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
-                through_item_id,
-                through_version_id,
-                item_count,
-                change_count,
-                at,
-                at,
-            ),
-        )
-        inserted = cursor.rowcount > 0
-        delivery_id = cursor.lastrowid
+        async with conn.execute(
+            "SELECT 1 FROM digest_deliveries WHERE subscription_id = ? AND period = ?", (subscription.id, period)
+        ) as cur:
+            inserted = await cur.fetchone() is None
+        delivery_id = None
+        if inserted:
+            post_id = await outbox.insert(conn, post, now, status="skipped" if skip else "pending")
+            cursor = await conn.execute(
+                "INSERT INTO digest_deliveries (subscription_id, period, through_item_id, through_version_id,"
+                " item_count, change_count, created_at, outbox_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    subscription.id,
+                    period,
+                    through_item_id,
+                    through_version_id,
+                    item_count,
+                    change_count,
+                    at,
+                    post_id,
+                ),
+            )
+            delivery_id = cursor.lastrowid
         if next_run_at is not None:
             await conn.execute(
                 "UPDATE digest_subscriptions SET next_run_at = ? WHERE id = ?",
@@ -271,15 +223,20 @@ async def create_delivery(
                 " through_version_id = MAX(through_version_id, ?), last_delivery_at = ? WHERE id = ?",
                 (through_item_id, through_version_id, at, subscription.id),
             )
-    if not inserted:
+    if delivery_id is None:
         return None
-    row = await db.fetchone(f"SELECT {_DELIVERY_COLUMNS} FROM digest_deliveries WHERE id = ?", (delivery_id,))  # noqa: S608
-    return _delivery(row) if row else None
+    return await delivery_by_id(db, delivery_id)
 
 
 async def delivery_by_id(db: Database, delivery_id: int) -> Delivery | None:
     """One delivery record."""
-    row = await db.fetchone(f"SELECT {_DELIVERY_COLUMNS} FROM digest_deliveries WHERE id = ?", (delivery_id,))  # noqa: S608
+    row = await db.fetchone(_DELIVERIES + " WHERE d.id = ?", (delivery_id,))
+    return _delivery(row) if row else None
+
+
+async def delivery_of_post(db: Database, post_id: int) -> Delivery | None:
+    """The delivery record an outbox post belongs to."""
+    row = await db.fetchone(_DELIVERIES + " WHERE d.outbox_id = ?", (post_id,))
     return _delivery(row) if row else None
 
 
@@ -287,45 +244,17 @@ async def pending_deliveries(
     db: Database, now: dt.datetime, limit: int = 500, scope: ShardScope | None = None
 ) -> list[Delivery]:
     """Deliveries not yet fully sent whose (re)try time has come, oldest first (of this process's shards)."""
-    in_scope, scope_params = _scope_sql(scope, "s.guild_id")
-    rows = await db.fetchall(
-        f"SELECT {_DELIVERY_COLUMNS} FROM digest_deliveries"  # noqa: S608
-        " WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
-        " AND subscription_id IN (SELECT s.id FROM digest_subscriptions s WHERE 1"
-        + in_scope
-        + present_sql("s.guild_id")
-        + ")"
-        " ORDER BY id LIMIT ?",
-        (stamp(now), *scope_params, limit),
-    )
-    return [_delivery(r) for r in rows]
+    posts = await outbox.due(db, "digest", now, scope=scope, limit=limit)
+    found = [await delivery_of_post(db, p.id) for p in posts]
+    return [d for d in found if d is not None]
 
 
-async def mark_part_sent(db: Database, delivery_id: int, part: int, message_id: int, now: dt.datetime) -> None:
-    """Record that one message of a delivery is on Discord (so a resend starts after it)."""
-    async with db.transaction() as conn:
-        async with conn.execute("SELECT message_ids FROM digest_deliveries WHERE id = ?", (delivery_id,)) as cur:
-            row = await cur.fetchone()
-        ids = json.loads(row[0]) if row else []
-        ids.append(str(message_id))
-        await conn.execute(
-            "UPDATE digest_deliveries SET parts_sent = ?, message_ids = ?, updated_at = ? WHERE id = ?",
-            (part + 1, json.dumps(ids), stamp(now), delivery_id),
-        )
-
-
-async def complete_delivery(db: Database, delivery: Delivery, now: dt.datetime) -> None:
-    """Mark a delivery sent and move its subscription's cursors past what it covered.
+async def complete_delivery(db: Database, delivery: Delivery) -> None:
+    """Move a subscription's cursors past what a delivery covered (its post is on Discord; idempotent).
 
     The subscription's last_delivery_at becomes the time the digest was composed: what it covers ends there.
     """
     async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE digest_deliveries SET status = 'sent', updated_at = ?, next_attempt_at = NULL,"
-            " last_error = NULL"
-            " WHERE id = ?",
-            (stamp(now), delivery.id),
-        )
         await conn.execute(
             "UPDATE digest_subscriptions SET through_item_id = MAX(through_item_id, ?),"
             " through_version_id = MAX(through_version_id, ?), last_delivery_at = ? WHERE id = ?",
@@ -367,48 +296,22 @@ async def pause_subscription(db: Database, subscription_id: int, *, reason: str,
 
 async def has_pending_delivery(db: Database, subscription_id: int) -> bool:
     """True while a delivery of the subscription is recorded but not fully sent."""
-    row = await db.fetchone(
-        "SELECT 1 FROM digest_deliveries WHERE subscription_id = ? AND status = 'pending' LIMIT 1",
-        (subscription_id,),
-    )
-    return row is not None
-
-
-async def retry_delivery_later(
-    db: Database, delivery_id: int, *, now: dt.datetime, error: str, next_attempt_at: dt.datetime
-) -> None:
-    """Record a transient failure (5xx, timeout) and when to try again."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE digest_deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,"
-            " updated_at = ?"
-            " WHERE id = ?",
-            (error[:300], stamp(next_attempt_at), stamp(now), delivery_id),
-        )
+    return await outbox.unfinished(db, lane(subscription_id)) > 0
 
 
 async def fail_delivery(
     db: Database, delivery: Delivery, *, now: dt.datetime, error: str, pause_reason: str | None = None
 ) -> None:
     """Give up on a delivery (its content goes into the next digest); pause the subscription if told why."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE digest_deliveries SET status = 'failed', attempts = attempts + 1, last_error = ?,"
-            " next_attempt_at = NULL, updated_at = ? WHERE id = ?",
-            (error[:300], stamp(now), delivery.id),
-        )
-        if pause_reason is not None:
-            await conn.execute(
-                "UPDATE digest_subscriptions SET paused_at = ?, paused_reason = ? WHERE id = ?",
-                (stamp(now), pause_reason[:300], delivery.subscription_id),
-            )
+    await outbox.finish(db, delivery.outbox_id, status="failed", now=now, error=error)
+    if pause_reason is not None:
+        await pause_subscription(db, delivery.subscription_id, reason=pause_reason, now=now)
 
 
 async def last_delivery(db: Database, subscription_id: int) -> Delivery | None:
     """The newest delivery record of a subscription."""
     row = await db.fetchone(
-        f"SELECT {_DELIVERY_COLUMNS} FROM digest_deliveries WHERE subscription_id = ?"  # noqa: S608
-        " ORDER BY id DESC LIMIT 1",
+        _DELIVERIES + " WHERE d.subscription_id = ? ORDER BY d.id DESC LIMIT 1",
         (subscription_id,),
     )
     return _delivery(row) if row else None
@@ -417,7 +320,7 @@ async def last_delivery(db: Database, subscription_id: int) -> Delivery | None:
 async def deliveries_of(db: Database, subscription_id: int) -> list[Delivery]:
     """Every delivery record of a subscription, oldest first."""
     rows = await db.fetchall(
-        f"SELECT {_DELIVERY_COLUMNS} FROM digest_deliveries WHERE subscription_id = ? ORDER BY id",  # noqa: S608
+        _DELIVERIES + " WHERE d.subscription_id = ? ORDER BY d.id",
         (subscription_id,),
     )
     return [_delivery(r) for r in rows]

@@ -6,78 +6,18 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from bot.sources.feeds import FeedItem
+from bot.clock import stamp
+from bot.models_feeds import Feed, FeedItem, GuildFeed, StoredItem
 from bot.store.db import Database, json_values
 from bot.store.guilds import present_sql
-
-
-def stamp(when: dt.datetime) -> str:
-    """A UTC time as stored: ISO 8601 to the second with +00:00, so text order is time order."""
-    return when.astimezone(dt.UTC).isoformat(timespec="seconds")
-
-
-def parse_stamp(text: str | None) -> dt.datetime | None:
-    """A stored time back as an aware datetime."""
-    return dt.datetime.fromisoformat(text) if text else None
-
-
-@dataclass(frozen=True, slots=True)
-class Feed:
-    """One feed URL with its validators and health."""
-
-    id: int
-    url: str
-    title: str
-    kind: str
-    etag: str | None
-    last_modified: str | None
-    created_at: str
-    last_attempt_at: str | None
-    last_success_at: str | None
-    last_error: str | None
-    last_warning: str | None
-    consecutive_failures: int
-    next_poll_at: str
-
-    @property
-    def failing(self) -> bool:
-        """True while the last attempt failed."""
-        return self.consecutive_failures > 0
-
 
 _FEED_COLUMNS = (
     "id, url, title, kind, etag, last_modified, created_at, last_attempt_at, last_success_at, last_error,"
     " last_warning, consecutive_failures, next_poll_at"
 )
 _FEED_COLUMNS_F = ", ".join(f"f.{c.strip()}" for c in _FEED_COLUMNS.split(","))
-
-
-@dataclass(frozen=True, slots=True)
-class GuildFeed:
-    """A feed as one server follows it: the name it shows, and where its back catalogue ends."""
-
-    guild_id: int
-    name: str
-    added_at: str
-    seen_through: int | None
-    feed: Feed
-
-
-@dataclass(frozen=True, slots=True)
-class StoredItem:
-    """A stored news item with the name its server gives the feed."""
-
-    id: int
-    feed_id: int
-    feed_name: str
-    title: str
-    link: str | None
-    summary: str
-    published_at: str | None
-    seen_at: str
 
 
 def _feed(row: sqlite3.Row | Sequence[object]) -> Feed:

@@ -42,8 +42,9 @@ async def guilds_with_data(db: Database) -> set[int]:
     return {int(r[0]) for r in rows}
 
 
-# Every table holding a server's own data, by its server column (child rows go with ON DELETE CASCADE).
-_GUILD_TABLES = ("digest_subscriptions", "guild_feeds", "guild_keywords", "guild_setup", "watch_servers")
+# Every table holding a server's own data, by its server column (child rows go with ON DELETE CASCADE). The
+# outbox last: the digest and alert records that point at its posts go with their subscriptions and servers.
+_GUILD_TABLES = ("digest_subscriptions", "guild_feeds", "guild_keywords", "guild_setup", "watch_servers", "outbox")
 
 
 async def purge_departed(db: Database, left_before: str) -> list[int]:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.sources.knowledge import (
+from bot.models_knowledge import (
     Chair,
     CouncilTerm,
     Knowledge,

@@ -11,38 +11,18 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
+from bot.clock import stamp
+from bot.models_outbox import NewPost
+from bot.models_watch import AddOutcome, AlertDelivery, HitRecord, NewAlert, Watch, WatchKind, WatchServer
 from bot.sharding import ShardScope
+from bot.store import outbox
 from bot.store.db import Database
-from bot.store.digests import _scope_sql as scope_sql  # one definition of "servers of this process's shards"
-from bot.store.feeds import stamp
 from bot.store.guilds import present_sql
+from bot.store.outbox import scope_sql
 
-WatchKind = Literal["reference", "name"]
-AlertStatus = Literal["pending", "sent", "failed"]
 DEFAULT_THRESHOLD = 90
-
-
-@dataclass(frozen=True, slots=True)
-class WatchServer:
-    """A server's alert settings and how far its alerts got."""
-
-    guild_id: int
-    channel_id: int | None
-    threshold: int
-    ping_role_id: int | None
-    ping_role_name: str | None
-    through_version_id: int
-    created_at: str
-    paused_at: str | None
-    paused_reason: str | None
-
-    @property
-    def paused(self) -> bool:
-        """True when Discord refused the alert channel (alerts are kept until /watch channel is run again)."""
-        return self.paused_at is not None
 
 
 _SERVER_COLUMNS = (
@@ -51,48 +31,13 @@ _SERVER_COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Watch:
-    """One watched reference number or name."""
-
-    id: int
-    guild_id: int
-    kind: WatchKind
-    target: str
-    target_key: str
-    note: str
-    since_version_id: int
-    created_by: int | None
-    created_at: str
-
-
 _WATCH_COLUMNS = "id, guild_id, kind, target, target_key, note, since_version_id, created_by, created_at"
 
 
-@dataclass(frozen=True, slots=True)
-class AlertDelivery:
-    """One server's alert for one list version: its messages as composed, and how far sending got."""
-
-    id: int
-    guild_id: int
-    version_id: int
-    status: AlertStatus
-    nonce_seed: str
-    payload: list[dict[str, Any]]
-    hit_count: int
-    parts_sent: int
-    message_ids: list[int]
-    channel_id: int | None
-    created_at: str
-    updated_at: str
-    attempts: int
-    next_attempt_at: str | None
-    last_error: str | None
-
-
-_DELIVERY_COLUMNS = (
-    "id, guild_id, version_id, status, nonce_seed, payload, hit_count, parts_sent, message_ids, channel_id,"
-    " created_at, updated_at, attempts, next_attempt_at, last_error"
+_DELIVERIES = (
+    "SELECT d.id, d.guild_id, d.version_id, o.status, o.nonce_seed, o.payload, d.hit_count, o.parts_sent,"
+    " o.message_ids, o.channel_id, d.created_at, o.updated_at, o.attempts, o.next_attempt_at, o.last_error,"
+    " d.outbox_id FROM watch_deliveries d JOIN outbox o ON o.id = d.outbox_id"
 )
 
 
@@ -103,34 +48,9 @@ def _delivery(row: sqlite3.Row | tuple[Any, ...]) -> AlertDelivery:
     return AlertDelivery(*values)
 
 
-@dataclass(frozen=True, slots=True)
-class HitRecord:
-    """One (watch, version, entry) that fired, as recorded."""
-
-    watch_id: int
-    version_id: int
-    reference: str
-    change: str
-    score: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class NewAlert:
-    """What to record for one server and version: the composed messages and the hits they report."""
-
-    guild_id: int
-    payload: list[dict[str, Any]]
-    nonce_seed: str
-    hits: list[HitRecord]
-
-
-@dataclass(frozen=True, slots=True)
-class AddOutcome:
-    """What adding a watch did: added, already there (the existing one), or refused at the server's limit."""
-
-    outcome: Literal["added", "duplicate", "limit"]
-    watch: Watch | None
-    count: int
+def lane(guild_id: int) -> str:
+    """The outbox lane of a server's alerts: they go out one at a time, in version order."""
+    return f"alert:{guild_id}"
 
 
 # --- Settings and watches ----------------------------------------------------------------------------------
@@ -216,11 +136,19 @@ async def guild_watches(db: Database, guild_id: int) -> list[Watch]:
 
 
 async def _update_server(
-    db: Database, guild_id: int, latest_version_id: int, now: dt.datetime, sql: str, params: Sequence[object]
+    db: Database,
+    guild_id: int,
+    latest_version_id: int,
+    now: dt.datetime,
+    sql: str,
+    params: Sequence[object],
+    release_to: int | None = None,
 ) -> WatchServer:
     async with db.transaction() as conn:
         await conn.execute(_ENSURE_SERVER, (guild_id, DEFAULT_THRESHOLD, latest_version_id, stamp(now)))
         await conn.execute(sql, (*params, guild_id))
+        if release_to is not None:
+            await outbox.release_in(conn, lane(guild_id), release_to, now)
     found = await server(db, guild_id)
     assert found is not None
     return found
@@ -237,6 +165,7 @@ async def set_channel(
         now,
         "UPDATE watch_servers SET channel_id = ?, paused_at = NULL, paused_reason = NULL WHERE guild_id = ?",
         (channel_id,),
+        release_to=channel_id,
     )
 
 
@@ -317,27 +246,30 @@ async def record_alerts(
     async with db.transaction() as conn:
         for guild_id in guild_ids:
             async with conn.execute(
-                "SELECT through_version_id FROM watch_servers WHERE guild_id = ?", (guild_id,)
+                "SELECT through_version_id, channel_id, paused_reason FROM watch_servers WHERE guild_id = ?",
+                (guild_id,),
             ) as cur:
                 row = await cur.fetchone()
             if row is None or int(row[0]) >= version_id:
                 continue
             alert = by_guild.get(guild_id)
             if alert is not None and alert.hits:
-                cursor = await conn.execute(
-                    "INSERT OR IGNORE INTO watch_deliveries (guild_id, version_id, status, nonce_seed, payload,"
-                    " hit_count, created_at, updated_at) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?)",
-                    (
-                        guild_id,
-                        version_id,
-                        alert.nonce_seed,
-                        json.dumps(alert.payload, ensure_ascii=False, separators=(",", ":")),
-                        len(alert.hits),
-                        at,
-                        at,
-                    ),
-                )
-                if cursor.rowcount > 0 and cursor.lastrowid is not None:
+                async with conn.execute(
+                    "SELECT 1 FROM watch_deliveries WHERE guild_id = ? AND version_id = ?", (guild_id, version_id)
+                ) as cur:
+                    recorded = await cur.fetchone() is not None
+                cursor = None
+                if not recorded:
+                    # Held while the server has no channel or is paused: /watch channel releases it.
+                    reason = row[2] if row[2] is not None else ("no alert channel set" if row[1] is None else None)
+                    post = NewPost("alert", lane(guild_id), guild_id, row[1], alert.nonce_seed, alert.payload, reason)
+                    post_id = await outbox.insert(conn, post, now)
+                    cursor = await conn.execute(
+                        "INSERT INTO watch_deliveries (guild_id, version_id, hit_count, created_at, outbox_id)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        (guild_id, version_id, len(alert.hits), at, post_id),
+                    )
+                if cursor is not None and cursor.lastrowid is not None:
                     delivery_id = cursor.lastrowid
                     written.append(delivery_id)
                     await conn.executemany(
@@ -355,90 +287,18 @@ async def record_alerts(
 # --- Sending ----------------------------------------------------------------------------------------------
 
 
-async def pending_deliveries(
-    db: Database, now: dt.datetime, scope: ShardScope | None = None, limit: int = 500
-) -> list[tuple[AlertDelivery, WatchServer]]:
-    """Alerts not yet fully sent, due, of servers with a channel and not paused (of this process's shards)."""
-    in_scope, params = scope_sql(scope, "s.guild_id")
-    columns = ", ".join(f"d.{c.strip()}" for c in _DELIVERY_COLUMNS.split(","))
-    server_columns = ", ".join(f"s.{c.strip()}" for c in _SERVER_COLUMNS.split(","))
-    rows = await db.fetchall(
-        f"SELECT {columns}, {server_columns} FROM watch_deliveries d"  # noqa: S608
-        " JOIN watch_servers s ON s.guild_id = d.guild_id"
-        " WHERE d.status = 'pending' AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?)"
-        " AND s.channel_id IS NOT NULL AND s.paused_at IS NULL"
-        + in_scope
-        + present_sql("s.guild_id")
-        + " ORDER BY d.id LIMIT ?",
-        (stamp(now), *params, limit),
-    )
-    width = len(_DELIVERY_COLUMNS.split(","))
-    return [(_delivery(r[:width]), WatchServer(*r[width:])) for r in rows]
-
-
-async def delivery_by_id(db: Database, delivery_id: int) -> AlertDelivery | None:
-    """One alert record."""
-    row = await db.fetchone(f"SELECT {_DELIVERY_COLUMNS} FROM watch_deliveries WHERE id = ?", (delivery_id,))  # noqa: S608
+async def delivery_of_post(db: Database, post_id: int) -> AlertDelivery | None:
+    """The alert record an outbox post belongs to."""
+    row = await db.fetchone(_DELIVERIES + " WHERE d.outbox_id = ?", (post_id,))
     return _delivery(row) if row else None
 
 
-async def mark_part_sent(
-    db: Database, delivery_id: int, part: int, message_id: int, channel_id: int, now: dt.datetime
-) -> None:
-    """Record that one message of an alert is on Discord (so a resend starts after it)."""
-    async with db.transaction() as conn:
-        async with conn.execute("SELECT message_ids FROM watch_deliveries WHERE id = ?", (delivery_id,)) as cur:
-            row = await cur.fetchone()
-        ids = json.loads(row[0]) if row else []
-        ids.append(str(message_id))
-        await conn.execute(
-            "UPDATE watch_deliveries SET parts_sent = ?, message_ids = ?, channel_id = ?, updated_at = ? WHERE id = ?",
-            (part + 1, json.dumps(ids), channel_id, stamp(now), delivery_id),
-        )
-
-
-async def complete_delivery(db: Database, delivery_id: int, now: dt.datetime) -> None:
-    """Mark an alert sent."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE watch_deliveries SET status = 'sent', updated_at = ?, next_attempt_at = NULL, last_error = NULL"
-            " WHERE id = ?",
-            (stamp(now), delivery_id),
-        )
-
-
-async def fail_delivery(db: Database, delivery_id: int, *, now: dt.datetime, error: str) -> None:
-    """Give up on an alert (Discord refused the message itself, or transient failures lasted too long)."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE watch_deliveries SET status = 'failed', attempts = attempts + 1, last_error = ?,"
-            " next_attempt_at = NULL, updated_at = ? WHERE id = ?",
-            (error[:300], stamp(now), delivery_id),
-        )
-
-
-async def retry_later(
-    db: Database, delivery_id: int, *, now: dt.datetime, error: str, next_attempt_at: dt.datetime
-) -> None:
-    """Record a transient failure (5xx, timeout) and when to try again."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE watch_deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ?"
-            " WHERE id = ?",
-            (error[:300], stamp(next_attempt_at), stamp(now), delivery_id),
-        )
-
-
-async def pause_server(db: Database, guild_id: int, delivery_id: int, *, reason: str, now: dt.datetime) -> None:
-    """Stop a server's alerts until /watch channel is run again, saying why; the alert stays pending."""
+async def pause_server(db: Database, guild_id: int, *, reason: str, now: dt.datetime) -> None:
+    """Stop a server's alerts until /watch channel is run again, saying why (its posts are held meanwhile)."""
     async with db.transaction() as conn:
         await conn.execute(
             "UPDATE watch_servers SET paused_at = ?, paused_reason = ? WHERE guild_id = ?",
             (stamp(now), reason[:300], guild_id),
-        )
-        await conn.execute(
-            "UPDATE watch_deliveries SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?",
-            (reason[:300], stamp(now), delivery_id),
         )
 
 
@@ -447,16 +307,13 @@ async def pause_server(db: Database, guild_id: int, delivery_id: int, *, reason:
 
 async def pending_count(db: Database, guild_id: int) -> int:
     """How many of a server's alerts are recorded but not fully sent."""
-    row = await db.fetchone(
-        "SELECT COUNT(*) FROM watch_deliveries WHERE guild_id = ? AND status = 'pending'", (guild_id,)
-    )
-    return int(row[0]) if row else 0
+    return await outbox.unfinished(db, lane(guild_id))
 
 
 async def deliveries_of(db: Database, guild_id: int) -> list[AlertDelivery]:
     """Every alert record of a server, oldest first."""
     rows = await db.fetchall(
-        f"SELECT {_DELIVERY_COLUMNS} FROM watch_deliveries WHERE guild_id = ? ORDER BY id",  # noqa: S608
+        _DELIVERIES + " WHERE d.guild_id = ? ORDER BY d.id",
         (guild_id,),
     )
     return [_delivery(r) for r in rows]

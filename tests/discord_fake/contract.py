@@ -7,7 +7,7 @@ import json
 import logging
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -328,6 +328,32 @@ class Contract:
             if len(self._memo) > MEMO_ENTRIES:
                 self._memo.pop(next(iter(self._memo)))
         return list(cached)
+
+    def validate_query(self, method: str, path: str, query: Mapping[str, str]) -> list[str]:
+        """Problems with a request's query string under the route's declared query parameters: an unknown name,
+        or a value its schema refuses (integers are read as integers first, as Discord does)."""
+        match = self.match(path)
+        op = self.operation(match.template, method) if match else None
+        if match is None or op is None:
+            return []
+        declared = {p["name"]: p for p in op.get("parameters", []) if p.get("in") == "query"}
+        problems = []
+        for name, value in query.items():
+            param = declared.get(name)
+            if param is None:
+                problems.append(f"query parameter {name!r} is not defined for {method} {match.template}")
+                continue
+            schema = param.get("schema", {})
+            resolved = self._resolve(schema["$ref"]) if "$ref" in schema else schema
+            typed: Any = value
+            if resolved.get("type") == "integer" and re.fullmatch(r"-?[0-9]+", value):
+                typed = int(value)
+            absolute = {"$ref": SPEC_URI + schema["$ref"]} if "$ref" in schema else schema
+            validator = Draft202012Validator(absolute, registry=self.registry)
+            errors = list(validator.iter_errors(typed))
+            if errors:
+                problems.append(f"query parameter {name}={_short(value)}: {best_match(errors).message}")
+        return problems
 
     def _check(self, validator: Draft202012Validator, template: str, method: str, media: str, body: Any) -> list[str]:
         """Validate one body (no memo): pick the union branch by `type` where the schema allows it."""

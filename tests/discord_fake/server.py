@@ -272,6 +272,8 @@ class FakeDiscord:
         self.shards = shards
         self.rate_limit = rate_limit
         self.nonce_window = nonce_window
+        # Simulated time for the nonce window (advance_time): a test can be "ten minutes later" at once.
+        self.time_offset = 0.0
         self.allow_privileged_intents = allow_privileged_intents
         self.default_user_id = default_user_id
         self.ack_heartbeats = True
@@ -1498,6 +1500,8 @@ class FakeDiscord:
             template = match.template if match else path
             if method in ("POST", "PUT", "PATCH") and not read_problem and (body is not None or method == "PUT"):
                 problems.extend(self.contract.validate(method, path, body, multipart=multipart))
+            if method == "GET" and request.query:
+                problems.extend(self.contract.validate_query(method, path, request.query))
         message_body = self._message_body(handler, body)
         if isinstance(message_body, dict):
             self.message_bodies.append((method, path, message_body))
@@ -1826,7 +1830,7 @@ class FakeDiscord:
             return _error(400, 50006, "Cannot send an empty message")
         cid = int(channel_id)
         nonce = body.get("nonce")
-        now = time.monotonic()
+        now = time.monotonic() + self.time_offset
         if nonce is not None and body.get("enforce_nonce"):
             seen = self._nonces.get((cid, str(nonce)))
             if seen and now - seen[1] <= self.nonce_window and seen[0] in self._messages:
@@ -1842,13 +1846,25 @@ class FakeDiscord:
         self._store_message(msg)
         return _json(msg)
 
+    def advance_time(self, seconds: float) -> None:
+        """Let simulated time pass for the nonce window (a nonce older than `nonce_window` is forgotten)."""
+        self.time_offset += seconds
+
     async def _list_messages(self, request: web.Request, channel_id: str, **_: Any) -> web.Response:
         """GET /channels/{id}/messages (newest first, limit/before/after)."""
         ch = self._channel_or_error(channel_id)
         if isinstance(ch, web.Response):
             return ch
-        msgs = [m for m in self.messages(int(channel_id)) if not m.get("flags", 0) & obj.EPHEMERAL]
         q = request.query
+        if sum(k in q for k in ("around", "before", "after")) > 1:
+            self._violate("GET", f"/channels/{channel_id}/messages", "around, before and after are exclusive")
+            return _error(400, 50035, "Invalid Form Body")
+        # Discord returns a message's nonce only when it is created (POST answer, MESSAGE_CREATE), never here.
+        msgs = [
+            {k: v for k, v in m.items() if k != "nonce"}
+            for m in self.messages(int(channel_id))
+            if not m.get("flags", 0) & obj.EPHEMERAL
+        ]
         if "before" in q:
             msgs = [m for m in msgs if int(m["id"]) < int(q["before"])]
         if "after" in q:

@@ -134,6 +134,10 @@ class Dying:
             raise Crash("died after Discord accepted the message")
         return message_id
 
+    async def own_recent(self, channel_id: int, limit: int) -> list[dict[str, Any]]:
+        """The real deliverer's look at the channel."""
+        return await self.inner.own_recent(channel_id, limit)
+
 
 @dataclass
 class Recording:
@@ -147,3 +151,7 @@ class Recording:
         message_id = await self.inner.send(channel_id, message, nonce)
         self.channels.append(channel_id)
         return message_id
+
+    async def own_recent(self, channel_id: int, limit: int) -> list[dict[str, Any]]:
+        """The real deliverer's look at the channel."""
+        return await self.inner.own_recent(channel_id, limit)

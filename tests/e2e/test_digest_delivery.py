@@ -13,6 +13,7 @@ import pytest
 from discord.ext import tasks
 
 from bot.core import Core
+from bot.models_outbox import without_marker
 from bot.services.delivery import make_nonce
 from bot.store import digests as store
 from bot.store import lists as list_store
@@ -144,7 +145,7 @@ async def test_a_due_digest_posts_news_by_feed_list_changes_and_dprk_counts(
         assert last["description"].endswith(
             "**DPRK today:** 80 individuals and 75 entities (list version of 2024-09-26)."
         )
-        assert last["footer"]["text"] == "UN list version of 2024-09-26"
+        assert without_marker(messages[-1])["embeds"][-1]["footer"]["text"] == "UN list version of 2024-09-26"
 
         # What was posted is what the delivery record holds, under the nonces derived from its seed.
         (delivery,) = await store.deliveries_of(core.db, (await store.guild_subscriptions(core.db, GUILD))[0].id)

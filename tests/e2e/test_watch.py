@@ -243,7 +243,10 @@ async def test_a_restart_between_import_and_alert_sends_it_once(settings: Settin
             assert delivery.status == "sent"
         # 3. The state a crash leaves when Discord accepted the message but the bot died before recording it.
         with sqlite3.connect(settings.database_path) as conn:
-            conn.execute("UPDATE watch_deliveries SET status = 'pending', parts_sent = 0, message_ids = '[]'")
+            conn.execute(
+                "UPDATE outbox SET status = 'pending', parts_sent = 0, message_ids = '[]', sending_part = 0,"
+                " sending_at = updated_at WHERE producer = 'alert'"
+            )
         async with open_core(settings, clock=clock) as core:
             isolate(core)
             bot = SanctionsBot(core, guild_ready_timeout=0.05)

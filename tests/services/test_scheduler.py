@@ -26,6 +26,7 @@ from bot.errors import (
     UnknownTimezone,
     UserError,
 )
+from bot.render.digest import digest_pages
 from bot.services.scheduler import RunReport, Schedule, parse_time, resolve_timezone
 from bot.settings import Settings
 from bot.sources.feeds import FeedItem
@@ -527,7 +528,7 @@ async def test_preview_is_what_the_next_digest_would_post(
     clock.advance(days=1)
     await dcore.digests.run_due()
     (post,) = discord.in_channel(CHANNEL)
-    shown = [e.to_dict() for p in preview.pages for e in p.embeds]
+    shown = [e.to_dict() for p in digest_pages(preview.digest, preview.tz) for e in p.embeds]
     # Identical but for the date in the title (the preview was made a day earlier).
     assert [e["description"] for e in shown] == [e["description"] for e in post.message.embeds]
     assert discord.requests == 1

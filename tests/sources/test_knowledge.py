@@ -11,13 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.errors import KnowledgeError
+from bot.models_knowledge import record_from_dict, record_to_dict
 from bot.sources.knowledge import (
     COUNCIL_SIZE,
     FILES,
     Knowledge,
     parse_knowledge,
-    record_from_dict,
-    record_to_dict,
 )
 from tests.knowledge_files import appended, bundled, edited, record_block
 from tests.shared_files import unpublished_shared_file
