@@ -236,7 +236,7 @@ class SanctionsTree(app_commands.CommandTree["SanctionsBot"]):
             )
             message = f"Something went wrong (reference {reference}). The maintainers can look it up in the logs."
         try:
-            await send_reply(interaction, error_reply(message))
+            await send_reply(interaction, localise_reply(error_reply(message), str(interaction.locale)))
         except discord.HTTPException as exc:
             log.warning("could not deliver an error message command=%s status=%s", command, exc.status)
 

@@ -168,6 +168,8 @@ LABELS: dict[str, str] = {
     "sanctionsbot — commands": "sanctionsbot — 명령어",
     "That did not work": "처리하지 못했습니다",
     "(continued)": "(계속)",
+    "Previous": "이전",
+    "Next": "다음",
     "**Possibly out of date:**": "**최신이 아닐 수 있음:**",
     "**The last list sync failed**": "**마지막 목록 동기화 실패**",
 }

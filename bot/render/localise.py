@@ -47,4 +47,4 @@ def localise_reply(reply: Reply, locale: str | None) -> Reply:
                 content = content.replace(heading, label(heading, locale))
         pages.append(Page([_embed(e, locale) for e in page.embeds], content))
     links = [(label(text, locale), url) for text, url in reply.links]
-    return dataclasses.replace(reply, pages=pages, links=links)
+    return dataclasses.replace(reply, pages=pages, links=links, locale=locale)

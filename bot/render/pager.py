@@ -8,6 +8,7 @@ from typing import Any
 
 import discord
 
+from bot.i18n import label
 from bot.render.reply import Reply
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,8 @@ class PagerView(discord.ui.View):
         self.previous_button.custom_id = f"pager:{self.token}:prev"
         self.position_button.custom_id = f"pager:{self.token}:pos"
         self.next_button.custom_id = f"pager:{self.token}:next"
+        self.previous_button.label = label("Previous", reply.locale)
+        self.next_button.label = label("Next", reply.locale)
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:

@@ -41,6 +41,7 @@ class Reply:
     files: list[Attachment] = field(default_factory=list)
     # Link buttons under the answer: (label, https URL), e.g. /about's invite.
     links: list[tuple[str, str]] = field(default_factory=list)
+    locale: str | None = None  # the reader's language, once localised (the pager's buttons follow it)
 
     @classmethod
     def embed(

@@ -83,3 +83,18 @@ async def test_answers_use_the_users_locale_and_keep_the_data(e2e: E2E) -> None:
     entry = await e2e.fake.invoke("sanctions entry", {"reference": "KPi.033"}, user_id=ALICE, locale="ko")
     entry_fields = _fields(entry.data)
     assert entry_fields["등재일"] == "2016-11-30" and entry.data["embeds"][0]["title"] == "KPi.033 — RI WON HO"
+
+
+async def test_the_pager_speaks_the_users_language(e2e: E2E) -> None:
+    res = await e2e.fake.invoke("sanctions changes", {}, user_id=ALICE, locale="ko")
+    labels = [c.get("label") for row in res.data["components"] for c in row["components"]]
+    assert labels[0] == "이전" and labels[-1] == "다음" and labels[1] == "1 / 89"
+    english = await e2e.fake.invoke("sanctions changes", {}, user_id=ALICE)
+    assert next(c.get("label") for row in english.data["components"] for c in row["components"]) == "Previous"
+
+
+async def test_refusals_speak_the_users_language_too(e2e: E2E) -> None:
+    res = await e2e.fake.invoke("sanctions entry", {"reference": "KPi.081"}, user_id=ALICE, locale="ko")
+    embed = res.data["embeds"][0]
+    assert embed["title"] == "처리하지 못했습니다" and "KPi.001 to KPi.080" in embed["description"]
+    assert res.data["flags"] & (1 << 6)
