@@ -47,7 +47,7 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="News fe
     @guarded("feed polling", base=POLL_CHECK_SECONDS)
     async def poll_loop(self) -> None:
         """Poll the feeds whose time has come (each every FEED_POLL_MINUTES, less often while failing)."""
-        await self.bot.core.feeds.poll_due(wait=False)  # slow feeds go on in the background
+        await self.bot.core.feeds.poller.poll_due(wait=False)  # slow feeds go on in the background
 
     @poll_loop.before_loop
     async def _before_poll(self) -> None:
