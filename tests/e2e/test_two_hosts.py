@@ -113,7 +113,7 @@ def _added_reference() -> str:
 
     old = {e.reference for e in parse_consolidated_list(un_list("2020-03-20").read_bytes()).entries}
     new = parse_consolidated_list(un_list("2024-09-21").read_bytes()).entries
-    return sorted(e.reference for e in new if e.reference not in old )[0]
+    return sorted(e.reference for e in new if e.reference not in old)[0]
 
 
 @pytest.mark.parametrize("engine", ["postgresql"])

@@ -3,8 +3,8 @@ exactly the expected hits, once; across crashes and restarts; paused on 403/404,
 
 from __future__ import annotations
 
-import dataclasses
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,7 +26,6 @@ from bot.sources.un_xml import parse_consolidated_list
 from bot.store import lists as list_store
 from bot.store import watches as store
 from bot.store.watches import Watch
-from tests.conftest import make_settings
 from tests.fixtures.digest import CHANNEL, GUILD, Crash, FakeDeliverer, FakeDiscord
 from tests.fixtures.lists import consolidated, entity, individual
 from tests.shared_files import UN_LIST_DATES, un_list
