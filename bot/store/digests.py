@@ -329,5 +329,7 @@ async def deliveries_of(db: Database, subscription_id: int) -> list[Delivery]:
 
 async def subscription_counts(db: Database) -> tuple[int, int]:
     """(subscriptions, of which paused) over all servers."""
-    row = await db.fetchone("SELECT COUNT(*), COALESCE(SUM(paused_at IS NOT NULL), 0) FROM digest_subscriptions")
+    row = await db.fetchone(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN paused_at IS NOT NULL THEN 1 ELSE 0 END), 0) FROM digest_subscriptions"
+    )
     return (int(row[0]), int(row[1])) if row else (0, 0)
