@@ -283,7 +283,7 @@ class Attack:
         rounds = 2 if self.quick else 4
         grown = []
         for _ in range(rounds):
-            await asyncio.wait_for(self.core.feeds.poll_due(), ANSWER_WAIT * 2)
+            await asyncio.wait_for(self.core.feeds.poller.poll_due(), ANSWER_WAIT * 2)
             for row in await self.core.db.fetchall("SELECT id FROM feeds WHERE url LIKE '%/churn/%'"):
                 grown.append(await feed_store.feed_item_count(self.core.db, int(row[0])))
             async with self.core.db.transaction() as conn:  # every feed due again: the next round
@@ -299,7 +299,7 @@ class Attack:
             url = self.url(f"/hang/poll-{n}")
             await feed_store.ensure_feed(self.core.db, url, now)
             await feed_store.add_guild_feed(self.core.db, GUILD, url, f"hanging {n}", now)
-        await self.core.feeds.poll_due(wait=False)  # as the loop does: the polls go on in the background
+        await self.core.feeds.poller.poll_due(wait=False)  # as the loop does: the polls go on in the background
         done, pending = await asyncio.wait(adds, timeout=ANSWER_WAIT)
         texts = [t.result() for t in done if t.exception() is None]
         for task in pending:

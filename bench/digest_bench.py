@@ -121,7 +121,7 @@ async def _seed_guild(core: Core, guild: int, feeds: int, items_per_feed: int) -
 async def bench_composition(folder: Path, runs: int) -> None:
     settings = Settings(database_path=folder / "compose.sqlite3", feeds_allow_private=True)
     async with open_core(settings, clock=ManualClock(NOW)) as core:
-        core.feeds.policy = loopback_only
+        core.feeds.fetcher.policy = loopback_only
         core.feeds.default_feeds = ()
         await _seed_lists(core, 50)
         await _seed_guild(core, 1, feeds=10, items_per_feed=50)
@@ -229,7 +229,7 @@ async def bench_delivery(folder: Path, count: int) -> None:
         path = folder / f"deliver-{latency}-{real}.sqlite3"
         clock = ManualClock(NOW)
         async with open_core(Settings(database_path=path, feeds_allow_private=True), clock=clock) as core:
-            core.feeds.policy = loopback_only
+            core.feeds.fetcher.policy = loopback_only
             core.feeds.default_feeds = ()
             await _subscriptions(core, count)
             fake = FakeDiscord()

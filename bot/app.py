@@ -427,11 +427,11 @@ class SanctionsBot(commands.AutoShardedBot):
         outcome = "error"
         try:
             async with self.core.work.track():
+                if self._answering.locked():
+                    # A burst: acknowledge first (before even the caller's context), answer when a slot frees up.
+                    await self._defer(interaction, command, "busy")
                 ctx = await self.context_for(interaction)
                 values = self.checked_options(command, options)
-                if self._answering.locked():
-                    # A burst: acknowledge now, while it is cheap, and answer when an answer slot frees up.
-                    await self._defer(interaction, command, "busy")
                 await self._answering.acquire()
                 holding = True
                 try:

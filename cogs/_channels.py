@@ -71,3 +71,12 @@ def check_member_can_post(interaction: discord.Interaction, channel: Any) -> Non
         raise NotPermitted(
             f"You need {' and '.join(missing)} in <#{channel.id}> yourself to send digests or alerts there."
         )
+
+
+def postable(interaction: discord.Interaction, options: dict[str, Any]) -> dict[str, Any]:
+    """Before answering: the member and the bot can both post in the chosen channel (if one was chosen)."""
+    channel = options.get("channel")
+    if channel is not None:
+        check_member_can_post(interaction, channel)
+        check_can_post(interaction, channel.id)
+    return options

@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.answers import about as answers
 from bot.app import SanctionsBot
+from cogs._commands import answer_command
 
 
 class AboutCog(commands.Cog):
@@ -18,25 +19,19 @@ class AboutCog(commands.Cog):
 
     @app_commands.allowed_installs(guilds=True, users=True)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
-    @app_commands.command(
+    @answer_command(
         name="about",
         description="Bot version, UN list version and its date, last sync, data sources.",
-        extras={"answer": answers.about},
+        answer=answers.about,
     )
     async def about(self, interaction: discord.Interaction) -> None:
         """/about."""
-        await self.bot.answer(interaction)
 
     @app_commands.allowed_installs(guilds=True, users=True)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
-    @app_commands.command(
-        name="help",
-        description="What each command does.",
-        extras={"answer": answers.help_},
-    )
+    @answer_command(name="help", description="What each command does.", answer=answers.help_)
     async def help(self, interaction: discord.Interaction) -> None:
         """/help."""
-        await self.bot.answer(interaction)
 
 
 async def setup(bot: SanctionsBot) -> None:

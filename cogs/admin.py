@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.answers import admin as answers
 from bot.app import SanctionsBot
+from cogs._commands import answer_command
 
 
 @app_commands.guild_only()  # no DMs
@@ -27,24 +28,24 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Mainten
             raise app_commands.NoPrivateMessage()
         return True
 
-    @app_commands.command(
+    @answer_command(
         name="reload-knowledge",
         description="Re-read the knowledge files (committee, statements); report what changed. Owners only.",
-        extras={"answer": answers.reload_knowledge, "writes": True},
+        answer=answers.reload_knowledge,
+        writes=True,
     )
     async def reload_knowledge(self, interaction: discord.Interaction) -> None:
         """/admin reload-knowledge."""
-        await self.bot.answer(interaction)
 
-    @app_commands.command(
+    @answer_command(
         name="sync",
         description="Fetch and import the UN list now (as the scheduled sync does); report what changed. Owners only.",
-        extras={"answer": answers.sync, "writes": True},
+        answer=answers.sync,
+        writes=True,
+        defer=True,
     )
     async def sync(self, interaction: discord.Interaction) -> None:
         """/admin sync."""
-        await interaction.response.defer(ephemeral=True, thinking=True)  # a download can take a while
-        await self.bot.answer(interaction)
 
 
 async def setup(bot: SanctionsBot) -> None:

@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.answers import committee as answers
 from bot.app import SanctionsBot
+from cogs._commands import answer_command
 
 
 @app_commands.allowed_installs(guilds=True, users=True)  # also installable to a user's own account
@@ -27,20 +28,19 @@ class CommitteeCog(
         ctx = await self.bot.context_for(interaction)
         return [app_commands.Choice(name=n, value=v) for n, v in await answers.complete_regime(ctx, current)]
 
-    @app_commands.command(
+    @answer_command(
         name="members",
         description="The fifteen members of the 1718 Committee in a year, with the chair and vice-chairs.",
-        extras={"answer": answers.members},
+        answer=answers.members,
     )
     @app_commands.describe(year="A year, e.g. 2018 (default: this year)")
     async def members(self, interaction: discord.Interaction, year: int | None = None) -> None:
         """/committee members."""
-        await self.bot.answer(interaction, year=year)
 
-    @app_commands.command(
+    @answer_command(
         name="info",
         description="A sanctions committee: mandate, resolution, measures, Panel of Experts, list counts.",
-        extras={"answer": answers.info},
+        answer=answers.info,
     )
     @app_commands.describe(regime="A regime (DPRK, Al-Qaida, Taliban, 1718, …); default DPRK")
     @app_commands.autocomplete(regime=_complete_regime)
@@ -48,12 +48,11 @@ class CommitteeCog(
         self, interaction: discord.Interaction, regime: app_commands.Range[str, 1, 50] | None = None
     ) -> None:
         """/committee info."""
-        await self.bot.answer(interaction, regime=regime)
 
-    @app_commands.command(
+    @answer_command(
         name="resolutions",
         description="A regime's Security Council resolutions in order, with dates and what each added.",
-        extras={"answer": answers.resolutions},
+        answer=answers.resolutions,
     )
     @app_commands.describe(regime="A regime (DPRK, Al-Qaida, Taliban, 1718, …); default DPRK")
     @app_commands.autocomplete(regime=_complete_regime)
@@ -61,7 +60,6 @@ class CommitteeCog(
         self, interaction: discord.Interaction, regime: app_commands.Range[str, 1, 50] | None = None
     ) -> None:
         """/committee resolutions."""
-        await self.bot.answer(interaction, regime=regime)
 
 
 async def setup(bot: SanctionsBot) -> None:

@@ -11,7 +11,8 @@ from discord.ext import commands, tasks
 from bot.answers import digest as answers
 from bot.app import SanctionsBot
 from bot.tasks import LoopHealth, guarded
-from cogs._channels import PostableChannel, check_can_post, check_member_can_post
+from cogs._channels import PostableChannel, postable
+from cogs._commands import answer_command
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +67,12 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Sched
         ctx = await self.bot.context_for(interaction)
         return [app_commands.Choice(name=n, value=v) for n, v in await answers.complete_timezone(ctx, current)]
 
-    @app_commands.command(
+    @answer_command(
         name="subscribe",
         description="Post a news digest in a channel every day or week at a local time.",
-        extras={"answer": answers.subscribe, "writes": True},
+        answer=answers.subscribe,
+        writes=True,
+        prepare=postable,
     )
     @app_commands.describe(
         channel="Where the digest is posted",
@@ -92,60 +95,45 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Sched
         post_empty: bool = False,
     ) -> None:
         """/digest subscribe."""
-        check_member_can_post(interaction, channel)
-        check_can_post(interaction, channel.id)
-        await self.bot.answer(
-            interaction,
-            channel=channel,
-            time=time,
-            timezone=timezone,
-            cadence=cadence,
-            weekday=weekday,
-            post_empty=post_empty,
-        )
 
-    @app_commands.command(
-        name="unsubscribe",
-        description="Stop the digest in a channel.",
-        extras={"answer": answers.unsubscribe, "writes": True},
+    @answer_command(
+        name="unsubscribe", description="Stop the digest in a channel.", answer=answers.unsubscribe, writes=True
     )
     @app_commands.describe(channel="The channel whose digest stops")
     async def unsubscribe(self, interaction: discord.Interaction, channel: Channel) -> None:
         """/digest unsubscribe."""
-        await self.bot.answer(interaction, channel=channel)
 
-    @app_commands.command(
+    @answer_command(
         name="status",
         description="This server's digests: next run, last delivery, feed health.",
-        extras={"answer": answers.status, "writes": True},  # first use sets up defaults,
-    )
+        answer=answers.status,
+        writes=True,
+    )  # first use sets up defaults,
     async def status(self, interaction: discord.Interaction) -> None:
         """/digest status."""
-        await self.bot.answer(interaction)
 
-    @app_commands.command(
+    @answer_command(
         name="preview",
         description="See exactly what the next digest would post now (only you).",
-        extras={"answer": answers.preview, "writes": True},  # first use sets up defaults,
-    )
+        answer=answers.preview,
+        writes=True,
+        defer=True,
+    )  # first use sets up defaults,
     @app_commands.describe(channel="The digest to preview (the next one due if left out)")
     async def preview(self, interaction: discord.Interaction, channel: Channel | None = None) -> None:
         """/digest preview."""
-        await interaction.response.defer(ephemeral=True, thinking=True)  # feeds are refreshed first
-        await self.bot.answer(interaction, channel=channel)
 
-    @app_commands.command(
+    @answer_command(
         name="send-now",
         description="Post a channel's digest now.",
-        extras={"answer": answers.send_now, "writes": True},
+        answer=answers.send_now,
+        writes=True,
+        defer=True,
+        prepare=postable,
     )
     @app_commands.describe(channel="The channel whose digest is posted now")
     async def send_now(self, interaction: discord.Interaction, channel: Channel) -> None:
         """/digest send-now."""
-        check_member_can_post(interaction, channel)
-        check_can_post(interaction, channel.id)
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        await self.bot.answer(interaction, channel=channel)
 
 
 async def setup(bot: SanctionsBot) -> None:

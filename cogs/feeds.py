@@ -11,6 +11,7 @@ from discord.ext import commands, tasks
 from bot.answers import feeds as answers
 from bot.app import SanctionsBot
 from bot.tasks import LoopHealth, guarded
+from cogs._commands import answer_command
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="News fe
     @guarded("feed polling", base=POLL_CHECK_SECONDS)
     async def poll_loop(self) -> None:
         """Poll the feeds whose time has come (each every FEED_POLL_MINUTES, less often while failing)."""
-        await self.bot.core.feeds.poll_due(wait=False)  # slow feeds go on in the background
+        await self.bot.core.feeds.poller.poll_due(wait=False)  # slow feeds go on in the background
 
     @poll_loop.before_loop
     async def _before_poll(self) -> None:
@@ -60,10 +61,12 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="News fe
         ctx = await self.bot.context_for(interaction)
         return [app_commands.Choice(name=n, value=v) for n, v in await answers.complete_keyword(ctx, current)]
 
-    @app_commands.command(
+    @answer_command(
         name="add",
         description="Follow an RSS or Atom feed in this server's digests.",
-        extras={"answer": answers.add, "writes": True},
+        answer=answers.add,
+        writes=True,
+        defer=True,
     )
     @app_commands.describe(
         url="The feed's address (http or https)", name="How digests name it (the feed's title if left out)"
@@ -75,60 +78,57 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="News fe
         name: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         """/feeds add."""
-        await interaction.response.defer(ephemeral=True, thinking=True)  # the feed is fetched to check it
-        await self.bot.answer(interaction, url=url, name=name)
 
-    @app_commands.command(
-        name="remove", description="Stop following a feed.", extras={"answer": answers.remove, "writes": True}
-    )
+    @answer_command(name="remove", description="Stop following a feed.", answer=answers.remove, writes=True)
     @app_commands.describe(feed="The feed's name, address, or number in /feeds list")
     @app_commands.autocomplete(feed=_complete_feed)
     async def remove(self, interaction: discord.Interaction, feed: app_commands.Range[str, 1, 2048]) -> None:
         """/feeds remove."""
-        await self.bot.answer(interaction, feed=feed)
 
-    @app_commands.command(
-        name="list",
-        description="This server's feeds and their health.",
-        extras={"answer": answers.list_, "writes": True},  # first use sets up the server's defaults
-    )
+    @answer_command(
+        name="list", description="This server's feeds and their health.", answer=answers.list_, writes=True
+    )  # first use sets up the server's defaults
     async def list_(self, interaction: discord.Interaction) -> None:
         """/feeds list."""
-        await self.bot.answer(interaction)
 
-    @keywords.command(
+    @answer_command(
         name="list",
         description="The keywords that pick news for digests.",
-        extras={"answer": answers.keywords_list, "writes": True},  # first use sets up defaults,
-    )
+        answer=answers.keywords_list,
+        writes=True,
+        group=keywords,
+    )  # first use sets up defaults,
     async def keywords_list(self, interaction: discord.Interaction) -> None:
         """/feeds keywords list."""
-        await self.bot.answer(interaction)
 
-    @keywords.command(
+    @answer_command(
         name="set",
         description="Replace the keywords (comma-separated).",
-        extras={"answer": answers.keywords_set, "writes": True},
+        answer=answers.keywords_set,
+        writes=True,
+        group=keywords,
     )
     @app_commands.describe(keywords="e.g. sanction, DPRK, Panel of Experts")
     async def keywords_set(self, interaction: discord.Interaction, keywords: app_commands.Range[str, 1, 1500]) -> None:
         """/feeds keywords set."""
-        await self.bot.answer(interaction, keywords=keywords)
 
-    @keywords.command(
+    @answer_command(
         name="add",
         description="Add keywords (comma-separated).",
-        extras={"answer": answers.keywords_add, "writes": True},
+        answer=answers.keywords_add,
+        writes=True,
+        group=keywords,
     )
     @app_commands.describe(keywords="One keyword or several separated by commas")
     async def keywords_add(self, interaction: discord.Interaction, keywords: app_commands.Range[str, 1, 1500]) -> None:
         """/feeds keywords add."""
-        await self.bot.answer(interaction, keywords=keywords)
 
-    @keywords.command(
+    @answer_command(
         name="remove",
         description="Remove keywords (comma-separated).",
-        extras={"answer": answers.keywords_remove, "writes": True},
+        answer=answers.keywords_remove,
+        writes=True,
+        group=keywords,
     )
     @app_commands.describe(keywords="One keyword or several separated by commas")
     @app_commands.autocomplete(keywords=_complete_keyword)
@@ -136,7 +136,6 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="News fe
         self, interaction: discord.Interaction, keywords: app_commands.Range[str, 1, 1500]
     ) -> None:
         """/feeds keywords remove."""
-        await self.bot.answer(interaction, keywords=keywords)
 
 
 async def setup(bot: SanctionsBot) -> None:

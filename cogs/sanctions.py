@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.answers import sanctions as answers
 from bot.answers.context import Completer
 from bot.app import SanctionsBot
+from cogs._commands import answer_command
 
 REGIME_HELP = "A regime as the list spells it (DPRK, Al-Qaida, Taliban, …); all regimes if left out"
 DATE_HELP = "A date as YYYY-MM-DD, e.g. 2018-05-02"
@@ -44,10 +45,10 @@ class SanctionsCog(
     ) -> list[app_commands.Choice[str]]:
         return await self._choices(interaction, current, answers.complete_reference)
 
-    @app_commands.command(
+    @answer_command(
         name="count",
         description="How many individuals and entities are on the list, now or on a past date.",
-        extras={"answer": answers.count},
+        answer=answers.count,
     )
     @app_commands.describe(regime=REGIME_HELP, as_of=f"Count as the list stood on this date ({DATE_HELP})")
     @app_commands.autocomplete(regime=_complete_regime)
@@ -58,12 +59,11 @@ class SanctionsCog(
         as_of: app_commands.Range[str, 1, 30] | None = None,
     ) -> None:
         """/sanctions count."""
-        await self.bot.answer(interaction, regime=regime, as_of=as_of)
 
-    @app_commands.command(
+    @answer_command(
         name="search",
         description="Find a name on the list: aliases, original script, spelling variants and typos too.",
-        extras={"answer": answers.search},
+        answer=answers.search,
     )
     @app_commands.describe(
         name="A name or part of one (2 to 100 characters)",
@@ -79,23 +79,21 @@ class SanctionsCog(
         kind: Literal["individual", "entity"] | None = None,
     ) -> None:
         """/sanctions search."""
-        await self.bot.answer(interaction, name=name, regime=regime, kind=kind)
 
-    @app_commands.command(
+    @answer_command(
         name="entry",
         description="One entry in full, by reference number (e.g. KPi.033), with its history.",
-        extras={"answer": answers.entry},
+        answer=answers.entry,
     )
     @app_commands.describe(reference="The reference number, e.g. KPi.033 (type a name to look it up)")
     @app_commands.autocomplete(reference=_complete_reference)
     async def entry(self, interaction: discord.Interaction, reference: app_commands.Range[str, 1, 100]) -> None:
         """/sanctions entry."""
-        await self.bot.answer(interaction, reference=reference)
 
-    @app_commands.command(
+    @answer_command(
         name="changes",
         description="Additions, removals and amendments between imported list versions, newest first.",
-        extras={"answer": answers.changes},
+        answer=answers.changes,
     )
     @app_commands.describe(regime=REGIME_HELP, since=f"Only versions generated after this date ({DATE_HELP})")
     @app_commands.autocomplete(regime=_complete_regime)
@@ -106,21 +104,19 @@ class SanctionsCog(
         since: app_commands.Range[str, 1, 30] | None = None,
     ) -> None:
         """/sanctions changes."""
-        await self.bot.answer(interaction, regime=regime, since=since)
 
-    @app_commands.command(
+    @answer_command(
         name="regimes",
         description="Every sanctions regime on the list, with its committee, reference prefix and counts.",
-        extras={"answer": answers.regimes},
+        answer=answers.regimes,
     )
     async def regimes(self, interaction: discord.Interaction) -> None:
         """/sanctions regimes."""
-        await self.bot.answer(interaction)
 
-    @app_commands.command(
+    @answer_command(
         name="timeline",
         description="A chart of designations per year, individuals and entities stacked.",
-        extras={"answer": answers.timeline},
+        answer=answers.timeline,
     )
     @app_commands.describe(regime=REGIME_HELP)
     @app_commands.autocomplete(regime=_complete_regime)
@@ -128,7 +124,6 @@ class SanctionsCog(
         self, interaction: discord.Interaction, regime: app_commands.Range[str, 1, 50] | None = None
     ) -> None:
         """/sanctions timeline."""
-        await self.bot.answer(interaction, regime=regime)
 
 
 async def setup(bot: SanctionsBot) -> None:

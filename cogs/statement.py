@@ -9,6 +9,7 @@ from discord.ext import commands
 from bot.answers import statement as answers
 from bot.app import SanctionsBot
 from bot.services.knowledge import MAX_SEARCH_CHARS
+from cogs._commands import answer_command
 
 
 @app_commands.allowed_installs(guilds=True, users=True)  # also installable to a user's own account
@@ -28,44 +29,32 @@ class StatementCog(
         ctx = await self.bot.context_for(interaction)
         return [app_commands.Choice(name=n, value=v) for n, v in await answers.complete_statement(ctx, current)]
 
-    @app_commands.command(
+    @answer_command(
         name="denial",
         description="North Korea's denial that it hacked the sanctions committee's database, and answers.",
-        extras={"answer": answers.denial},
+        answer=answers.denial,
     )
     async def denial(self, interaction: discord.Interaction) -> None:
         """/statement denial."""
-        await self.bot.answer(interaction)
 
-    @app_commands.command(
-        name="list", description="All recorded statements, newest first.", extras={"answer": answers.list_}
-    )
+    @answer_command(name="list", description="All recorded statements, newest first.", answer=answers.list_)
     async def list_(self, interaction: discord.Interaction) -> None:
         """/statement list."""
-        await self.bot.answer(interaction)
 
-    @app_commands.command(
-        name="show",
-        description="One statement in full, with its quoted passages.",
-        extras={"answer": answers.show},
-    )
+    @answer_command(name="show", description="One statement in full, with its quoted passages.", answer=answers.show)
     @app_commands.describe(id="The statement's id, as /statement list shows it")
     @app_commands.autocomplete(id=_complete_id)
     async def show(self, interaction: discord.Interaction, id: app_commands.Range[str, 1, 100]) -> None:
         """/statement show."""
-        await self.bot.answer(interaction, id=id)
 
-    @app_commands.command(
-        name="quotes",
-        description="Quoted passages containing some words (full-text search).",
-        extras={"answer": answers.quotes},
+    @answer_command(
+        name="quotes", description="Quoted passages containing some words (full-text search).", answer=answers.quotes
     )
     @app_commands.describe(search="Words to look for, e.g. hacking campaign")
     async def quotes(
         self, interaction: discord.Interaction, search: app_commands.Range[str, 1, MAX_SEARCH_CHARS]
     ) -> None:
         """/statement quotes."""
-        await self.bot.answer(interaction, search=search)
 
 
 async def setup(bot: SanctionsBot) -> None:

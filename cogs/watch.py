@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -11,12 +12,18 @@ from discord.ext import commands, tasks
 from bot.answers import watch as answers
 from bot.app import SanctionsBot
 from bot.tasks import LoopHealth, guarded
-from cogs._channels import PostableChannel, check_can_post, check_member_can_post
+from cogs._channels import PostableChannel, postable
+from cogs._commands import answer_command
 
 log = logging.getLogger(__name__)
 
 CHECK_SECONDS = 30.0
 Channel = app_commands.Transform[discord.abc.GuildChannel, PostableChannel]
+
+
+def _with_role_name(_interaction: discord.Interaction, options: dict[str, Any]) -> dict[str, Any]:
+    """The chosen role's name too: only for showing which role was chosen; the core stores and checks the id."""
+    return {**options, "role_name": getattr(options.get("role"), "name", None)}
 
 
 @app_commands.guild_only()
@@ -56,10 +63,11 @@ class WatchCog(
     async def _before_alerts(self) -> None:
         await self.bot.wait_until_ready()
 
-    @app_commands.command(
+    @answer_command(
         name="add",
         description="Watch a reference number (exactly) or a name (fuzzily); says what it matches today.",
-        extras={"answer": answers.add, "writes": True},
+        answer=answers.add,
+        writes=True,
     )
     @app_commands.describe(
         target="A reference number such as KPi.033, or a name such as Kim Jong Un (3 letters or more)",
@@ -72,69 +80,66 @@ class WatchCog(
         note: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
         """/watch add."""
-        await self.bot.answer(interaction, target=target, note=note)
 
-    @app_commands.command(
+    @answer_command(
         name="list",
         description="This server's watches with what each matches now, and where alerts go.",
-        extras={"answer": answers.list_watches},
+        answer=answers.list_watches,
     )
     async def list_(self, interaction: discord.Interaction) -> None:
         """/watch list."""
-        await self.bot.answer(interaction)
 
-    @app_commands.command(
+    @answer_command(
         name="remove",
         description="Stop watching something (by its id in /watch list).",
-        extras={"answer": answers.remove, "writes": True},
+        answer=answers.remove,
+        writes=True,
     )
     @app_commands.rename(watch_id="id")
     @app_commands.describe(watch_id="The watch's id, as /watch list shows it")
     async def remove(self, interaction: discord.Interaction, watch_id: app_commands.Range[int, 1, 2**53 - 1]) -> None:
         """/watch remove."""
-        await self.bot.answer(interaction, watch_id=watch_id)
 
-    @app_commands.command(
+    @answer_command(
         name="channel",
         description="Where alerts are posted (also resumes alerts paused by a channel problem).",
-        extras={"answer": answers.channel, "writes": True},
+        answer=answers.channel,
+        writes=True,
+        prepare=postable,
     )
     @app_commands.describe(channel="The channel for alerts")
     async def channel(self, interaction: discord.Interaction, channel: Channel) -> None:
         """/watch channel."""
-        check_member_can_post(interaction, channel)
-        check_can_post(interaction, channel.id)
-        await self.bot.answer(interaction, channel=channel)
 
-    @app_commands.command(
+    @answer_command(
         name="threshold",
         description="The name-search score (50–100) at which watched names alert; 90 by default.",
-        extras={"answer": answers.threshold, "writes": True},
+        answer=answers.threshold,
+        writes=True,
     )
     @app_commands.describe(value="100 exact only; 90 also aliases, word order, romanization; lower also typos")
     async def threshold(self, interaction: discord.Interaction, value: app_commands.Range[int, 50, 100]) -> None:
         """/watch threshold."""
-        await self.bot.answer(interaction, value=value)
 
-    @app_commands.command(
+    @answer_command(
         name="ping",
         description="Mention one role in alerts; leave the role out to mention nobody.",
-        extras={"answer": answers.ping, "writes": True},
+        answer=answers.ping,
+        writes=True,
+        prepare=_with_role_name,
+        passes=("role_name",),
     )
     @app_commands.describe(role="The role alerts mention (leave out to stop pinging)")
     async def ping(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:
         """/watch ping."""
-        # The name is only for showing which role was chosen; the core stores and checks the id.
-        await self.bot.answer(interaction, role=role, role_name=getattr(role, "name", None))
 
-    @app_commands.command(
+    @answer_command(
         name="test",
         description="Which watches would fire against the latest list changes (only you see it).",
-        extras={"answer": answers.test},
+        answer=answers.test,
     )
     async def test(self, interaction: discord.Interaction) -> None:
         """/watch test."""
-        await self.bot.answer(interaction)
 
 
 async def setup(bot: SanctionsBot) -> None:

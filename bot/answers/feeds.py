@@ -24,7 +24,7 @@ async def list_(ctx: AnswerContext) -> Reply:
     """/feeds list: the server's feeds with their health."""
     guild_id = ctx.require_manager()
     feeds = await ctx.core.feeds.guild_feeds(guild_id)
-    return render.feeds_reply(feeds, ctx.core.feeds.poll_minutes)
+    return render.feeds_reply(feeds, ctx.core.feeds.poller.poll_minutes)
 
 
 async def keywords_list(ctx: AnswerContext) -> Reply:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from bot.errors import ListNotLoaded, UnknownRegime
 from bot.models import ListVersion, RegimeCount, SyncStatus
-from bot.regimes import regime_synonyms
 from bot.store import lists as store
 from bot.store.db import Database
 
@@ -174,6 +173,8 @@ class ListService:
         by_key = {regime_key(name): name for name in names}
         if wanted in by_key:
             return by_key[wanted]
+        from bot.regimes import regime_synonyms  # the knowledge file: not read by imports and other non-answers
+
         synonym = regime_synonyms().get(wanted)
         if synonym and synonym in names:
             return synonym

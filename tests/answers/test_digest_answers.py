@@ -197,7 +197,7 @@ async def test_timezone_autocomplete(acore: Core) -> None:
 
 async def test_a_hostile_feed_reaches_the_digest_inert(acore: Core, feed_server: FeedServer) -> None:
     await run(acore, "digest", "subscribe", "channel:222", "time:08:00", "timezone:UTC")
-    await acore.feeds.poll_due()  # the defaults get their baseline
+    await acore.feeds.poller.poll_due()  # the defaults get their baseline
     feed_server.serve("/atom.xml", feed_server.bodies["/hostile.xml"][0])  # a default feed turns hostile
     outcome = await ask(acore, ["digest", "preview"], guild_id=GUILD, user_id=5)
     payload = json.loads(as_json(outcome.reply))

@@ -35,7 +35,7 @@ async def no_sleep(_seconds: float) -> None:
 
 @pytest.fixture
 async def env(loaded_core: Core, feed_server: FeedServer) -> AsyncIterator[E2E]:
-    loaded_core.feeds._sleep = no_sleep
+    loaded_core.feeds.fetcher.sleep = no_sleep
     async for e in start_e2e(loaded_core, run_background=False, feed_server=feed_server):
         yield e
 
@@ -45,12 +45,12 @@ async def subscribe(env: E2E, **options: object) -> None:
     values = {"channel": CHANNEL, "time": "13:00", "timezone": "UTC", **options}
     data = await answer(env.fake, "digest subscribe", values)
     assert data["embeds"][0]["title"] == "Digest scheduled", data
-    await env.core.feeds.poll_due()
+    await env.core.feeds.poller.poll_due()
 
 
 async def poll(env: E2E, minutes: int = 20) -> None:
     manual(env.core).advance(minutes=minutes)
-    await env.core.feeds.poll_due()
+    await env.core.feeds.poller.poll_due()
 
 
 def to_run_time(env: E2E) -> None:

@@ -47,7 +47,7 @@ async def no_sleep(_seconds: float) -> None:
 @pytest.fixture
 async def env(loaded_core: Core, feed_server: FeedServer) -> AsyncIterator[E2E]:
     """The bot on the five list versions, feeds on the local server, no background loops (the test drives)."""
-    loaded_core.feeds._sleep = no_sleep  # a failing feed's retry backoff
+    loaded_core.feeds.fetcher.sleep = no_sleep  # a failing feed's retry backoff
     async for e in start_e2e(loaded_core, run_background=False, feed_server=feed_server):
         yield e
 
@@ -58,14 +58,14 @@ async def subscribe(env: E2E, channel: int = CHANNEL, **options: object) -> dict
     values = {"channel": channel, "time": "13:00", "timezone": "UTC", **options}
     data = await answer(env.fake, "digest subscribe", values)
     assert data["flags"] & EPHEMERAL and data["embeds"][0]["title"] == "Digest scheduled", data
-    await env.core.feeds.poll_due()
+    await env.core.feeds.poller.poll_due()
     return data
 
 
 async def poll(env: E2E, minutes: int = 20) -> None:
     """Let the feeds' poll interval pass and read them."""
     manual(env.core).advance(minutes=minutes)
-    await env.core.feeds.poll_due()
+    await env.core.feeds.poller.poll_due()
 
 
 def to_run_time(env: E2E) -> None:
@@ -226,7 +226,7 @@ async def test_a_failing_feed_never_blocks_the_digest(env: E2E, feed_server: Fee
 
 
 async def test_the_digest_loop_delivers_when_the_clock_says(loaded_core: Core, feed_server: FeedServer) -> None:
-    loaded_core.feeds._sleep = no_sleep
+    loaded_core.feeds.fetcher.sleep = no_sleep
     async with e2e_run(loaded_core, run_background=True, feed_server=feed_server) as env:
         fake = env.fake
         # discord.py loads extensions as fresh modules: look the loop up by name, not by class.
@@ -258,7 +258,7 @@ async def test_after_downtime_one_catch_up_digest_covers_the_missed_days(env: E2
         stories = news(1, slug=f"day{day}", start=clock.now()) + stories
         publish_rss(feed_server, "/rss20.xml", stories)
         clock.advance(hours=24)
-        await env.core.feeds.poll_due()
+        await env.core.feeds.poller.poll_due()
     report = await env.core.digests.run_due()  # 29 Nov 12:00: 26, 27 and 28 Nov 13:00 were missed
     assert (report.started, report.sent) == (1, 1)
     (message,) = posts(fake, CHANNEL)

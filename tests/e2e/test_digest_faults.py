@@ -58,7 +58,7 @@ class Backoff:
 def quiet(core: Core) -> Backoff:
     """No real waiting for feed retries or the scheduler's backoff; the scheduler's delays are recorded."""
     backoff = Backoff()
-    core.feeds._sleep = no_sleep
+    core.feeds.fetcher.sleep = no_sleep
     core.digests._sleep = backoff
     return backoff
 
@@ -73,7 +73,7 @@ async def env(loaded_core: Core, feed_server: FeedServer) -> AsyncIterator[E2E]:
 async def subscribe(env: E2E, channel: int = CHANNEL) -> None:
     data = await answer(env.fake, "digest subscribe", {"channel": channel, "time": "13:00", "timezone": "UTC"})
     assert data["embeds"][0]["title"] in ("Digest scheduled",), data
-    await env.core.feeds.poll_due()
+    await env.core.feeds.poller.poll_due()
 
 
 async def news_then_run_time(env: E2E, server: FeedServer, slug: str = "fault", long: bool = False) -> None:
@@ -85,7 +85,7 @@ async def news_then_run_time(env: E2E, server: FeedServer, slug: str = "fault", 
         publish_rss(server, "/rss20.xml", news(2, slug=slug))
     clock = manual(env.core)
     clock.advance(minutes=20)
-    await env.core.feeds.poll_due()
+    await env.core.feeds.poller.poll_due()
     clock.set(clock.now().replace(hour=13, minute=1))
 
 

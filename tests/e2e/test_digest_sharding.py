@@ -52,7 +52,7 @@ async def test_two_processes_each_send_only_their_shards_digests(
             cores = {s: await stack.enter_async_context(open_core(settings[s], clock=clock)) for s in (0, 1)}
             envs = {}
             for s in (0, 1):  # the second process finds the commands already synced by the first
-                cores[s].feeds._sleep = no_sleep
+                cores[s].feeds.fetcher.sleep = no_sleep
                 envs[s] = await stack.enter_async_context(
                     e2e_run(cores[s], run_background=False, feed_server=feed_server, fake=fake, wait_commands=s == 0)
                 )
@@ -76,10 +76,10 @@ async def test_two_processes_each_send_only_their_shards_digests(
                     channel_id=guild + 2,
                 )
                 assert f"New digest in <#{guild + 1}>" in text_of(data)
-            await cores[0].feeds.poll_due()  # the feed baselines (feeds are shared by the servers)
+            await cores[0].feeds.poller.poll_due()  # the feed baselines (feeds are shared by the servers)
             publish_rss(feed_server, "/rss20.xml", news(2, slug="sharded"))
             clock.advance(minutes=20)
-            await cores[1].feeds.poll_due()
+            await cores[1].feeds.poller.poll_due()
             clock.set(clock.now().replace(hour=13, minute=1))
 
             # Both processes run their pass at the same moment, on the same database.

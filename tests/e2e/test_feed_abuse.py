@@ -40,7 +40,7 @@ async def no_sleep(_seconds: float) -> None:
 @pytest.fixture
 async def two_servers(loaded_core: Core, feed_server: FeedServer) -> AsyncIterator[E2E]:
     """The bot in two servers: GUILD (the attacker's) and OTHER_GUILD."""
-    loaded_core.feeds._sleep = no_sleep
+    loaded_core.feeds.fetcher.sleep = no_sleep
     fake = new_fake(guilds=(GUILD, OTHER_GUILD))
     await fake.start()
     try:
@@ -63,7 +63,7 @@ async def until(condition: Any, seconds: float) -> bool:
 
 @pytest.fixture
 async def env(loaded_core: Core, feed_server: FeedServer) -> AsyncIterator[E2E]:
-    loaded_core.feeds._sleep = no_sleep
+    loaded_core.feeds.fetcher.sleep = no_sleep
     async for e in start_e2e(loaded_core, run_background=False, feed_server=feed_server):
         yield e
 
@@ -129,19 +129,19 @@ async def test_a_feed_turned_poison_is_marked_failing_with_backoff(env: E2E, fee
     feed_server.serve("/turns.xml", abuse.POISON["huge-charref"])
     clock = manual(env.core)
     clock.advance(minutes=20)
-    outcomes = {o.url: o for o in await env.core.feeds.poll_due()}
+    outcomes = {o.url: o for o in await env.core.feeds.poller.poll_due()}
     assert outcomes[url].ok is False
     listing = text_of(await answer(env.fake, "feeds list"))
     assert "⚠ failing 1×" in listing and "invalid character or character reference" in listing
     # Backed off: not fetched again at the next passes of the loop, only once its longer interval is over.
     hits = feed_server.hits["/turns.xml"]
     clock.advance(minutes=2)
-    await env.core.feeds.poll_due()
+    await env.core.feeds.poller.poll_due()
     assert feed_server.hits["/turns.xml"] == hits
     feed = await feed_store.feed_by_url(env.core.db, url)
     assert feed is not None and feed.consecutive_failures == 1
-    clock.advance(minutes=env.core.feeds.backoff_minutes(1))
-    await env.core.feeds.poll_due()
+    clock.advance(minutes=env.core.feeds.poller.backoff_minutes(1))
+    await env.core.feeds.poller.poll_due()
     feed = await feed_store.feed_by_url(env.core.db, url)
     assert feed is not None and feed.consecutive_failures == 2
     assert feed_server.hits["/turns.xml"] == hits + 1
@@ -162,14 +162,14 @@ async def test_a_churning_feed_stores_a_bounded_number_of_items(env: E2E, feed_s
     for round_ in range(1, 5):
         feed_server.serve("/churn.xml", abuse.churning_feed(2000, round_=round_))
         clock.advance(minutes=20)
-        outcomes = {o.url: o for o in await env.core.feeds.poll_due()}
+        outcomes = {o.url: o for o in await env.core.feeds.poller.poll_due()}
         assert outcomes[url].ok and outcomes[url].new_items == MAX_ITEMS_PER_POLL
         assert await feed_store.feed_item_count(env.core.db, feed.id) <= MAX_ITEMS_PER_FEED
     assert await feed_store.feed_item_count(env.core.db, feed.id) == MAX_ITEMS_PER_FEED
     # What the feed lists now is kept (pruning it would make it "new" again): the next poll adds nothing.
     clock.advance(minutes=20)
     feed_server.serve("/churn.xml", abuse.churning_feed(2000, round_=4) + b" ")  # same items, new ETag
-    outcomes = {o.url: o for o in await env.core.feeds.poll_due()}
+    outcomes = {o.url: o for o in await env.core.feeds.poller.poll_due()}
     assert outcomes[url].ok and outcomes[url].new_items == 0
 
 
@@ -234,7 +234,7 @@ async def test_one_servers_slow_feeds_never_delay_anothers_polls(two_servers: E2
         await feed_store.add_guild_feed(core.db, GUILD, slow, f"slow {n}", now)
     feed_server.serve("/other.xml", docs.rss20(docs.stories(3, slug="fresh") + docs.stories(2, slug="other")))
     manual(core).advance(minutes=20)
-    passing = asyncio.ensure_future(core.feeds.poll_due())
+    passing = asyncio.ensure_future(core.feeds.poller.poll_due())
 
     async def other_polled() -> bool:
         return await feed_store.feed_item_count(core.db, other.id) == 5
@@ -267,7 +267,7 @@ async def test_an_add_that_failed_backs_off_before_fetching_again(env: E2E, feed
 
 
 async def test_a_refusal_never_tells_what_a_name_resolves_to(env: E2E, feed_server: FeedServer) -> None:
-    env.core.feeds.policy = public_only  # production's policy (the session is opened at the first fetch)
+    env.core.feeds.fetcher.policy = public_only  # production's policy (the session is opened at the first fetch)
     port = feed_server.base.rsplit(":", 1)[1]
     data = await answer(env.fake, "feeds add", {"url": f"http://localhost:{port}/rss20.xml"})
     text = text_of(data)
@@ -289,7 +289,7 @@ async def test_a_refusal_never_tells_what_a_name_resolves_to(env: E2E, feed_serv
     ],
 )
 async def test_ipv6_that_carries_a_private_ipv4_is_refused(env: E2E, feed_server: FeedServer, literal: str) -> None:
-    env.core.feeds.policy = public_only
+    env.core.feeds.fetcher.policy = public_only
     port = feed_server.base.rsplit(":", 1)[1]
     data = await answer(env.fake, "feeds add", {"url": f"http://[{literal}]:{port}/rss20.xml"})
     assert "does not lead to a public internet address" in text_of(data)
@@ -340,7 +340,7 @@ async def test_markup_in_feed_items_reaches_the_channel_as_plain_text(env: E2E, 
     data = await answer(fake, "digest subscribe", {"channel": CHANNEL, "time": "13:00", "timezone": "UTC"})
     assert data["embeds"][0]["title"] == "Digest scheduled"
     assert (await answer(fake, "feeds add", {"url": url}))["embeds"][0]["title"] == "Feed added"
-    await env.core.feeds.poll_due()
+    await env.core.feeds.poller.poll_due()
     hostile = [
         ("https://press.un.org/en/2026/sc1234.doc.htm sanctions", "https://evil.example/phish"),
         ("Official sanctions notice", "https://press.un.org@evil.example/login"),
@@ -354,7 +354,7 @@ async def test_markup_in_feed_items_reaches_the_channel_as_plain_text(env: E2E, 
     feed_server.serve("/markup.xml", hostile_markup_feed(hostile, guid="hostile"))
     clock = manual(env.core)
     clock.advance(minutes=20)
-    await env.core.feeds.poll_due()
+    await env.core.feeds.poller.poll_due()
     clock.set(clock.now().replace(hour=13, minute=1))
     assert (await env.core.digests.run_due()).sent == 1
     sent = embeds_text(posts(fake, CHANNEL))

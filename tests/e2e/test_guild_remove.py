@@ -35,7 +35,7 @@ async def env(core: Core, feed_server: FeedServer) -> AsyncIterator[E2E]:
     for date in ("2017-06-20", "2017-07-03"):
         await core.importer.import_bytes(un_list(date).read_bytes(), f"un-{date}.xml")
     await core.after_import()
-    core.feeds._sleep = no_sleep
+    core.feeds.fetcher.sleep = no_sleep
     fake = new_fake(guilds=(GUILD, GUILD2))
     await fake.start()
     try:
@@ -77,7 +77,7 @@ async def test_a_removed_server_is_suspended_resumed_on_return_and_deleted_after
         await ask(env, "watch add", {"target": "Kim Mun Chol"}, guild)
         await ask(env, "watch channel", {"channel": guild + 1}, guild)
     await ask(env, "feeds add", {"url": feed_server.url(ONLY_A)}, GUILD)
-    await core.feeds.poll_due()
+    await core.feeds.poller.poll_due()
     assert feed_server.hits[ONLY_A] >= 1
 
     fake.remove_guild(GUILD)  # kicked: Discord sends GUILD_DELETE
@@ -87,7 +87,7 @@ async def test_a_removed_server_is_suspended_resumed_on_return_and_deleted_after
     before = feed_server.hits.copy()
     publish_rss(feed_server, "/rss20.xml", news(2, slug="later"))
     manual(core).advance(minutes=20)
-    await core.feeds.poll_due()
+    await core.feeds.poller.poll_due()
     assert feed_server.hits[ONLY_A] == before[ONLY_A]
     assert feed_server.hits["/rss20.xml"] > before["/rss20.xml"]
 
@@ -111,7 +111,7 @@ async def test_a_removed_server_is_suspended_resumed_on_return_and_deleted_after
     await core.watches.run()
     assert posted(env, CHANNEL) == 1
     manual(core).advance(minutes=20)
-    await core.feeds.poll_due()
+    await core.feeds.poller.poll_due()
     assert feed_server.hits[ONLY_A] > before[ONLY_A]
     await core.digests.run_due()  # today's digest, missed while away: one catch-up
     assert posted(env, CHANNEL) > 1  # (one or more messages: the list changed a lot meanwhile)

@@ -108,7 +108,7 @@ async def test_a_long_record_is_split_over_embeds_and_pages_within_limits(env: E
     documents = [line for f in fields if f["name"].startswith("Documents") for line in f["value"].split("\n")]
     assert documents == [f"Passport {n}" for n in DOCUMENTS]
     history = next(f for f in fields if f["name"] == "History in the imported versions")
-    assert history["value"] == "2024-01-10 — on the list in the first imported version"
+    assert history["value"] == "Already on the list in the first imported version, of 2024-01-10"
 
 
 async def test_only_the_asker_turns_the_pages_of_a_long_record(env: E2E) -> None:
@@ -142,7 +142,7 @@ async def test_hangul_autocomplete_and_entry(env: E2E) -> None:
     fields = fields_of(entry.data["embeds"][0])
     assert fields["Name in original script"] == "박영식"
     assert fields["History in the imported versions"].split("\n") == [
-        "2024-01-10 — on the list in the first imported version",
-        "2024-02-20 — amended: original-script name",
+        "Already on the list in the first imported version, of 2024-01-10",
+        "Amended in the imported version of 2024-02-20: original-script name",
     ]
     assert entry.data["embeds"][0]["title"] == "KPi.902 — PAK YONG SIK"

@@ -98,3 +98,21 @@ async def test_refusals_speak_the_users_language_too(e2e: E2E) -> None:
     embed = res.data["embeds"][0]
     assert embed["title"] == "처리하지 못했습니다" and "KPi.001 to KPi.080" in embed["description"]
     assert res.data["flags"] & (1 << 6)
+
+
+async def test_a_user_install_answers_in_a_group_dm(e2e: E2E) -> None:
+    # What Discord sends when a user who installed the app runs a command in a group DM with friends: context 2,
+    # the integration owned by the user (key "1"), no server and no bot in the channel. (The fake's invoke()
+    # builds DM payloads for the bot's own DMs; this one is that payload, changed as Discord would send it.)
+    fake = e2e.fake
+    data, refs = fake._command_data("sanctions count", {"regime": "DPRK"}, None)
+    payload, user = fake._interaction_payload(
+        2, data, user_id=ALICE, guild_id=None, channel_id=None, permissions=None, locale="en-US", refs=refs
+    )
+    payload["context"] = 2
+    payload["authorizing_integration_owners"] = {"1": str(ALICE)}
+    payload["channel"] = {**payload["channel"], "type": 3, "name": "friends", "recipients": [user]}
+    res = await fake._run_interaction(payload, user, 5.0)
+    fields = _fields(res.data)
+    assert fields["Individuals"] == "80" and fields["Entities"] == "75"
+    assert not (res.data.get("flags") or 0) & (1 << 6)

@@ -32,13 +32,13 @@ async def test_two_processes_polling_at_once_fetch_each_feed_once(
             isolate(core, feed_server)
         await one.feeds.ensure_guild(GUILD)  # three local default feeds, due now
         await two.feeds.ensure_guild(GUILD + 1)  # the same three, followed by another server
-        first, second = await asyncio.gather(one.feeds.poll_due(), two.feeds.poll_due())
+        first, second = await asyncio.gather(one.feeds.poller.poll_due(), two.feeds.poller.poll_due())
         assert sorted(o.url for o in first + second) == sorted({o.url for o in first + second})
         assert len(first) + len(second) == 3
         assert sum(feed_server.hits.values()) == 3
         # Nothing is due again until the interval has passed, for either of them.
-        assert await one.feeds.poll_due() == [] and await two.feeds.poll_due() == []
+        assert await one.feeds.poller.poll_due() == [] and await two.feeds.poller.poll_due() == []
         clock.advance(minutes=15)
-        first, second = await asyncio.gather(two.feeds.poll_due(), one.feeds.poll_due())
+        first, second = await asyncio.gather(two.feeds.poller.poll_due(), one.feeds.poller.poll_due())
         assert len(first) + len(second) == 3
         assert sum(feed_server.hits.values()) == 6

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from bot.clock import ManualClock
 from bot.core import Core
 from bot.errors import DuplicateFeed, FeedRefused, InvalidOption, NotAFeed, UnknownFeed
-from bot.services.feeds import MAX_KEYWORDS, FeedService, KeywordMatcher, split_keywords
+from bot.services.feed_keywords import MAX_KEYWORDS, KeywordMatcher, split_keywords
+from bot.services.feeds import FeedService
 from bot.services.netguard import check_feed_url, public_only
 from bot.store import feeds as store
 from tests.fixtures import feeds as docs
@@ -40,7 +41,7 @@ async def no_sleep(_seconds: float) -> None:
 
 @pytest.fixture
 def fcore(core: Core, feed_server: FeedServer) -> Core:
-    core.feeds._sleep = no_sleep
+    core.feeds.fetcher.sleep = no_sleep
     return isolate(core, feed_server)
 
 
@@ -66,7 +67,7 @@ async def test_added_feed_counts_its_back_catalogue_as_seen(fcore: Core, feed_se
     # The feed publishes two new stories: only those can go into a digest.
     new = docs.stories(2, slug="new", start=docs.BASE_TIME + dt.timedelta(hours=5))
     feed_server.serve("/mine.xml", docs.rss20(new + docs.stories(5, slug="old")))
-    outcome = await fcore.feeds.poll(await feed_of(fcore, url))
+    outcome = await fcore.feeds.poller.poll(await feed_of(fcore, url))
     assert outcome.ok and outcome.new_items == 2
     assert sorted(await digestible(fcore)) == sorted(s.title for s in new)
 
@@ -184,7 +185,7 @@ def test_public_only_policy() -> None:
 async def test_conditional_get_answers_304_and_keeps_health(fcore: Core, feed_server: FeedServer) -> None:
     url = feed_server.serve("/conditional.xml", docs.atom(docs.stories(3)))
     await fcore.feeds.add(GUILD, url)
-    outcome = await fcore.feeds.poll(await feed_of(fcore, url))
+    outcome = await fcore.feeds.poller.poll(await feed_of(fcore, url))
     assert outcome.ok and outcome.not_modified
     assert feed_server.conditional_hits["/conditional.xml"] == 1
     feed = await feed_of(fcore, url)
@@ -200,7 +201,7 @@ async def test_failures_are_counted_backed_off_and_cleared(
     delays = []
     for _ in range(4):
         feed = await feed_of(fcore, url)
-        outcome = await fcore.feeds.poll(feed)
+        outcome = await fcore.feeds.poller.poll(feed)
         assert not outcome.ok and outcome.error is not None and "500" in outcome.error
         after = await feed_of(fcore, url)
         next_poll = dt.datetime.fromisoformat(after.next_poll_at)
@@ -209,7 +210,7 @@ async def test_failures_are_counted_backed_off_and_cleared(
     assert after.consecutive_failures == 4 and after.last_success_at is not None
     assert delays == [15, 30, 60, 120]
     feed_server.fail("/flaky.xml", None)
-    assert (await fcore.feeds.poll(after)).ok
+    assert (await fcore.feeds.poller.poll(after)).ok
     healed = await feed_of(fcore, url)
     assert healed.consecutive_failures == 0 and healed.last_error is None
 
@@ -233,7 +234,7 @@ async def test_broken_feeds_record_a_clear_error(fcore: Core, feed_server: FeedS
     now = fcore.clock.now()
     feed = await store.ensure_feed(fcore.db, check_feed_url(url), now)
     await store.set_up_guild(fcore.db, GUILD, feeds=[(feed.url, "Broken")], keywords=[], now=now)
-    outcome = await fcore.feeds.poll(feed, client_timeout=SHORT, attempts=1)
+    outcome = await fcore.feeds.poller.poll(feed, client_timeout=SHORT, attempts=1)
     assert not outcome.ok
     assert outcome.error is not None and words in outcome.error
     stored = await feed_of(fcore, url)
@@ -242,23 +243,23 @@ async def test_broken_feeds_record_a_clear_error(fcore: Core, feed_server: FeedS
 
 async def test_poll_due_polls_only_due_followed_feeds(fcore: Core, feed_server: FeedServer, clock: ManualClock) -> None:
     await fcore.feeds.ensure_guild(GUILD)  # three local defaults, never fetched: due now
-    outcomes = await fcore.feeds.poll_due()
+    outcomes = await fcore.feeds.poller.poll_due()
     assert sorted(o.url for o in outcomes) == sorted(check_feed_url(u) for u, _n in fcore.feeds.default_feeds)
     assert all(o.ok for o in outcomes)
-    assert await fcore.feeds.poll_due() == []  # next poll in FEED_POLL_MINUTES
+    assert await fcore.feeds.poller.poll_due() == []  # next poll in FEED_POLL_MINUTES
     clock.advance(minutes=15)
-    assert len(await fcore.feeds.poll_due()) == 3
+    assert len(await fcore.feeds.poller.poll_due()) == 3
 
 
 async def test_default_feeds_get_their_baseline_at_first_fetch(fcore: Core, feed_server: FeedServer) -> None:
     await fcore.feeds.ensure_guild(GUILD)
-    await fcore.feeds.poll_due()
+    await fcore.feeds.poller.poll_due()
     assert await digestible(fcore) == []  # everything there at first fetch counts as seen
     feed_server.serve(
         "/rss20.xml",
         docs.rss20(docs.stories(1, slug="fresh", keyword="DPRK") + docs.stories(5, slug="press")),
     )
-    await fcore.feeds.poll(await feed_of(fcore, feed_server.url("/rss20.xml")))
+    await fcore.feeds.poller.poll(await feed_of(fcore, feed_server.url("/rss20.xml")))
     assert await digestible(fcore) == ["Security Council extends DPRK regime — item 0"]
 
 
@@ -434,5 +435,5 @@ async def test_malformed_undated_and_hostile_feeds_are_stored_safely(fcore: Core
     # Polling the same content again adds nothing: every item is recognised, with or without guid and date.
     for path in ("/malformed.xml", "/nodates.xml", "/hostile.xml"):
         feed_server.serve(path, feed_server.bodies[path][0] + b"\n")  # new ETag, same items
-        outcome = await fcore.feeds.poll(await feed_of(fcore, feed_server.url(path)))
+        outcome = await fcore.feeds.poller.poll(await feed_of(fcore, feed_server.url(path)))
         assert outcome.ok and outcome.new_items == 0, path
