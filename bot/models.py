@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -257,7 +258,7 @@ class ListDiff:
 
 
 def diff_entries(
-    old: dict[str, Entry],
+    old: Mapping[str, Entry],
     new: dict[str, Entry],
     old_hashes: dict[str, str] | None = None,
     new_hashes: dict[str, str] | None = None,

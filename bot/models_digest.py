@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-from bot.models_outbox import PostStatus
+from bot.models_outbox import Post, PostView
 
 Cadence = Literal["daily", "weekly"]
 
@@ -37,25 +37,15 @@ class Subscription:
 
 
 @dataclass(frozen=True, slots=True)
-class Delivery:
+class Delivery(PostView):
     """One digest for one period: what it covers, with its outbox post (messages, how far sending got)."""
 
     id: int
     subscription_id: int
     period: str
-    status: PostStatus
-    channel_id: int
-    nonce_seed: str
-    payload: list[dict[str, Any]]
-    parts_sent: int
-    message_ids: list[int]
     through_item_id: int
     through_version_id: int
     item_count: int
     change_count: int
     created_at: str
-    updated_at: str
-    attempts: int
-    next_attempt_at: str | None
-    last_error: str | None
-    outbox_id: int
+    post: Post

@@ -147,3 +147,65 @@ class Post:
     last_error: str | None
     created_at: str
     updated_at: str
+
+
+class PostView:
+    """A producer's record read with its outbox post: how sending went is the post's, named as before."""
+
+    __slots__ = ()
+    post: Post
+
+    @property
+    def outbox_id(self) -> int:
+        """The post's id."""
+        return self.post.id
+
+    @property
+    def status(self) -> PostStatus:
+        """pending, held, sent, skipped or failed."""
+        return self.post.status
+
+    @property
+    def channel_id(self) -> int | None:
+        """Where the messages go (went)."""
+        return self.post.channel_id
+
+    @property
+    def nonce_seed(self) -> str:
+        """What every message's nonce is derived from."""
+        return self.post.nonce_seed
+
+    @property
+    def payload(self) -> list[dict[str, Any]]:
+        """The messages as rendered (markers in)."""
+        return self.post.payload
+
+    @property
+    def parts_sent(self) -> int:
+        """How many messages are on Discord."""
+        return self.post.parts_sent
+
+    @property
+    def message_ids(self) -> list[int]:
+        """Their ids, in order."""
+        return self.post.message_ids
+
+    @property
+    def updated_at(self) -> str:
+        """When sending last moved."""
+        return self.post.updated_at
+
+    @property
+    def attempts(self) -> int:
+        """Failed attempts so far."""
+        return self.post.attempts
+
+    @property
+    def next_attempt_at(self) -> str | None:
+        """When a transient failure is retried."""
+        return self.post.next_attempt_at
+
+    @property
+    def last_error(self) -> str | None:
+        """The last failure, or why the post is held."""
+        return self.post.last_error

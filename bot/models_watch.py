@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bot.models_outbox import PostStatus
+from bot.models_outbox import Post, PostView
 
 WatchKind = Literal["reference", "name"]
 
@@ -46,25 +46,15 @@ class Watch:
 
 
 @dataclass(frozen=True, slots=True)
-class AlertDelivery:
+class AlertDelivery(PostView):
     """One server's alert for one list version, with its outbox post (messages, how far sending got)."""
 
     id: int
     guild_id: int
     version_id: int
-    status: PostStatus
-    nonce_seed: str
-    payload: list[dict[str, Any]]
     hit_count: int
-    parts_sent: int
-    message_ids: list[int]
-    channel_id: int | None
     created_at: str
-    updated_at: str
-    attempts: int
-    next_attempt_at: str | None
-    last_error: str | None
-    outbox_id: int
+    post: Post
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,12 +7,13 @@ import datetime as dt
 import hashlib
 import logging
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 from bot.clock import Clock
 from bot.errors import OutOfOrder, TooManyRemovals
-from bot.models import ListDiff, ListVersion, ParsedList, RegimeCount, diff_entries
+from bot.models import Entry, ListDiff, ListVersion, ParsedList, RegimeCount, diff_entries
 from bot.sources.un_xml import parse_consolidated_list
 from bot.store import lists as store
 from bot.store.db import Database
@@ -43,6 +44,23 @@ def _prepare(data: bytes) -> tuple[ParsedList, list[str]]:
     """CPU work for a worker thread: parse, and hash every entry."""
     parsed = parse_consolidated_list(data)
     return parsed, [entry.content_hash() for entry in parsed.entries]
+
+
+class _Changed(Mapping[str, Entry]):
+    """The previous version's entries for the diff: every reference, but only changed records decoded."""
+
+    def __init__(self, revisions: dict[str, int], records: dict[int, Entry]) -> None:
+        self._revisions = revisions
+        self._records = records
+
+    def __getitem__(self, reference: str) -> Entry:
+        return self._records[self._revisions[reference]]  # KeyError for an unchanged entry: the diff never asks
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._revisions)
+
+    def __len__(self) -> int:
+        return len(self._revisions)
 
 
 def generated_time(text: str) -> dt.datetime:
@@ -80,8 +98,9 @@ class ListImporter:
                     previous = version = None
                 else:
                     previous = await tx.latest_version()
-                    previous_entries = await tx.version_entries(previous.id) if previous else {}
-                    diff = await self._checked_diff(parsed, hashes, previous, previous_entries, force=force)
+                    # Revision ids and hashes only: a record is decoded just for the entries that changed.
+                    previous_entries = await tx.version_revisions(previous.id) if previous else {}
+                    diff = await self._checked_diff(parsed, hashes, previous, previous_entries, tx, force=force)
                     version = await tx.save_version(
                         generated_at=parsed.generated_at,
                         sha256=sha,
@@ -120,7 +139,8 @@ class ListImporter:
         parsed: ParsedList,
         hashes: list[str],
         previous: ListVersion | None,
-        previous_entries: dict[str, store.StoredEntry],
+        previous_entries: dict[str, store.StoredRevision],
+        tx: store.ListWriter,
         *,
         force: bool,
     ) -> ListDiff:
@@ -133,12 +153,14 @@ class ListImporter:
             )
         if previous is None:
             return ListDiff()  # the first version has nothing to be compared with
+        new_hashes = {e.reference: h for e, h in zip(parsed.entries, hashes, strict=True)}
+        old_hashes = {ref: s.content_hash for ref, s in previous_entries.items()}
+        # Only removed and amended entries are read back (an unchanged one is never looked at by the diff).
+        changed = [s.revision_id for ref, s in previous_entries.items() if new_hashes.get(ref) != s.content_hash]
+        records = await tx.revision_entries(changed)
+        old = _Changed({ref: s.revision_id for ref, s in previous_entries.items()}, records)
         diff = await asyncio.to_thread(
-            diff_entries,
-            {ref: s.entry for ref, s in previous_entries.items()},
-            {e.reference: e for e in parsed.entries},
-            {ref: s.content_hash for ref, s in previous_entries.items()},
-            {e.reference: h for e, h in zip(parsed.entries, hashes, strict=True)},
+            diff_entries, old, {e.reference: e for e in parsed.entries}, old_hashes, new_hashes
         )
         if previous_entries and not force:
             share = len(diff.removed) / len(previous_entries)

@@ -57,20 +57,9 @@ NONCE_TRUST = dt.timedelta(minutes=2)
 RECENT_LIMIT = 100  # how many of the channel's latest messages are searched for a part in doubt
 
 
-class Tally(Protocol):
-    """Where a sending pass counts what happened (the producers' reports have these fields)."""
-
-    sent: int
-    messages: int
-    paused: int
-    retrying: int
-    failed: int
-    errors: list[str]
-
-
 @dataclass
 class SendReport:
-    """What one sending pass did."""
+    """What one sending pass did (a producer's report may add its own counts)."""
 
     sent: int = 0
     messages: int = 0
@@ -139,10 +128,10 @@ class Outbox:
     # --- Sending --------------------------------------------------------------------------------------------
 
     async def send_due(
-        self, producer: str, report: Tally | None = None, *, scope: ShardScope | None = None, limit: int = 500
-    ) -> Tally:
+        self, producer: str, report: SendReport | None = None, *, scope: ShardScope | None = None, limit: int = 500
+    ) -> SendReport:
         """Send a producer's due posts (of this process's servers): lanes side by side, each lane in order."""
-        tally: Tally = report if report is not None else SendReport()
+        tally = report if report is not None else SendReport()
         if self.deliverer is None:
             return tally
         posts = await store.due(self._db, producer, self._clock.now(), scope=scope, limit=limit)
@@ -161,7 +150,7 @@ class Outbox:
         await asyncio.gather(*(one_lane(items) for items in lanes.values()))
         return tally
 
-    async def send_guarded(self, post_id: int, tally: Tally) -> Outcome | None:
+    async def send_guarded(self, post_id: int, tally: SendReport) -> Outcome | None:
         """send(), counting a missing connection as retrying and logging (not raising) anything unexpected."""
         try:
             return await self.send(post_id, tally)
@@ -172,7 +161,7 @@ class Outbox:
             tally.errors.append(f"post {post_id}: {exc.__class__.__name__}")
         return None
 
-    async def send(self, post_id: int, tally: Tally | None = None) -> Outcome:
+    async def send(self, post_id: int, tally: SendReport | None = None) -> Outcome:
         """Post a post's messages from where it stopped; return sent, retrying, failed or paused.
 
         One sender per lane: a pass may pick up a post another caller is still sending (its retries take
@@ -199,7 +188,7 @@ class Outbox:
                 return "retrying"
             return await self._send_parts(post, post.channel_id, deliverer, tally)
 
-    async def _send_parts(self, post: Post, channel_id: int, deliverer: Deliverer, tally: Tally) -> Outcome:
+    async def _send_parts(self, post: Post, channel_id: int, deliverer: Deliverer, tally: SendReport) -> Outcome:
         for part in range(post.parts_sent, len(post.payload)):
             nonce = make_nonce(post.nonce_seed, part)
             try:
@@ -210,8 +199,7 @@ class Outbox:
                     message = OutgoingMessage.from_payload(post.payload[part])
                     message_id = await self._send_with_retries(deliverer, channel_id, message, nonce, post.producer)
                 else:
-                    if isinstance(tally, SendReport):
-                        tally.recovered += 1
+                    tally.recovered += 1
                     log.info("outbox part in doubt found posted post=%d part=%d message=%d", post.id, part, message_id)
             except ChannelUnavailable as exc:
                 return await self._unavailable(post, exc, tally)
@@ -269,7 +257,7 @@ class Outbox:
                 await self.sleep(backoff.delay(attempt, base=base, cap=cap))
         raise AssertionError("unreachable")
 
-    async def _unavailable(self, post: Post, exc: ChannelUnavailable, tally: Tally) -> Outcome:
+    async def _unavailable(self, post: Post, exc: ChannelUnavailable, tally: SendReport) -> Outcome:
         now = self._clock.now()
         producer = self._producers.get(post.producer)
         if producer is not None:
@@ -289,7 +277,7 @@ class Outbox:
         tally.paused += 1
         return "paused"
 
-    async def _retry_later(self, post: Post, exc: DeliveryError, tally: Tally) -> Outcome:
+    async def _retry_later(self, post: Post, exc: DeliveryError, tally: SendReport) -> Outcome:
         now = self._clock.now()
         created = parse_stamp(post.created_at) or now
         if now - created > RETRY_WINDOW:
@@ -318,3 +306,27 @@ class Outbox:
         )
         tally.retrying += 1
         return "retrying"
+
+
+class SendsThroughOutbox:
+    """A producer service's handles on the outbox it posts through: the deliverer (installed by the bot on
+    login; None in the terminal) and the sleep between quick retries (tests replace it)."""
+
+    outbox: Outbox
+
+    @property
+    def deliverer(self) -> Deliverer | None:
+        """The outbox's way to Discord."""
+        return self.outbox.deliverer
+
+    @deliverer.setter
+    def deliverer(self, value: Deliverer | None) -> None:
+        self.outbox.deliverer = value
+
+    @property
+    def _sleep(self) -> Callable[[float], Awaitable[object]]:
+        return self.outbox.sleep
+
+    @_sleep.setter
+    def _sleep(self, value: Callable[[float], Awaitable[object]]) -> None:
+        self.outbox.sleep = value

@@ -16,8 +16,7 @@ import datetime as dt
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import Clock, parse_stamp, stamp
@@ -30,10 +29,9 @@ from bot.errors import (
 )
 from bot.models_digest import Delivery, Subscription
 from bot.models_outbox import Post
-from bot.services.delivery import Deliverer
 from bot.services.digest import Digest, DigestComposer, DigestPost
 from bot.services.feeds import FeedService
-from bot.services.outbox import SEND_CONCURRENCY, Outbox
+from bot.services.outbox import SEND_CONCURRENCY, Outbox, SendReport, SendsThroughOutbox
 from bot.services.schedule import (
     CADENCES,
     WEEKDAY_NAMES,
@@ -76,18 +74,12 @@ MAX_SUBSCRIPTIONS_PER_GUILD = 10
 
 
 @dataclass
-class RunReport:
-    """What one pass of the scheduler did."""
+class RunReport(SendReport):
+    """What one pass of the scheduler did: what the outbox sent, and the digests started or skipped."""
 
     started: int = 0
-    sent: int = 0
-    messages: int = 0
     skipped: int = 0
-    retrying: int = 0
-    failed: int = 0
-    paused: int = 0
     already_done: int = 0
-    errors: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -128,7 +120,7 @@ class Preview:
 # --- The scheduler ------------------------------------------------------------------------------------------
 
 
-class DigestScheduler:
+class DigestScheduler(SendsThroughOutbox):
     """Subscriptions, due digests, and their delivery through a Deliverer."""
 
     def __init__(
@@ -154,23 +146,6 @@ class DigestScheduler:
         self.scope: ShardScope | None = None
         # Work in progress (set by open_core): a graceful shutdown waits for a pass that is sending.
         self.work: InFlight | None = None
-
-    @property
-    def deliverer(self) -> Deliverer | None:
-        """The outbox's way to Discord (None: not connected, e.g. in the terminal)."""
-        return self.outbox.deliverer
-
-    @deliverer.setter
-    def deliverer(self, value: Deliverer | None) -> None:
-        self.outbox.deliverer = value
-
-    @property
-    def _sleep(self) -> Callable[[float], Awaitable[object]]:
-        return self.outbox.sleep
-
-    @_sleep.setter
-    def _sleep(self, value: Callable[[float], Awaitable[object]]) -> None:
-        self.outbox.sleep = value
 
     def _lock(self, subscription_id: int) -> asyncio.Lock:
         return self._sub_locks.setdefault(subscription_id, asyncio.Lock())

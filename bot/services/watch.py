@@ -21,7 +21,6 @@ import contextlib
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot import tasks
@@ -34,9 +33,8 @@ from bot.errors import (
 from bot.models import ListVersion
 from bot.models_watch import NewAlert, Watch, WatchServer
 from bot.normalize import strip_invisible
-from bot.services.delivery import Deliverer
 from bot.services.lists import ListService
-from bot.services.outbox import SEND_CONCURRENCY, Outbox, SendReport
+from bot.services.outbox import SEND_CONCURRENCY, Outbox, SendReport, SendsThroughOutbox
 from bot.services.search import (
     Hit,
     IndexedEntry,
@@ -142,7 +140,7 @@ class TestResult:
 # --- The service ------------------------------------------------------------------------------------------
 
 
-class WatchService:
+class WatchService(SendsThroughOutbox):
     """Watches and their settings, alerts worked out after each import, and their delivery."""
 
     def __init__(
@@ -171,23 +169,6 @@ class WatchService:
         self._run_lock = asyncio.Lock()
         self._send_lock = asyncio.Lock()
         lists.add_listener(self._on_version)
-
-    @property
-    def deliverer(self) -> Deliverer | None:
-        """The outbox's way to Discord, installed on login (the terminal never sends)."""
-        return self.outbox.deliverer
-
-    @deliverer.setter
-    def deliverer(self, value: Deliverer | None) -> None:
-        self.outbox.deliverer = value
-
-    @property
-    def _sleep(self) -> Callable[[float], Awaitable[object]]:
-        return self.outbox.sleep
-
-    @_sleep.setter
-    def _sleep(self, value: Callable[[float], Awaitable[object]]) -> None:
-        self.outbox.sleep = value
 
     # --- Commands -----------------------------------------------------------------------------------------
 

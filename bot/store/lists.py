@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -28,11 +28,17 @@ def _version(row: sqlite3.Row) -> ListVersion:
 
 
 @dataclass(frozen=True, slots=True)
-class StoredEntry:
-    """An entry as stored in one version: its revision id and content hash, and the record."""
+class StoredRevision:
+    """Which revision of an entry a version holds, and its content hash (enough to tell what changed)."""
 
     revision_id: int
     content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry(StoredRevision):
+    """An entry as stored in one version: its revision id and content hash, and the record."""
+
     entry: Entry
 
 
@@ -123,6 +129,28 @@ class ListWriter:
         )
         return await asyncio.to_thread(_decode_entries, rows)
 
+    async def version_revisions(self, version_id: int) -> dict[str, StoredRevision]:
+        """Every entry of one version as its revision and content hash, keyed by reference (no record decoded)."""
+        rows = await self._fetchall(
+            "SELECT r.reference, r.id, r.content_hash FROM version_entries v "
+            "JOIN entry_revisions r ON r.id = v.revision_id WHERE v.version_id = ?",
+            (version_id,),
+        )
+        return {reference: StoredRevision(rid, content_hash) for reference, rid, content_hash in rows}
+
+    async def revision_entries(self, revision_ids: Sequence[int]) -> dict[int, Entry]:
+        """The records of these revisions, decoded (off the event loop), by revision id."""
+        rows: list[sqlite3.Row] = []
+        ids = sorted(set(revision_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows += await self._fetchall(
+                f"SELECT id, data FROM entry_revisions WHERE id IN ({marks})",  # noqa: S608 (placeholders only)
+                chunk,
+            )
+        return await asyncio.to_thread(lambda: {rid: Entry.from_json(data) for rid, data in rows})
+
     async def save_version(
         self,
         *,
@@ -133,7 +161,7 @@ class ListWriter:
         entries: Sequence[Entry],
         hashes: Sequence[str],
         diff: ListDiff,
-        previous: dict[str, StoredEntry],
+        previous: Mapping[str, StoredRevision],
     ) -> ListVersion:
         """Write a new version, its revisions, counts and changes (committed, or not at all, with the transaction)."""
         version = await _write_version(
@@ -174,7 +202,7 @@ async def _write_version(
     entries: Sequence[Entry],
     hashes: Sequence[str],
     diff: ListDiff,
-    previous: dict[str, StoredEntry],
+    previous: Mapping[str, StoredRevision],
 ) -> ListVersion:
     """Write a new version, its revisions, counts and changes on a connection inside a write transaction."""
     counts: dict[str, list[int]] = {}
@@ -290,7 +318,7 @@ async def _write_version(
 
 
 def _split_revisions(
-    entries: Sequence[Entry], hashes: Sequence[str], previous: dict[str, StoredEntry]
+    entries: Sequence[Entry], hashes: Sequence[str], previous: Mapping[str, StoredRevision]
 ) -> tuple[dict[str, int], list[tuple[str, ...]]]:
     """Revision ids kept from the previous version, and rows to write for new content (CPU work, for a thread)."""
     revision_ids: dict[str, int] = {}

@@ -8,7 +8,6 @@ transaction before anything is sent; the primary key of `watch_hits` (watch, ver
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -34,18 +33,17 @@ _SERVER_COLUMNS = (
 _WATCH_COLUMNS = "id, guild_id, kind, target, target_key, note, since_version_id, created_by, created_at"
 
 
-_DELIVERIES = (
-    "SELECT d.id, d.guild_id, d.version_id, o.status, o.nonce_seed, o.payload, d.hit_count, o.parts_sent,"
-    " o.message_ids, o.channel_id, d.created_at, o.updated_at, o.attempts, o.next_attempt_at, o.last_error,"
-    " d.outbox_id FROM watch_deliveries d JOIN outbox o ON o.id = d.outbox_id"
+_DELIVERIES = (  # the post's columns are our own constant list, never user text
+    "SELECT d.id, d.guild_id, d.version_id, d.hit_count, d.created_at, "  # noqa: S608
+    + outbox.columns("o")
+    + " FROM watch_deliveries d JOIN outbox o ON o.id = d.outbox_id"
 )
 
 
 def _delivery(row: sqlite3.Row | tuple[Any, ...]) -> AlertDelivery:
     values = list(row)
-    values[5] = json.loads(values[5])
-    values[8] = [int(m) for m in json.loads(values[8])]
-    return AlertDelivery(*values)
+    id_, guild_id, version_id, hit_count, created = values[:5]
+    return AlertDelivery(id_, guild_id, version_id, hit_count, created, outbox.post_of(values[5:]))
 
 
 def lane(guild_id: int) -> str:
@@ -63,7 +61,8 @@ async def server(db: Database, guild_id: int) -> WatchServer | None:
 
 
 _ENSURE_SERVER = (
-    "INSERT OR IGNORE INTO watch_servers (guild_id, threshold, through_version_id, created_at) VALUES (?, ?, ?, ?)"
+    "INSERT INTO watch_servers (guild_id, threshold, through_version_id, created_at) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT DO NOTHING"
 )
 
 
@@ -99,13 +98,14 @@ async def add_watch(
             return AddOutcome("duplicate", Watch(*existing), count)
         if count >= limit:
             return AddOutcome("limit", None, count)
-        cursor = await conn.execute(
+        async with conn.execute(
             "INSERT INTO watches (guild_id, kind, target, target_key, note, since_version_id, created_by, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (guild_id, kind, target, target_key, note, latest_version_id, created_by, stamp(now)),
-        )
-        watch_id = cursor.lastrowid
-        assert watch_id is not None
+        ) as cursor:
+            inserted = await cursor.fetchone()
+        assert inserted is not None
+        watch_id = int(inserted[0])
         async with conn.execute(f"SELECT {_WATCH_COLUMNS} FROM watches WHERE id = ?", (watch_id,)) as cur:  # noqa: S608
             created = await cur.fetchone()
     assert created is not None
@@ -258,23 +258,24 @@ async def record_alerts(
                     "SELECT 1 FROM watch_deliveries WHERE guild_id = ? AND version_id = ?", (guild_id, version_id)
                 ) as cur:
                     recorded = await cur.fetchone() is not None
-                cursor = None
+                delivery_id = None
                 if not recorded:
                     # Held while the server has no channel or is paused: /watch channel releases it.
                     reason = row[2] if row[2] is not None else ("no alert channel set" if row[1] is None else None)
                     post = NewPost("alert", lane(guild_id), guild_id, row[1], alert.nonce_seed, alert.payload, reason)
                     post_id = await outbox.insert(conn, post, now)
-                    cursor = await conn.execute(
+                    async with conn.execute(
                         "INSERT INTO watch_deliveries (guild_id, version_id, hit_count, created_at, outbox_id)"
-                        " VALUES (?, ?, ?, ?, ?)",
+                        " VALUES (?, ?, ?, ?, ?) RETURNING id",
                         (guild_id, version_id, len(alert.hits), at, post_id),
-                    )
-                if cursor is not None and cursor.lastrowid is not None:
-                    delivery_id = cursor.lastrowid
+                    ) as cursor:
+                        inserted = await cursor.fetchone()
+                    delivery_id = int(inserted[0]) if inserted else None
+                if delivery_id is not None:
                     written.append(delivery_id)
                     await conn.executemany(
-                        "INSERT OR IGNORE INTO watch_hits (watch_id, version_id, reference, delivery_id, change, score)"
-                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO watch_hits (watch_id, version_id, reference, delivery_id, change, score)"
+                        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                         [(h.watch_id, version_id, h.reference, delivery_id, h.change, h.score) for h in alert.hits],
                     )
             await conn.execute(
