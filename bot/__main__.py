@@ -158,11 +158,6 @@ async def _cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     from bot.core import open_core
 
     token = settings.require_token()
-    if settings.database_url is not None:
-        # Until the digest and watchlist tables are ported too, the bot itself runs on SQLite only.
-        raise UsageError(
-            "`run` does not use PostgreSQL yet (digests and watchlists are still SQLite-only); unset DATABASE_URL"
-        )
     apply_discord_endpoints(settings)
     async with open_core(settings) as core:
         from bot.startup import check_login, one_line_failure

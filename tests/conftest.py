@@ -63,6 +63,13 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
+def store_env(settings: Settings) -> dict[str, str]:
+    """The variables that point a child `sanctionsbot` process at the same store as `settings`."""
+    if settings.database_url is not None:
+        return {"DATABASE_URL": settings.database_url.reveal()}
+    return {"DATABASE_PATH": str(settings.database_path)}
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     """A clock that stands still at 2026-11-26 12:00 UTC until moved."""

@@ -77,6 +77,11 @@ def json_values(db: Database, cast: str | None = None) -> str:
     return "SELECT value FROM json_each(?)"
 
 
+def greatest(db: Database) -> str:
+    """The larger-of-several function: SQLite's scalar MAX(a, b), PostgreSQL's GREATEST(a, b)."""
+    return "GREATEST" if db.dialect == POSTGRESQL else "MAX"
+
+
 class Database:
     """What every store module uses, on either engine; `Database.open` picks the engine from the location."""
 

@@ -11,7 +11,7 @@ from bot.models_digest import Cadence, Delivery, Subscription
 from bot.models_outbox import NewPost
 from bot.sharding import ShardScope
 from bot.store import outbox
-from bot.store.db import Database
+from bot.store.db import Database, greatest
 from bot.store.guilds import present_sql
 
 _SUB_COLUMNS = (
@@ -194,9 +194,9 @@ async def create_delivery(
         delivery_id = None
         if inserted:
             post_id = await outbox.insert(conn, post, now, status="skipped" if skip else "pending")
-            cursor = await conn.execute(
+            async with conn.execute(
                 "INSERT INTO digest_deliveries (subscription_id, period, through_item_id, through_version_id,"
-                " item_count, change_count, created_at, outbox_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " item_count, change_count, created_at, outbox_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     subscription.id,
                     period,
@@ -207,8 +207,9 @@ async def create_delivery(
                     at,
                     post_id,
                 ),
-            )
-            delivery_id = cursor.lastrowid
+            ) as cursor:
+                row = await cursor.fetchone()
+            delivery_id = int(row[0]) if row else None
         if next_run_at is not None:
             await conn.execute(
                 "UPDATE digest_subscriptions SET next_run_at = ? WHERE id = ?",
@@ -216,8 +217,8 @@ async def create_delivery(
             )
         if inserted and skip:
             await conn.execute(
-                "UPDATE digest_subscriptions SET through_item_id = MAX(through_item_id, ?),"
-                " through_version_id = MAX(through_version_id, ?), last_delivery_at = ? WHERE id = ?",
+                f"UPDATE digest_subscriptions SET through_item_id = {greatest(db)}(through_item_id, ?),"  # noqa: S608
+                f" through_version_id = {greatest(db)}(through_version_id, ?), last_delivery_at = ? WHERE id = ?",
                 (through_item_id, through_version_id, at, subscription.id),
             )
     if delivery_id is None:
@@ -253,8 +254,8 @@ async def complete_delivery(db: Database, delivery: Delivery) -> None:
     """
     async with db.transaction() as conn:
         await conn.execute(
-            "UPDATE digest_subscriptions SET through_item_id = MAX(through_item_id, ?),"
-            " through_version_id = MAX(through_version_id, ?), last_delivery_at = ? WHERE id = ?",
+            f"UPDATE digest_subscriptions SET through_item_id = {greatest(db)}(through_item_id, ?),"  # noqa: S608
+            f" through_version_id = {greatest(db)}(through_version_id, ?), last_delivery_at = ? WHERE id = ?",
             (
                 delivery.through_item_id,
                 delivery.through_version_id,
@@ -325,5 +326,7 @@ async def deliveries_of(db: Database, subscription_id: int) -> list[Delivery]:
 
 async def subscription_counts(db: Database) -> tuple[int, int]:
     """(subscriptions, of which paused) over all servers."""
-    row = await db.fetchone("SELECT COUNT(*), COALESCE(SUM(paused_at IS NOT NULL), 0) FROM digest_subscriptions")
+    row = await db.fetchone(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN paused_at IS NOT NULL THEN 1 ELSE 0 END), 0) FROM digest_subscriptions"
+    )
     return (int(row[0]), int(row[1])) if row else (0, 0)

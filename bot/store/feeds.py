@@ -355,7 +355,7 @@ async def remove_keywords(db: Database, guild_id: int, words: Sequence[str]) -> 
 async def feed_counts(db: Database) -> tuple[int, int]:
     """(feeds followed by some server, of which failing)."""
     row = await db.fetchone(
-        "SELECT COUNT(*), COALESCE(SUM(consecutive_failures > 0), 0) FROM feeds"
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN consecutive_failures > 0 THEN 1 ELSE 0 END), 0) FROM feeds"
         " WHERE EXISTS (SELECT 1 FROM guild_feeds g WHERE g.feed_id = feeds.id)"
     )
     return (int(row[0]), int(row[1])) if row else (0, 0)

@@ -54,9 +54,9 @@ async def insert(conn: aiosqlite.Connection, post: NewPost, now: dt.datetime, *,
         status = "held" if post.hold_reason is not None or post.channel_id is None else "pending"
     reason = post.hold_reason if status == "held" else None
     at = stamp(now)
-    cursor = await conn.execute(
+    async with conn.execute(
         "INSERT INTO outbox (producer, lane, guild_id, channel_id, status, nonce_seed, payload, last_error,"
-        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             post.producer,
             post.lane,
@@ -69,9 +69,10 @@ async def insert(conn: aiosqlite.Connection, post: NewPost, now: dt.datetime, *,
             at,
             at,
         ),
-    )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    ) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None  # RETURNING gives the new row
+    return int(row[0])
 
 
 async def post_by_id(db: Database, post_id: int) -> Post | None:

@@ -61,7 +61,8 @@ async def server(db: Database, guild_id: int) -> WatchServer | None:
 
 
 _ENSURE_SERVER = (
-    "INSERT OR IGNORE INTO watch_servers (guild_id, threshold, through_version_id, created_at) VALUES (?, ?, ?, ?)"
+    "INSERT INTO watch_servers (guild_id, threshold, through_version_id, created_at) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT DO NOTHING"
 )
 
 
@@ -97,13 +98,14 @@ async def add_watch(
             return AddOutcome("duplicate", Watch(*existing), count)
         if count >= limit:
             return AddOutcome("limit", None, count)
-        cursor = await conn.execute(
+        async with conn.execute(
             "INSERT INTO watches (guild_id, kind, target, target_key, note, since_version_id, created_by, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (guild_id, kind, target, target_key, note, latest_version_id, created_by, stamp(now)),
-        )
-        watch_id = cursor.lastrowid
-        assert watch_id is not None
+        ) as cursor:
+            inserted = await cursor.fetchone()
+        assert inserted is not None
+        watch_id = int(inserted[0])
         async with conn.execute(f"SELECT {_WATCH_COLUMNS} FROM watches WHERE id = ?", (watch_id,)) as cur:  # noqa: S608
             created = await cur.fetchone()
     assert created is not None
@@ -256,23 +258,24 @@ async def record_alerts(
                     "SELECT 1 FROM watch_deliveries WHERE guild_id = ? AND version_id = ?", (guild_id, version_id)
                 ) as cur:
                     recorded = await cur.fetchone() is not None
-                cursor = None
+                delivery_id = None
                 if not recorded:
                     # Held while the server has no channel or is paused: /watch channel releases it.
                     reason = row[2] if row[2] is not None else ("no alert channel set" if row[1] is None else None)
                     post = NewPost("alert", lane(guild_id), guild_id, row[1], alert.nonce_seed, alert.payload, reason)
                     post_id = await outbox.insert(conn, post, now)
-                    cursor = await conn.execute(
+                    async with conn.execute(
                         "INSERT INTO watch_deliveries (guild_id, version_id, hit_count, created_at, outbox_id)"
-                        " VALUES (?, ?, ?, ?, ?)",
+                        " VALUES (?, ?, ?, ?, ?) RETURNING id",
                         (guild_id, version_id, len(alert.hits), at, post_id),
-                    )
-                if cursor is not None and cursor.lastrowid is not None:
-                    delivery_id = cursor.lastrowid
+                    ) as cursor:
+                        inserted = await cursor.fetchone()
+                    delivery_id = int(inserted[0]) if inserted else None
+                if delivery_id is not None:
                     written.append(delivery_id)
                     await conn.executemany(
-                        "INSERT OR IGNORE INTO watch_hits (watch_id, version_id, reference, delivery_id, change, score)"
-                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO watch_hits (watch_id, version_id, reference, delivery_id, change, score)"
+                        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                         [(h.watch_id, version_id, h.reference, delivery_id, h.change, h.score) for h in alert.hits],
                     )
             await conn.execute(

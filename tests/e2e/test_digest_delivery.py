@@ -34,6 +34,8 @@ from tests.fixtures import feeds as docs
 from tests.fixtures.feed_server import FeedServer
 from tests.shared_files import un_list
 
+pytestmark = pytest.mark.both_engines
+
 # A mention that would ping if Discord parsed it: @everyone/@here, users, roles (not escaped with a zero-width space).
 PING = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
 

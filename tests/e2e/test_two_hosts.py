@@ -100,3 +100,118 @@ async def test_two_hosts_syncing_at_once_import_the_list_once(
         versions = await store.list_versions(core.db)
     assert len(versions) == 1, texts
     assert [t.split(":")[0].split(" version")[0] for t in texts] == ["Already imported", "Imported"], texts
+
+
+TOKEN = "fake-hosts-token.not-real.hostshostshostshosts1234"
+FIRST = 1_150_000_000_000_000_000
+SERVERS = tuple(FIRST + n * (1 << 22) for n in range(6))  # shards (guild_id >> 22) % 2: three each
+
+
+def _added_reference() -> str:
+    """A reference the 2024-09-21 list adds to the 2020-03-20 one (what a watch alerts on)."""
+    from bot.sources.un_xml import parse_consolidated_list
+
+    old = {e.reference for e in parse_consolidated_list(un_list("2020-03-20").read_bytes()).entries}
+    new = parse_consolidated_list(un_list("2024-09-21").read_bytes()).entries
+    return sorted(e.reference for e in new if e.reference not in old)[0]
+
+
+@pytest.mark.parametrize("engine", ["postgresql"])
+async def test_two_hosts_run_the_shards_of_one_postgresql_store(
+    engine: str, pg_database: str, hosts: Hosts, tmp_path: Path
+) -> None:
+    """`sanctionsbot run` on two hosts, SHARD_COUNT=2: every digest and alert posted once, by its shard's
+    process; the list imported elsewhere reaches both at once; each feed fetched once; a process killed
+    mid-delivery and restarted loses nothing and repeats nothing."""
+    import datetime as dt
+    import signal
+
+    from bot.clock import SystemClock
+    from bot.sharding import shard_of
+    from tests.e2e.conftest import new_fake
+    from tests.fixtures.digest import isolate
+    from tests.fixtures.feed_server import run_feed_server
+
+    assert sorted(shard_of(g, 2) for g in SERVERS) == [0, 0, 0, 1, 1, 1]
+    settings = Settings(database_url=Secret(pg_database), feeds_allow_private=True)
+    reference = _added_reference()
+    async with run_feed_server() as feeds:
+        async with open_core(settings, clock=SystemClock()) as core:
+            isolate(core, feeds)  # every server follows the same three local feeds
+            await core.importer.import_bytes(un_list("2020-03-20").read_bytes(), "un-2020-03-20.xml")
+            await core.after_import()
+            for guild in SERVERS:
+                await core.feeds.ensure_guild(guild)
+                await core.digests.subscribe(guild, guild + 1, time_text="06:00", timezone="UTC", post_empty=True)
+                await core.watches.add(guild, reference, user_id=1)
+                await core.watches.set_channel(guild, guild + 2)
+            past = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).isoformat(timespec="seconds")
+            async with core.db.transaction() as conn:
+                await conn.execute("UPDATE digest_subscriptions SET next_run_at = ?", (past,))
+        fake = new_fake(shards=2, guilds=SERVERS)
+        await fake.start()
+        pg_port = int(pg_database.split("@", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+        feed_port = int(feeds.base.rsplit(":", 1)[1])
+        await hosts.expose([fake.port, pg_port, feed_port])
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_", "SHARD_"))}
+        env.update(
+            {
+                "PYTHONPATH": str(REPO_ROOT),
+                "DISCORD_TOKEN": TOKEN,
+                "DISCORD_API_BASE": fake.api_base,
+                "DISCORD_GATEWAY_URL": fake.gateway_url,
+                "DATABASE_URL": pg_database,
+                "SYNC_INTERVAL_MINUTES": "0",
+                "FEED_POLL_MINUTES": "60",
+                "FEEDS_ALLOW_PRIVATE": "true",
+                "SHARD_COUNT": "2",
+                "LOG_LEVEL": "INFO",
+            }
+        )
+        logs: list[str] = []
+
+        async def start(shard: int) -> asyncio.subprocess.Process:
+            return await asyncio.create_subprocess_exec(
+                *hosts.hosts[shard].command(sys.executable, "-m", "bot", "run"),
+                cwd=tmp_path,
+                env={**env, "SHARD_IDS": str(shard)},
+                stderr=asyncio.subprocess.PIPE,
+            )
+
+        procs = {0: await start(0), 1: await start(1)}
+        try:
+            digest_channels = [g + 1 for g in SERVERS]
+            # Kill shard 0's process as soon as its first digest is on Discord (its others may be mid-way) ...
+            shard0 = [g + 1 for g in SERVERS if shard_of(g, 2) == 0]
+            await fake.wait_until(lambda: any(fake.messages(c) for c in shard0), 90, "a first digest of shard 0")
+            procs[0].send_signal(signal.SIGKILL)
+            _out, err = await procs[0].communicate()
+            logs.append(err.decode())
+            procs[0] = await start(0)  # ... and start it again on the same host
+            await fake.wait_until(
+                lambda: all(fake.messages(c) for c in digest_channels), 120, "one digest in every server"
+            )
+            # A new list version, imported by a third party (this machine): both hosts hear of it and alert.
+            async with open_core(settings, clock=SystemClock()) as core:
+                await core.importer.import_bytes(un_list("2024-09-21").read_bytes(), "un-2024-09-21.xml")
+            alert_channels = [g + 2 for g in SERVERS]
+            await fake.wait_until(
+                lambda: all(fake.messages(c) for c in alert_channels), 60, "one alert in every server"
+            )
+            await asyncio.sleep(3)  # time for a wrong second post to show up
+            for channel in digest_channels + alert_channels:
+                posted = [m for m in fake.messages(channel) if m.get("nonce")]
+                assert len(posted) == 1, (channel, len(posted))
+            assert all(reference in str(fake.messages(c)) for c in alert_channels)
+            # Each of the three feeds fetched once in this interval, though six servers on two hosts follow it.
+            assert sorted(feeds.hits.values()) == [1, 1, 1], feeds.hits
+        finally:
+            for proc in procs.values():
+                if proc.returncode is None:
+                    proc.terminate()
+                    _out, err = await asyncio.wait_for(proc.communicate(), 30)
+                    logs.append(err.decode())
+            await fake.stop()
+    for text in logs[1:]:
+        assert "listening for new list versions" in text, text[-2000:]
+    fake.assert_no_violations()

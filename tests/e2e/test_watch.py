@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,13 +17,16 @@ from bot.clock import ManualClock
 from bot.core import Core, open_core
 from bot.settings import Settings
 from bot.store import watches as store
-from tests.conftest import OWNER_ID
+from bot.store.db import Database
+from tests.conftest import OWNER_ID, store_env
 from tests.discord_fake import FakeDiscord
 from tests.discord_fake.harness import running_bot
 from tests.e2e.conftest import ALICE, CHANNEL, E2E, GUILD, MOD, MOD_ROLE, OTHER_CHANNEL, new_fake, start_e2e
 from tests.fixtures.digest import isolate
 from tests.fixtures.feed_server import run_feed_server
 from tests.shared_files import REPO_ROOT, un_list
+
+pytestmark = pytest.mark.both_engines
 
 EPHEMERAL = 1 << 6
 TOKEN = "dummy.token.for-tests-only"
@@ -198,7 +200,7 @@ async def test_an_import_by_another_process_is_noticed_and_alerted(first: E2E, s
     env = first
     await watch_the_two(env)
     child_env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_", "UN_LIST"))}
-    child_env.update({"PYTHONPATH": str(REPO_ROOT), "DATABASE_PATH": str(settings.database_path)})
+    child_env.update({"PYTHONPATH": str(REPO_ROOT), **store_env(settings)})
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -242,8 +244,8 @@ async def test_a_restart_between_import_and_alert_sends_it_once(settings: Settin
             [delivery] = await store.deliveries_of(core.db, GUILD)
             assert delivery.status == "sent"
         # 3. The state a crash leaves when Discord accepted the message but the bot died before recording it.
-        with sqlite3.connect(settings.database_path) as conn:
-            conn.execute(
+        async with await Database.open(settings.store_location()) as db, db.transaction() as conn:
+            await conn.execute(
                 "UPDATE outbox SET status = 'pending', parts_sent = 0, message_ids = '[]', sending_part = 0,"
                 " sending_at = updated_at WHERE producer = 'alert'"
             )

@@ -21,6 +21,8 @@ from bot.services.delivery import (
     make_nonce,
 )
 
+pytestmark = pytest.mark.both_engines
+
 MESSAGE = OutgoingMessage(
     None, [{"title": "Sanctions digest", "description": "@everyone [x](https://x.example)", "type": "rich"}]
 )

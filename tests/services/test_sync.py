@@ -158,7 +158,7 @@ def test_retries_are_jittered_below_the_schedule() -> None:
     assert len({round(w, 3) for w in waits}) > 190 and max(waits) - min(waits) > 30
 
 
-# /about reads the digest and alert tables too: on SQLite until they are ported to PostgreSQL.
+@pytest.mark.both_engines
 async def test_sync_failure_shows_in_about(core: Core, clock: ManualClock, list_server) -> None:
     from bot.answers.about import about
     from bot.answers.context import AnswerContext

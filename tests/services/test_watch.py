@@ -4,6 +4,7 @@ exactly the expected hits, once; across crashes and restarts; paused on 403/404,
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,10 +26,11 @@ from bot.sources.un_xml import parse_consolidated_list
 from bot.store import lists as list_store
 from bot.store import watches as store
 from bot.store.watches import Watch
-from tests.conftest import make_settings
 from tests.fixtures.digest import CHANNEL, GUILD, Crash, FakeDeliverer, FakeDiscord
 from tests.fixtures.lists import consolidated, entity, individual
 from tests.shared_files import UN_LIST_DATES, un_list
+
+pytestmark = pytest.mark.both_engines
 
 OTHER_GUILD = 333
 OTHER_CHANNEL = 444
@@ -399,7 +401,7 @@ async def test_add_says_what_it_matches_today(loaded_core: Core) -> None:
 async def test_duplicates_and_the_limit_are_refused(
     tmp_path: Path, loaded_settings: Settings, clock: ManualClock
 ) -> None:
-    settings = make_settings(tmp_path, database_path=loaded_settings.database_path, watch_limit=2)
+    settings = dataclasses.replace(loaded_settings, watch_limit=2)
     async with opened(settings, clock) as core:
         await core.watches.add(GUILD, "Ri Won Ho", None, user_id=1)
         with pytest.raises(UserError, match="already watches the name"):

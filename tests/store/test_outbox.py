@@ -7,6 +7,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
+
 from bot.models_outbox import NewPost
 from bot.store import digests, outbox, watches
 from bot.store.db import Database, bundled_migrations
@@ -95,8 +97,9 @@ async def test_the_migration_moves_every_delivery_into_the_outbox(tmp_path: Path
         assert "payload" not in columns and "nonce_seed" not in columns and "outbox_id" in columns
 
 
-async def test_a_lane_goes_in_order_and_a_held_post_holds_the_rest(tmp_path: Path) -> None:
-    async with await Database.open(tmp_path / "s.sqlite3") as db:
+@pytest.mark.both_engines
+async def test_a_lane_goes_in_order_and_a_held_post_holds_the_rest(store_location: Path | str) -> None:
+    async with await Database.open(store_location) as db:
         ids = []
         async with db.transaction() as conn:
             for n in range(3):
