@@ -8,18 +8,15 @@ from bot.answers.cache import cached
 from bot.answers.context import AnswerContext
 from bot.errors import InvalidOption, UnknownReference, UnknownRegime, quote
 from bot.references import parse_loose
+from bot.render.as_of import count_as_of_reply
+from bot.render.changes import changes_reply
 from bot.render.common import count_phrase
+from bot.render.entry import entry_reply
 from bot.render.lists import count_reply
+from bot.render.regimes import regimes_reply
 from bot.render.reply import Reply
-from bot.render.sanctions import (
-    changes_reply,
-    count_as_of_reply,
-    entry_reply,
-    names_reply,
-    regimes_reply,
-    search_reply,
-    timeline_reply,
-)
+from bot.render.search import names_reply, search_reply
+from bot.render.timeline import timeline_reply
 from bot.services.history import parse_day
 
 KINDS = ("individual", "entity")

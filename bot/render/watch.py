@@ -17,9 +17,9 @@ from bot.models_outbox import MARKER_ROOM, OutgoingMessage
 from bot.render import limits
 from bot.render.common import COLOUR, count_phrase, version_footer
 from bot.render.digest import WARN_COLOUR, inert, page_payload
+from bot.render.entry import FIELD_LABELS, alias_text, date_of_birth_text, document_text, joined
 from bot.render.limits import escape, truncate
 from bot.render.reply import Page, Reply, make_embed, paginate_embeds
-from bot.render.sanctions import FIELD_LABELS, _alias, _date_of_birth, _document, _joined
 
 if TYPE_CHECKING:  # only needed for annotations here
     from bot.models_watch import Watch, WatchServer
@@ -53,11 +53,11 @@ def _items(entry: Entry, name: str) -> list[str]:
     """One field of an entry as escaped display items."""
     value = getattr(entry, name)
     formatters: dict[str, Callable[[Any], str]] = {
-        "aliases": _alias,
-        "dates_of_birth": _date_of_birth,
-        "documents": _document,
-        "addresses": lambda a: escape(_joined(a.street, a.city, a.state_province, a.zip_code, a.country, a.note)),
-        "places_of_birth": lambda p: escape(_joined(p.street, p.city, p.state_province, p.country, p.note)),
+        "aliases": alias_text,
+        "dates_of_birth": date_of_birth_text,
+        "documents": document_text,
+        "addresses": lambda a: escape(joined(a.street, a.city, a.state_province, a.zip_code, a.country, a.note)),
+        "places_of_birth": lambda p: escape(joined(p.street, p.city, p.state_province, p.country, p.note)),
     }
     if name in formatters:
         return [text for text in (formatters[name](v) for v in value) if text]

@@ -11,16 +11,13 @@ from hypothesis import strategies as st
 from bot.models import Address, Alias, DateOfBirth, Document, Entry, ListVersion, PlaceOfBirth
 from bot.regimes import regime_info
 from bot.render import limits
+from bot.render.as_of import count_as_of_reply
+from bot.render.entry import entry_reply, field_words
 from bot.render.limits import escape
+from bot.render.packing import split_text
 from bot.render.reply import Reply
-from bot.render.sanctions import (
-    count_as_of_reply,
-    entry_reply,
-    field_words,
-    search_reply,
-    split_text,
-    timeline_reply,
-)
+from bot.render.search import search_reply
+from bot.render.timeline import timeline_reply
 from bot.respond import interaction_payload
 from bot.services.history import CountAsOf, EntryRecord, HistoryEvent, RegimeRange, Timeline
 from bot.services.search import Hit, SearchResult
