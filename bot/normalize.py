@@ -292,7 +292,8 @@ def name_parts(text: str) -> list[str]:
     outside = _PARENTHESIS.sub(" ", text)
     candidates.extend(outside.split(";"))
     for inside in _PARENTHESIS.findall(text):
-        candidates.extend(_ORIGINAL_SCRIPT_LABEL.sub("", part) for part in inside.split(";"))
+        parts = (_ORIGINAL_SCRIPT_LABEL.sub("", part) for part in inside.split(";"))
+        candidates.extend(part for part in parts if _bracket_is_a_name(part, outside))
     seen: set[str] = set()
     out = []
     for part in candidates:
@@ -301,6 +302,30 @@ def name_parts(text: str) -> list[str]:
             seen.add(key)
             out.append(part.strip(" ,;"))
     return out
+
+
+def _bracket_is_a_name(part: str, outside: str) -> bool:
+    """Whether a bracketed part of a Latin-letter name is a name of its own, not a qualifier.
+
+    `DAEDONG CREDIT BANK (DCB)` and `Lom-ali Butayev (Butaev)`: an abbreviation or another spelling spells its
+    letters in the order the name outside has them. `AL-HARAMAIN FOUNDATION (PAKISTAN)`, `LEADER (HONG KONG)
+    INTERNATIONAL`, `… (NGO)`, `Ezatullah Haqqani (previously listed as)`, `(Sheikh) Musa Hilal`, `… III (third)`
+    do not: a place, a title or a remark is not a name. Inside a name in another script (Arabic with its
+    transliteration in brackets) and in another script inside Latin letters, every part is a name.
+    """
+    if not fold(part).replace(" ", "").isascii():
+        return True
+    if any(word[:1].islower() and fold(word) not in _CONNECTORS for word in part.split()):
+        return False  # a remark (previously listed as, birth name, third, martyrs, original script)
+    letters = fold(outside).replace(" ", "")
+    if not letters.isascii():
+        return True
+    position = 0
+    for letter in fold(part).replace(" ", ""):
+        position = letters.find(letter, position) + 1
+        if not position:
+            return False
+    return True
 
 
 def looks_like_text(text: str) -> bool:

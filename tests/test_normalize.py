@@ -104,6 +104,18 @@ def test_name_parts_split_brackets_and_semicolons() -> None:
     assert name_parts("!!") == []
 
 
+def test_a_bracketed_place_title_or_remark_is_not_a_name_part() -> None:
+    assert name_parts("AL-HARAMAIN FOUNDATION (PAKISTAN)") == [
+        "AL-HARAMAIN FOUNDATION (PAKISTAN)",
+        "AL-HARAMAIN FOUNDATION",
+    ]
+    assert "HONG KONG" not in name_parts("LEADER (HONG KONG) INTERNATIONAL")
+    assert "previously listed as" not in name_parts("Ezatullah Haqqani (previously listed as)")
+    assert "Sheikh" not in name_parts("(Sheikh) Musa Hilal")
+    assert "Butaev" in name_parts("Lom-ali Butayev (Butaev)")
+    assert "Abdullah Sindhi" in name_parts("عبدالله السندي (Abdullah Sindhi)")
+
+
 LATIN = string.ascii_letters + "éèüïøÅçñ -'’.,"
 
 

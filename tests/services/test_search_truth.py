@@ -268,3 +268,60 @@ def test_hangul_readings_and_notes_are_ours() -> None:
     assert note_names("(Abu Du’a; Abu Duaa’) prominently known by this nom de guerre") == ["Abu Du’a", "Abu Duaa’"]
     assert note_names("Mother’s name: Fatma Ali Majour. Address: Mosul, Souq al-Nabi Yunis") == []
     assert note_names("born in 1971 in Samarra, Iraq") == []
+
+
+# --- 4. no false matches (the tester's findings) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "reference"),
+    [
+        ("Pakistan", "QDe.104"),
+        ("Kenya", "QDe.105"),
+        ("Tanzania", "QDe.106"),
+        ("Union of the Comoros", "QDe.116"),
+        ("Hong Kong", "KPe.017"),
+        ("NGO", "CDe.008"),
+        ("previously listed as", "TAi.064"),
+        ("birth name", "QDi.087"),
+        ("combat name", "QDi.152"),
+        ("third", "QDi.244"),
+        ("martyrs", "QDe.100"),
+        ("original script", "QDe.137"),
+        ("Sheikh", "SDi.002"),
+    ],
+)
+def test_a_bracketed_qualifier_is_not_a_name_of_its_own(index: SearchIndex, query: str, reference: str) -> None:
+    """`AL-HARAMAIN FOUNDATION (PAKISTAN)` is not named `Pakistan`; `Ezatullah Haqqani (previously listed as)` is not
+    an alias `previously listed as`."""
+    close = [h for h in index.search(query) if h.reference == reference and h.score >= CLOSE_SCORE]
+    assert not close, close
+
+
+@pytest.mark.parametrize(
+    ("query", "reference"),
+    [
+        ("DCB", "KPe.023"),
+        ("OMM", "KPe.020"),
+        ("ISWAP", "QDe.162"),
+        ("Butaev", "QDi.290"),
+        ("Abdullah Sindhi", "QDi.309"),
+    ],
+)
+def test_a_bracketed_abbreviation_or_spelling_is_still_a_name(index: SearchIndex, query: str, reference: str) -> None:
+    hit = best(index, query)
+    assert hit.reference == reference and hit.score >= 90, index.search(query)[:3]
+
+
+def test_a_watch_does_not_fire_on_a_bracketed_note(index: SearchIndex) -> None:
+    hits = [h for h in index.search("previously listed as") if h.score >= EXACT_LEVEL]
+    assert not hits, hits
+
+
+@pytest.mark.parametrize(
+    "query", ["Hong Kong International Trading Limited", "Hong Kong Shipping Co Ltd", "Hong Kong Electric"]
+)
+def test_a_name_without_its_distinctive_word_is_not_close(index: SearchIndex, query: str) -> None:
+    """LEADER (HONG KONG) INTERNATIONAL without `Leader` is any Hong Kong company."""
+    close = [h for h in index.search(query) if h.reference == "KPe.017" and h.score >= CLOSE_SCORE]
+    assert not close, close
