@@ -38,4 +38,4 @@ async def about(ctx: AnswerContext) -> Reply:
 @cached
 async def help_(ctx: AnswerContext) -> Reply:
     """/help: every command with what it does, grouped by its top-level name."""
-    return help_reply(ctx.core.command_index)
+    return help_reply(ctx.core.command_index, ctx.locale)

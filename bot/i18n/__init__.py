@@ -28,11 +28,17 @@ def catalogue_for(locale: discord.Locale | str | None) -> object | None:
     return CATALOGUES.get(key)
 
 
+def translated(table: str, text: str, locale: discord.Locale | str | None) -> str | None:
+    """`text` from one table of the locale's catalogue (COMMAND_NAMES, OPTION_NAMES, CHOICES, DESCRIPTIONS,
+    LABELS), or None where it has no translation."""
+    catalogue = catalogue_for(locale)
+    entries: dict[str, str] = getattr(catalogue, table, {}) if catalogue is not None else {}
+    return entries.get(text)
+
+
 def label(text: str, locale: discord.Locale | str | None) -> str:
     """A fixed label of an answer in the user's language (the English text if not translated)."""
-    catalogue = catalogue_for(locale)
-    labels: dict[str, str] = getattr(catalogue, "LABELS", {}) if catalogue is not None else {}
-    return labels.get(text, text)
+    return translated("LABELS", text, locale) or text
 
 
 class SanctionsTranslator(app_commands.Translator):
@@ -42,19 +48,14 @@ class SanctionsTranslator(app_commands.Translator):
         self, string: app_commands.locale_str, locale: discord.Locale, context: app_commands.TranslationContextTypes
     ) -> str | None:
         """The translation of one string, or None to leave it out (Discord then shows the English)."""
-        catalogue = catalogue_for(locale)
-        if catalogue is None:
-            return None
-        text = string.message
-        table: dict[str, str]
         if context.location in _NAME_PLACES:
-            table = getattr(catalogue, "COMMAND_NAMES", {})
+            table = "COMMAND_NAMES"
         elif context.location is Where.parameter_name:
-            table = getattr(catalogue, "OPTION_NAMES", {})
+            table = "OPTION_NAMES"
         elif context.location is Where.choice_name:
-            table = getattr(catalogue, "CHOICES", {})
+            table = "CHOICES"
         elif context.location is Where.other:
-            table = getattr(catalogue, "LABELS", {})
+            table = "LABELS"
         else:  # command, group and parameter descriptions
-            table = getattr(catalogue, "DESCRIPTIONS", {})
-        return table.get(text)
+            table = "DESCRIPTIONS"
+        return translated(table, string.message, locale)

@@ -166,6 +166,10 @@ LABELS: dict[str, str] = {
     "Designations per year": "연도별 지정 건수",
     "Changes to the UN sanctions list": "유엔 제재 목록 변경 내역",
     "sanctionsbot — commands": "sanctionsbot — 명령어",
+    "Every answer also works in the terminal: `sanctionsbot ask <command> [option:value …]`.": (
+        "모든 답은 터미널에서도 받을 수 있습니다. 명령어와 옵션은 영어 이름으로 씁니다: "
+        "`sanctionsbot ask <command> [option:value …]`."
+    ),
     "That did not work": "처리하지 못했습니다",
     "(continued)": "(계속)",
     "Previous": "이전",

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import discord
 
+from bot.i18n import translated
 from bot.models import CommandInfo, ListVersion, SyncStatus
 from bot.render.common import COLOUR, age_words, count_phrase, discord_time, freshness_note, version_footer
 from bot.render.reply import Reply, make_embed, paginate_embeds
@@ -170,8 +171,19 @@ def about_reply(info: AboutInfo) -> Reply:
     return reply
 
 
-def help_reply(commands: list[CommandInfo]) -> Reply:
-    """One field per command group, one line per command; paginated if it outgrows an embed."""
+TERMINAL_NOTE = "Every answer also works in the terminal: `sanctionsbot ask <command> [option:value …]`."
+
+
+def help_reply(commands: list[CommandInfo], locale: str | None = None) -> Reply:
+    """One field per command group, one line per command; paginated if it outgrows an embed. Names, options and
+    descriptions as Discord shows them to the reader (bot/i18n: the same tables its translator uses)."""
+
+    def said(table: str, text: str) -> str:
+        return translated(table, text, locale) or text
+
+    def path(words: str) -> str:
+        return " ".join(said("COMMAND_NAMES", word) for word in words.split(" "))
+
     groups: dict[str, list[CommandInfo]] = {}
     for command in commands:
         groups.setdefault(command.path.split(" ")[0], []).append(command)
@@ -179,17 +191,17 @@ def help_reply(commands: list[CommandInfo]) -> Reply:
     for group, members in sorted(groups.items()):
         lines = []
         for c in members:
-            opts = " ".join(f"{n}" if req else f"[{n}]" for n, _d, req in c.options)
-            lines.append(f"`/{c.path}{(' ' + opts) if opts else ''}` — {c.description}")
-        fields.append((f"/{group}", "\n".join(lines), False))
+            opts = " ".join(
+                said("OPTION_NAMES", n) if req else f"[{said('OPTION_NAMES', n)}]" for n, _d, req in c.options
+            )
+            lines.append(f"`/{path(c.path)}{(' ' + opts) if opts else ''}` — {said('DESCRIPTIONS', c.description)}")
+        fields.append((f"/{path(group)}", "\n".join(lines), False))
     embeds = []
     for start in range(0, max(len(fields), 1), 8):
         embeds.append(
             make_embed(
                 "sanctionsbot — commands",
-                "Every answer also works in the terminal: `sanctionsbot ask <command> [option:value …]`."
-                if start == 0
-                else "",
+                said("LABELS", TERMINAL_NOTE) if start == 0 else "",
                 fields=fields[start : start + 8],
                 colour=COLOUR,
             )

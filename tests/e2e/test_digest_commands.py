@@ -28,6 +28,8 @@ from tests.fixtures import feeds as docs
 from tests.fixtures.feed_server import FeedServer
 from tests.shared_files import un_list
 
+pytestmark = pytest.mark.both_engines
+
 
 async def no_sleep(_seconds: float) -> None:
     return None

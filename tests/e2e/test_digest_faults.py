@@ -38,6 +38,8 @@ from tests.fixtures.digest import Crash
 from tests.fixtures.feed_server import FeedServer
 from tests.shared_files import un_list
 
+pytestmark = pytest.mark.both_engines
+
 CHANNELS = [GUILD + 1, GUILD + 2, GUILD + 3, GUILD + 4, GUILD + 5, GUILD + 6]
 
 

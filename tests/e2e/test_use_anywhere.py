@@ -4,6 +4,7 @@ which checks every command body (localisations, contexts, integration types) aga
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qs, urlparse
 
 from tests.e2e.conftest import ALICE, E2E
@@ -83,6 +84,29 @@ async def test_answers_use_the_users_locale_and_keep_the_data(e2e: E2E) -> None:
     entry = await e2e.fake.invoke("sanctions entry", {"reference": "KPi.033"}, user_id=ALICE, locale="ko")
     entry_fields = _fields(entry.data)
     assert entry_fields["등재일"] == "2016-11-30" and entry.data["embeds"][0]["title"] == "KPi.033 — RI WON HO"
+
+
+def _leaves(node: dict, names: tuple[str, ...] = ()) -> list[tuple[str, dict]]:
+    """(path in Korean, node) of every command a user runs: the leaves below groups and subcommand groups, each
+    name as Discord shows it to a Korean-speaking user (its Korean name, else the English one)."""
+    names = (*names, (node.get("name_localizations") or {}).get("ko", node["name"]))
+    below = [o for o in node.get("options") or [] if o["type"] in (1, 2)]  # subcommands, subcommand groups
+    if not below:
+        return [(" ".join(names), node)]
+    return [leaf for option in below for leaf in _leaves(option, names)]
+
+
+async def test_help_lists_the_commands_as_the_user_sees_them(e2e: E2E) -> None:
+    korean = json.dumps((await e2e.fake.invoke("help", {}, user_id=ALICE, locale="ko")).data, ensure_ascii=False)
+    registered = {c["name"]: c for c in e2e.fake.commands()}
+    leaves = [leaf for name in READ_ONLY for leaf in _leaves(registered[name])]
+    assert len(leaves) >= 15
+    for path, node in leaves:  # each command by the name and description Discord shows a Korean-speaking user
+        assert f"`/{path}" in korean, path
+        assert f"— {node['description_localizations']['ko']}" in korean, path
+        assert node["description"] not in korean, path
+    english = json.dumps((await e2e.fake.invoke("help", {}, user_id=ALICE, locale="en-GB")).data)
+    assert "`/sanctions count [regime] [as_of]` \\u2014 How many individuals and entities" in english
 
 
 async def test_the_pager_speaks_the_users_language(e2e: E2E) -> None:
