@@ -155,7 +155,9 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     ),
     "ahmad": ("ahmad", "ahmed", "ahmet", "achmad", "ahmat"),
     "mahmud": ("mahmud", "mahmoud", "mahmood", "mahmut"),
-    "al": ("al", "el", "ul", "ad", "ed", "ud", "il"),
+    # The article (al-/el-/ul-/ud-); not `il`, a Korean syllable (KIM IL SONG, KIM KWANG-IL), and only before a
+    # name (`variant_tokens`): a name's last word is no article.
+    "al": ("al", "el", "ul", "ad", "ed", "ud"),
     "abu": ("abu", "abou", "abo", "bou"),
     "bin": ("bin", "ben", "ibn", "bn"),
     "husain": ("husain", "hussein", "hussain", "husayn", "husein", "hossein", "hosein", "hussien", "husseyn"),
@@ -241,10 +243,13 @@ def variant_token(token: str) -> tuple[str, ...]:
 
 
 def variant_tokens(words: tuple[str, ...] | list[str]) -> tuple[str, ...]:
-    """Canonical romanization of folded words, in order."""
+    """Canonical romanization of folded words, in order. An article spelling as the last word stays as written:
+    `Pak Ud` and `Kim Kwang Ul` end in a syllable, not in al-."""
     out: list[str] = []
     for word in words:
         out.extend(variant_token(word))
+    if len(words) > 1 and TOKEN_VARIANTS.get(words[-1]) == ("al",):
+        out[-1] = words[-1]
     return tuple(out)
 
 

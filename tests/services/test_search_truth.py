@@ -372,3 +372,33 @@ def test_two_common_names_are_not_the_first_and_last_of_a_listed_name(
 ) -> None:
     close = [h for h in index.search(query) if h.reference == reference and h.score >= CLOSE_SCORE]
     assert not close, close
+
+
+@pytest.mark.parametrize(
+    ("query", "reference"),
+    [
+        ("Kim Kwang Al", "KPi.009"),
+        ("Kim Kwang Ud", "KPi.009"),
+        ("Kim Kwang Ul", "KPi.009"),
+        ("Choe Song Ud", "KPi.014"),
+        ("Pak Il", "QDi.187"),
+        ("Park Il", "QDi.187"),
+        ("Kim Ud", "KPi.009"),
+        ("Kim Al", "KPi.009"),
+        ("Kim El", "KPi.009"),
+        ("Kim Ad", "KPi.009"),
+    ],
+)
+def test_a_korean_syllable_is_not_the_arabic_article(index: SearchIndex, query: str, reference: str) -> None:
+    """KIM KWANG-IL ends in the syllable Il, not in al-; ARIS SUMARSONO's alias `Pak Ud` is not `Pak Il`."""
+    close = [h for h in index.search(query) if h.reference == reference and h.score >= CLOSE_SCORE]
+    assert not close, close
+
+
+@pytest.mark.parametrize(
+    ("query", "reference"),
+    [("Kim Kwang Il", "KPi.009"), ("Abu Mohammed el-Jawlani", "QDi.317"), ("Pak Ud", "QDi.187")],
+)
+def test_the_article_still_reads_alike_before_a_name(index: SearchIndex, query: str, reference: str) -> None:
+    hit = best(index, query)
+    assert hit.reference == reference and hit.score >= 90, index.search(query)[:3]
