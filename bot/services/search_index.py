@@ -338,7 +338,8 @@ class SearchIndex:
         self, q: NameKey, scored: list[tuple[int, tuple[int, tuple[str, ...]]]]
     ) -> list[tuple[int, tuple[int, tuple[str, ...]]]]:
         """First and last names of longer names of individuals (Hamza bin Laden) are close when they say who:
-        held by at most PART_ENTRIES entries, or with a word held by at most RARE_NAMES names."""
+        held by at most PART_ENTRIES entries, or with a word held by at most RARE_NAMES names; never two common
+        given names alone (`Amin Khan`, `Muhammad Ahmed`: see `anchored_part`)."""
         anchored = [
             i
             for i, (nid, (score, reasons)) in enumerate(scored)

@@ -10,7 +10,7 @@ import math
 
 from rapidfuzz.distance import OSA
 
-from bot.normalize import GENERIC_WORDS, LEGAL_FORMS, NameKey, without
+from bot.normalize import GENERIC_WORDS, LEGAL_FORMS, NameKey, variant_token, without
 from bot.search_results import CLOSE_SCORE
 
 MIN_SCORE = 50
@@ -36,8 +36,100 @@ GENERIC_MIN_LETTERS = 6  # what is left must still say something (KUMRYONG, HESO
 PART_CLOSE = 86
 RARE_NAMES = 12  # a word held by at most this many names tells them apart
 PART_ENTRIES = 3  # first and last names shared by at most this many entries still say who is meant
+PART_MIN_WORDS = 4  # a name of three words (a Korean surname and a given name of two syllables) is one whole
 assert CLOSE_SCORE <= PART_CLOSE < GENERIC < FUZZY_CAP + 1 <= LEGAL_FORM - 2
 _LOW_QUALITY = {"low", "f.k.a.", "fka"}
+# Given names (and Khan) borne by millions: two of them (`Amin Khan`, `Tariq Ahmed`, `Muhammad Ahmed`) are many
+# people, whatever the list holds, so they are never a longer name's first and last names on their own.
+# In their canonical spellings (`variant_token`), so Tariq and Tarik are one.
+_COMMON_SPELLINGS = [
+    "muhammad",
+    "ahmad",
+    "ali",
+    "hussein",
+    "hasan",
+    "khan",
+    "amin",
+    "mustafa",
+    "hamid",
+    "tariq",
+    "umar",
+    "uthman",
+    "usama",
+    "yusuf",
+    "ibrahim",
+    "ismail",
+    "khalid",
+    "mahmud",
+    "said",
+    "salah",
+    "abdallah",
+    "abd",
+    "abu",
+    "bin",
+    "al",
+    "hamza",
+    "karim",
+    "rahman",
+    "rahim",
+    "aziz",
+    "jamal",
+    "kamal",
+    "nasir",
+    "nur",
+    "fatima",
+    "aisha",
+    "mariam",
+    "zainab",
+    "bakr",
+    "jafar",
+    "musa",
+    "isa",
+    "harun",
+    "idris",
+    "yunis",
+    "yahya",
+    "zakaria",
+    "sulaiman",
+    "dawud",
+    "adam",
+    "nuh",
+    "haji",
+    "mulla",
+    "sheikh",
+    "faisal",
+    "farid",
+    "fahd",
+    "hafiz",
+    "hakim",
+    "halim",
+    "hashim",
+    "jalal",
+    "jamil",
+    "latif",
+    "majid",
+    "malik",
+    "mansur",
+    "nabil",
+    "rashid",
+    "sadiq",
+    "saif",
+    "sami",
+    "shakir",
+    "sharif",
+    "tahir",
+    "tayyib",
+    "walid",
+    "wasim",
+    "zahir",
+    "zaid",
+    "habib",
+    "ghulam",
+    "gul",
+    "shah",
+    "jan",
+]
+COMMON_NAMES = frozenset(v for w in _COMMON_SPELLINGS for v in variant_token(w))
 
 
 def match_score(
@@ -146,10 +238,16 @@ def _core_score(
 
 
 def anchored_part(query: tuple[str, ...], name: tuple[str, ...]) -> bool:
-    """The query is a longer name's first and last words with some of those between (Hamza bin Laden)."""
-    if len(query) < 2 or len(name) < 3 or len(name) <= len(query):
+    """The query is a longer name's first and last words with some of those between (Hamza bin Laden).
+
+    Only names of four words or more: RI PYONG CHUL is a surname and a given name of two syllables, one unit, and
+    `Ri Chol` (a diplomat who is not listed) is not part of it.
+    """
+    if len(query) < 2 or len(name) < PART_MIN_WORDS or len(name) <= len(query):
         return False
     if query[0] != name[0] or query[-1] != name[-1]:
+        return False
+    if COMMON_NAMES.issuperset(query):
         return False
     remaining = list(name)
     for word in query:

@@ -325,3 +325,50 @@ def test_a_name_without_its_distinctive_word_is_not_close(index: SearchIndex, qu
     """LEADER (HONG KONG) INTERNATIONAL without `Leader` is any Hong Kong company."""
     close = [h for h in index.search(query) if h.reference == "KPe.017" and h.score >= CLOSE_SCORE]
     assert not close, close
+
+
+@pytest.mark.parametrize(
+    ("query", "reference"),
+    [
+        ("Ri Chol", "KPi.076"),
+        ("Lee Chul", "KPi.076"),
+        ("리철", "KPi.076"),
+        ("이호", "KPi.033"),
+        ("Kim Il", "KPi.009"),
+        ("김정", "KPi.021"),
+        ("Kim Jong", "KPi.021"),
+        ("Ri Song", "KPi.075"),
+        ("Kim Nam", "KPi.044"),
+        ("Han Su", "KPi.055"),
+        ("Choe Il", "KPi.014"),
+        ("Min Chol", "KPi.047"),
+        ("Pak Nam", "KPi.073"),
+        ("Kim Ok", "KPi.045"),
+        ("Jang Chol", "KPi.056"),
+        ("Ri Hwan", "KPi.074"),
+        ("Yun Jin", "KPi.001"),
+    ],
+)
+def test_a_korean_surname_with_one_syllable_of_the_given_name_is_not_close(
+    index: SearchIndex, query: str, reference: str
+) -> None:
+    """RI PYONG CHUL's given name is Pyong Chul, one unit: `Ri Chol` (a real diplomat, not listed) is someone else."""
+    close = [h for h in index.search(query) if h.reference == reference and h.score >= CLOSE_SCORE]
+    assert not close, close
+
+
+@pytest.mark.parametrize(
+    ("query", "reference"),
+    [
+        ("Amin Khan", "QDi.002"),
+        ("Mustafa Khan", "QDi.306"),
+        ("Hamid Ali", "QDi.236"),
+        ("Tariq Ahmed", "QDi.014"),
+        ("Muhammad Ahmed", "IQi.080"),
+    ],
+)
+def test_two_common_names_are_not_the_first_and_last_of_a_listed_name(
+    index: SearchIndex, query: str, reference: str
+) -> None:
+    close = [h for h in index.search(query) if h.reference == reference and h.score >= CLOSE_SCORE]
+    assert not close, close
