@@ -103,6 +103,7 @@ def pg_server() -> Iterator[PgServer | None]:
     if reason is not None:
         yield None
         return
+    server.drop_stale()
     yield server
     server.drop_all()
 

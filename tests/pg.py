@@ -73,10 +73,40 @@ class PgServer:
         if name in self.created:
             self.created.remove(name)
 
+    def drop_stale(self) -> list[str]:
+        """Drop the databases of earlier sessions whose process is gone (a run killed before its clean-up)."""
+
+        async def stale() -> list[str]:
+            conn = await asyncpg.connect(self.url, timeout=10)
+            try:
+                rows = await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'sb\\_test\\_%'")
+            finally:
+                await conn.close()
+            return [r[0] for r in rows]
+
+        dropped = []
+        for name in asyncio.run(stale()):
+            pid = name.split("_")[2]
+            if not pid.isdigit() or _alive(int(pid)):
+                continue
+            asyncio.run(self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            dropped.append(name)
+        return dropped
+
     def drop_all(self) -> None:
         """Drop every database this session made."""
         for name in list(self.created):
             self.drop(with_database(self.url, name))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def name_of(url: str) -> str:
