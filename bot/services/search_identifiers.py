@@ -28,8 +28,12 @@ _CONTEXT = (
     (re.compile(r"passport", re.IGNORECASE), "passport number"),
     (re.compile(r"identi|\bid\b|tazkira|identity", re.IGNORECASE), "identity number"),
     (re.compile(r"registration", re.IGNORECASE), "registration number"),
-    (re.compile(r"phone|\btel\b|fax", re.IGNORECASE), "telephone number"),
+    (re.compile(r"phone|\btel\b", re.IGNORECASE), "telephone number"),
+    (re.compile(r"fax|facsimile", re.IGNORECASE), "fax number"),
+    (re.compile(r"\bp\.? ?o\.? (?:box)?", re.IGNORECASE), "P.O. Box"),
 )
+# Phone and fax numbers are also found by their local part (`18111` of +850-2-18111, `3814687` of 850-2-381-4687).
+_LOCAL_PART = ("telephone number", "fax number")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +75,27 @@ def _found(text: str) -> list[tuple[str, list[str], int]]:
 
 
 def _kind_from_context(text: str, start: int) -> str:
+    """The label nearest before a number (`Telephone number: … Facsimile number: 850-2-381-4687` is a fax)."""
     before = text[max(0, start - 40) : start]
+    nearest, kind = -1, "number"
     for pattern, what in _CONTEXT:
-        if pattern.search(before):
-            return what
-    return "number"
+        for match in pattern.finditer(before):
+            if match.start() > nearest:
+                nearest, kind = match.start(), what
+    return kind
+
+
+def _local_parts(shown: str) -> list[str]:
+    """Runs of a grouped phone number's groups with five digits or more: the switchboard of 850-2-18111-8208 is
+    18111, and 850-2-381-4687 is dialled 3814687 in Pyongyang."""
+    groups = re.split(r"[ \-]", shown.lstrip("+"))
+    out = []
+    for i in range(len(groups)):
+        for j in range(i + 1, len(groups) + 1):
+            run = "".join(groups[i:j])
+            if (i, j) != (0, len(groups)) and run.isdigit() and len(run) >= MIN_DIGITS:
+                out.append(run)
+    return out
 
 
 def _document_type(document: Document) -> str:
@@ -106,11 +126,17 @@ def entry_identifiers(position: int, entry: Entry) -> list[tuple[str, Identifier
     for alias in entry.aliases:
         texts.append((alias.note, "the note of alias ", alias.name))
         texts.append((alias.name, "alias ", alias.name))
+    for address in entry.addresses:
+        fields = (address.street, address.city, address.state_province, address.zip_code, address.note)
+        texts.append((" ".join(f for f in fields if f), "an address", ""))
     for text, where, whose in texts:
         if not text or _FIVE_DIGITS.search(text) is None:
             continue  # most texts hold only dates and short numbers
         for shown, keys, start in _found(text.upper()):
-            add(keys, Identifier(position, shown, _kind_from_context(text, start), "", where + whose[:80]))
+            what = _kind_from_context(text, start)
+            if what in _LOCAL_PART:
+                keys = [*keys, *_local_parts(shown)]
+            add(keys, Identifier(position, shown, what, "", where + whose[:80]))
     return out
 
 

@@ -144,6 +144,24 @@ def test_identifiers_are_looked_up_exactly(index: SearchIndex, query: str, refer
     assert hit.source == "identifier" and words in hit.origin
 
 
+@pytest.mark.parametrize(
+    ("query", "references", "words"),
+    [
+        ("18111", {"KPe.004", "KPe.010", "KPe.016", "KPe.042", "KPe.044"}, "telephone number"),
+        ("850-2-18111", {"KPe.004", "KPe.010", "KPe.016", "KPe.042", "KPe.044"}, "telephone number"),
+        ("3814687", {"KPe.004"}, "fax number"),
+        ("910606", {"IQe.205", "IQe.206"}, "P.O. Box"),
+    ],
+)
+def test_phone_fax_and_po_box_numbers_are_identifiers(
+    index: SearchIndex, query: str, references: set[str], words: str
+) -> None:
+    """The README's `other numbers in an entry's text`: phone and fax numbers by their local part, P.O. Boxes."""
+    hits = index.search(query)
+    assert {h.reference for h in hits} >= references, hits
+    assert all(words in h.origin for h in hits if h.reference in references), [h.origin for h in hits]
+
+
 def test_an_unknown_number_finds_nothing(index: SearchIndex) -> None:
     assert index.search("9999999123") == []
 
@@ -236,7 +254,9 @@ def test_watch_add_accepts_identifiers(index: SearchIndex) -> None:
 def test_a_number_of_several_entries_names_each(index: SearchIndex) -> None:
     result = index.search_result("850-2-18111")
     assert result.identifier == "850218111"
-    assert len(result.hits) == 3 and all(h.score == 100 and "telephone" in h.origin for h in result.hits)
+    # Three list the switchboard itself, two an extension of it (850-2-18111-8208).
+    assert {h.reference for h in result.hits} == {"KPe.004", "KPe.010", "KPe.016", "KPe.042", "KPe.044"}
+    assert all(h.score == 100 and "telephone" in h.origin for h in result.hits)
 
 
 def test_hangul_bad_input() -> None:
