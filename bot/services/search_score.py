@@ -163,8 +163,14 @@ def match_score(
     length = max(len(q.variant_compact), len(v_compact), len(q.compact), len(compact))
     similarity = 1 - distance / length
     fuzzy = min(FUZZY_CAP, math.floor(90 * similarity))
-    if distance <= 2 and similarity >= TYPO_SIMILARITY:
+    # A typo is a letter or two away from what was typed: KIM KYONG IL is two edits from `Kim Il Sung` only once
+    # sung is read as song, so it is a similar spelling, not a typo.
+    typed = min(OSA.distance(q.compact, compact), OSA.distance(q.ordered, ordered))
+    if distance <= 2 and similarity >= TYPO_SIMILARITY and typed <= 2:
         reasons: tuple[str, ...] = ("typo",) if in_order <= any_order else ("typo", "token order")
+    elif distance <= 2 and similarity >= TYPO_SIMILARITY:
+        reasons = ("romanization variant", "similar spelling")
+        reasons += () if in_order <= any_order else ("token order",)
     else:
         reasons = ("similar spelling",)
     best = (fuzzy, reasons)
@@ -214,13 +220,19 @@ def _core_score(
     # A generic word's canonical spelling is in GENERIC_WORDS too, so the variants tell for both forms.
     if GENERIC_WORDS.isdisjoint(name_variants) and GENERIC_WORDS.isdisjoint(q.variants):
         return None  # nothing to leave out (most names)
-    for drop, score, reason in (
-        (LEGAL_FORMS, LEGAL_FORM, "legal form left out"),
-        (GENERIC_WORDS, GENERIC, "generic words left out"),
-    ):
+    for drop, score, words in ((LEGAL_FORMS, LEGAL_FORM, "legal form"), (GENERIC_WORDS, GENERIC, "generic words")):
         qt, nt = without(q.tokens, drop), without(name_tokens, drop)
         if qt == q.tokens and nt == name_tokens:
             continue  # nothing left out: the exact levels have said all there is
+        # Left out when the name has such words the query lacks; added when the query has some the name lacks
+        # (`Korea Hesong Trading`). At the generic level legal forms weigh nothing and are not counted.
+        kinds = drop if drop is LEGAL_FORMS else drop - LEGAL_FORMS
+        left_out = any(w in kinds and w not in q.tokens for w in name_tokens)
+        added = any(w in kinds and w not in name_tokens for w in q.tokens)
+        if left_out and added and drop is GENERIC_WORDS:
+            reason = f"{words} differ"
+        else:
+            reason = f"{words} added" if added and not left_out else f"{words} left out"
         qv, nv = without(q.variants, drop), without(name_variants, drop)
         compact = "".join(nt)
         if drop is GENERIC_WORDS and len(compact) < GENERIC_MIN_LETTERS:

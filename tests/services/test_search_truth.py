@@ -422,3 +422,21 @@ def test_a_korean_syllable_is_not_the_arabic_article(index: SearchIndex, query: 
 def test_the_article_still_reads_alike_before_a_name(index: SearchIndex, query: str, reference: str) -> None:
     hit = best(index, query)
     assert hit.reference == reference and hit.score >= 90, index.search(query)[:3]
+
+
+def test_a_generic_word_added_is_said_so() -> None:
+    """`Korea Hesong Trading` has a word HESONG TRADING CORPORATION lacks: added, not left out."""
+    from bot.normalize import name_key
+    from bot.services.search_score import match_score
+
+    name = name_key("HESONG TRADING CORPORATION")
+    assert match_score(name_key("Korea Hesong Trading"), name.tokens, name.variants)[1][0] == "generic words added"
+    assert match_score(name_key("Hesong Trading"), name.tokens, name.variants)[1][0] == "legal form left out"
+    assert match_score(name_key("Hesong"), name.tokens, name.variants)[1][0] == "generic words left out"
+
+
+def test_a_typo_is_a_letter_or_two_from_what_was_typed(index: SearchIndex) -> None:
+    """KIM KYONG IL is not `Kim Il Sung` with a typo: three letters differ as typed."""
+    hit = next(h for h in index.search("Kim Il Sung") if h.reference == "KPi.067")
+    assert "typo" not in hit.reasons and hit.score < CLOSE_SCORE
+    assert "typo" in best(index, "Kim Kyong Ik").reasons
