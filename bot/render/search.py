@@ -23,6 +23,11 @@ def _quality_words(quality: str) -> str:
 
 def _not_close_note(best: Hit) -> str:
     """What the nearest names are when none is close: never 'a different name' for a typo or a part of one."""
+    if "part of the name" in best.reasons and "typo" in best.reasons:
+        return (
+            "The names below are longer and hold a word a letter or two away from what was typed: a typo of it, "
+            "or a different name. Compare the details before relying on either."
+        )
     if "part of the name" in best.reasons:
         return "The names below contain what was typed but are longer: add more of the name to narrow them down."
     if "typo" in best.reasons:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from bot.models import Document, Entry
+from bot.normalize import fold
 
 MIN_DIGITS = 5
 MAX_LENGTH = 24
@@ -98,8 +99,13 @@ def _local_parts(shown: str) -> list[str]:
     return out
 
 
+# The list writes a few document types in French or Spanish.
+_DOCUMENT_TYPES = {"numero de passeport": "Passport", "numero de pasaporte": "Passport", "passeport": "Passport"}
+
+
 def _document_type(document: Document) -> str:
-    words = document.type or "Document"
+    words = document.type.strip() or "Document"
+    words = _DOCUMENT_TYPES.get(fold(words), words)
     if document.type2 and not any(ch.isdigit() for ch in document.type2):
         words = f"{words} ({document.type2.rstrip(': ')})"
     return words

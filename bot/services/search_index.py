@@ -257,12 +257,17 @@ class SearchIndex:
         # The Hangul as typed comes first: a name written in Hangul on the list wins a tie.
         spellings = readings(query)
         best: tuple[list[Hit], str | None] = (self._search_names(query, mask, limit, min_score), None)
+        first: list[Hit] = []
         for reading in spellings:
             hits = self._search_names(reading, mask, limit, min_score)
+            if reading == spellings[0]:
+                first = hits
             if hits and (not best[0] or hits[0].score > best[0][0].score):
                 best = (hits, reading)
-        # Nothing found: say how it was read all the same.
-        return SearchResult(query, self.version, best[0], regime, kind, reading=best[1] if best[0] else spellings[0])
+        if not best[0] or best[0][0].score < CLOSE_SCORE:
+            # Nothing close: the North's reading and its nearest names, not whichever reading came nearer.
+            best = (first, spellings[0])
+        return SearchResult(query, self.version, best[0], regime, kind, reading=best[1])
 
     def _identifier_hits(self, key: str, mask: np.ndarray | None, limit: int) -> list[Hit]:
         hits: list[Hit] = []

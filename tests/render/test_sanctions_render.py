@@ -191,6 +191,11 @@ def test_a_typo_or_a_part_is_never_called_a_different_name() -> None:
         search_reply(SearchResult("Korea", V3, [hit("KPe.035", "KOREA DAESONG BANK", 64, ("part of the name",))]))
     )
     assert "not spellings of this one" not in part and "contain what was typed" in part
+    # POSCO is not in BOSCO TAGANDA: a word of it is a letter or two away.
+    near = all_text(
+        search_reply(SearchResult("POSCO", V3, [hit("CDi.030", "BOSCO TAGANDA", 60, ("part of the name", "typo"))]))
+    )
+    assert "contain what was typed" not in near and "a letter or two away from what was typed" in near
 
 
 def test_count_as_of_range_and_sources() -> None:

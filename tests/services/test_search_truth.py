@@ -440,3 +440,17 @@ def test_a_typo_is_a_letter_or_two_from_what_was_typed(index: SearchIndex) -> No
     hit = next(h for h in index.search("Kim Il Sung") if h.reference == "KPi.067")
     assert "typo" not in hit.reasons and hit.score < CLOSE_SCORE
     assert "typo" in best(index, "Kim Kyong Ik").reasons
+
+
+def test_a_document_type_written_in_french_or_spanish_reads_passport(index: SearchIndex) -> None:
+    """The list writes `Numéro de passeport` and `Número de pasaporte` for a few passports."""
+    hit = best(index, "645120196")
+    assert hit.reference == "KPi.008" and hit.origin.startswith("Passport 645120196"), hit.origin
+
+
+def test_hangul_not_matched_closely_is_read_the_norths_way_first(index: SearchIndex) -> None:
+    """김정은 is not listed: the answer says it was read the North's way (McCune–Reischauer, Kim Chong Un), the
+    reading the README promises first, not as Revised Romanization's Gim Jeong Eun."""
+    result = index.search_result("김정은")
+    assert result.reading == "Kim Chong Un"
+    assert all(h.score < CLOSE_SCORE for h in result.hits)
