@@ -17,7 +17,7 @@ it, which leaves out the time other processes on a shared machine had the CPU; t
 latter), /proc's VmHWM the peak resident memory (reset after start-up), and a victim server (GUILD2, ten other
 moderators) runs /feeds add of a fresh good feed every second, timing each from the interaction to the answer.
 The longest garbage collection is shown per phase (a full collection over the bot's large heap stalls the
-loop; --gc-freeze shows what freezing the start-up heap would change). The database's growth is its file sizes
+loop; the bot freezes its start-up heap once ready, and --gc-freeze freezes again after the first commands). The database's growth is its file sizes
 (WAL included) before and after. Every wait is bounded; a failed check still prints the table.
 """
 
@@ -398,7 +398,7 @@ async def run(quick: bool, gc_freeze: bool) -> tuple[list[dict[str, Any]], list[
                     await answer(fake, "feeds list", {}, user=ATTACKERS[0], guild=GUILD)
                     await answer(fake, "feeds list", {}, user=VICTIMS[0], guild=GUILD2)
                     db_before = db_bytes(db)
-                    if gc_freeze:  # an experiment: what gc.freeze() after start-up would give the bot
+                    if gc_freeze:  # freeze again after the first commands (the bot froze once ready)
                         gc.freeze()
                     peak_reset = reset_peak()
                     rss_start = vm_hwm_mib()
@@ -501,7 +501,7 @@ def main() -> int:
     parser.add_argument(
         "--gc-freeze",
         action="store_true",
-        help="call gc.freeze() after start-up (an experiment: the bot does not do this today)",
+        help="call gc.freeze() again after the first commands (the bot itself freezes once ready: bot/app.py)",
     )
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -518,7 +518,7 @@ def main() -> int:
     finally:
         print(f"machine: {os.cpu_count()} cores, load average {load[0]:.1f} at the start")
         if args.gc_freeze:
-            print("with gc.freeze() after start-up (not what the bot does today)")
+            print("with gc.freeze() again after the first commands (the bot already freezes once ready)")
         for row in phases:
             print(table(f"Phase: {row['phase']}", [{k: v for k, v in row.items() if k != "phase"}]))
         print(table("Issue 11 targets", checks))
