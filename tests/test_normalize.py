@@ -7,7 +7,8 @@ import string
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.normalize import fold, name_key, name_parts, strip_invisible, tokens, variant_tokens
+from bot.name_parts import name_parts
+from bot.normalize import fold, name_key, strip_invisible, tokens, variant_tokens
 
 
 def same(a: str, b: str) -> bool:

@@ -9,7 +9,7 @@ import numpy as np
 
 from bot.hangul import has_hangul, readings
 from bot.models import Entry
-from bot.normalize import name_parts, note_names
+from bot.name_parts import name_parts, note_names
 from bot.services.search_score import ALIAS, NOTE, ORIGINAL, PRIMARY
 
 

@@ -279,7 +279,7 @@ def test_long_and_mixed_hangul_queries_answer(index: SearchIndex) -> None:
 
 def test_hangul_readings_and_notes_are_ours() -> None:
     from bot.hangul import readings
-    from bot.normalize import note_names
+    from bot.name_parts import note_names
 
     assert readings("리원호")[0] == "Ri Won Ho"
     assert "Ri Won Ho" in readings("이원호") and "Ri Su Yong" in readings("이수영")
