@@ -17,8 +17,9 @@ it, which leaves out the time other processes on a shared machine had the CPU; t
 latter), /proc's VmHWM the peak resident memory (reset after start-up), and a victim server (GUILD2, ten other
 moderators) runs /feeds add of a fresh good feed every second, timing each from the interaction to the answer.
 The longest garbage collection is shown per phase (a full collection over the bot's large heap stalls the
-loop; the bot freezes its start-up heap once ready, and --gc-freeze freezes again after the first commands). The database's growth is its file sizes
-(WAL included) before and after. Every wait is bounded; a failed check still prints the table.
+loop; the bot freezes its start-up heap once ready, and --gc-freeze freezes again after the first commands).
+The database's growth is its file sizes (WAL included) before and after. Every wait is bounded; a failed check
+still prints the table.
 """
 
 from __future__ import annotations
