@@ -53,13 +53,13 @@ async def build_scaled_store(path: Path, factor: int) -> int:
     from bot.core import open_core
     from bot.models import ListDiff
     from bot.settings import Settings
-    from bot.store import lists as store
+    from bot.store.list_import import import_transaction
 
     entries = scaled_entries(factor)
     hashes = [e.content_hash() for e in entries]
     async with (
         open_core(Settings(database_path=path), eager=False) as core,
-        store.import_transaction(core.db) as tx,
+        import_transaction(core.db) as tx,
     ):
         await tx.save_version(
             generated_at="2030-01-01T00:00:00Z",

@@ -17,6 +17,7 @@ from bot.models import Entry, ListDiff, ListVersion, ParsedList, RegimeCount, di
 from bot.sources.un_xml import parse_consolidated_list
 from bot.store import lists as store
 from bot.store.db import Database
+from bot.store.list_import import ListWriter, import_transaction
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ class ListImporter:
             if existing is not None:
                 return await self._unchanged(existing, started)
             parsed, hashes = await asyncio.to_thread(_prepare, data)
-            async with store.import_transaction(self._db) as tx:
+            async with import_transaction(self._db) as tx:
                 existing = await tx.version_by_sha(sha)
                 if existing is not None:  # imported by another process since the first check
                     previous = version = None
@@ -140,7 +141,7 @@ class ListImporter:
         hashes: list[str],
         previous: ListVersion | None,
         previous_entries: dict[str, store.StoredRevision],
-        tx: store.ListWriter,
+        tx: ListWriter,
         *,
         force: bool,
     ) -> ListDiff:
