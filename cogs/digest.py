@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -10,9 +11,10 @@ from discord.ext import commands, tasks
 
 from bot.answers import digest as answers
 from bot.app import SanctionsBot
-from bot.tasks import LoopHealth, guarded
+from bot.tasks import guarded
 from cogs._channels import PostableChannel, postable
 from cogs._commands import answer_command
+from cogs._loops import BackgroundLoops
 
 log = logging.getLogger(__name__)
 
@@ -30,36 +32,27 @@ CADENCE_CHOICES = [
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-class DigestCog(commands.GroupCog, group_name="digest", group_description="Scheduled news digests in a channel."):
+class DigestCog(
+    BackgroundLoops,
+    commands.GroupCog,
+    group_name="digest",
+    group_description="Scheduled news digests in a channel.",
+):
     """The /digest command group and the digest loop."""
 
     def __init__(self, bot: SanctionsBot) -> None:
         self.bot = bot
         super().__init__()
 
-    @property
-    def loop_health(self) -> LoopHealth:
-        """Where the loop guard records failures and backoff."""
-        return self.bot.loop_health
-
-    async def cog_load(self) -> None:
-        """Start the loop (not in the terminal)."""
-        if self.bot.run_background:
-            self.digest_loop.start()
-
-    async def cog_unload(self) -> None:
-        """Stop the loop."""
-        self.digest_loop.cancel()
+    def background_loops(self) -> list[tasks.Loop[Any]]:
+        """The digest loop."""
+        return [self.digest_loop]
 
     @tasks.loop(seconds=CHECK_SECONDS)
     @guarded("digests", base=CHECK_SECONDS)
     async def digest_loop(self) -> None:
         """Send the digests whose time has come (and resume any left half-sent)."""
         await self.bot.core.digests.run_due()
-
-    @digest_loop.before_loop
-    async def _before_digest(self) -> None:
-        await self.bot.wait_until_ready()
 
     async def _complete_timezone(
         self, interaction: discord.Interaction, current: str

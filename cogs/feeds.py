@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -10,8 +11,9 @@ from discord.ext import commands, tasks
 
 from bot.answers import feeds as answers
 from bot.app import SanctionsBot
-from bot.tasks import LoopHealth, guarded
+from bot.tasks import guarded
 from cogs._commands import answer_command
+from cogs._loops import BackgroundLoops
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +22,12 @@ POLL_CHECK_SECONDS = 60.0
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-class FeedsCog(commands.GroupCog, group_name="feeds", group_description="News feeds and keywords for digests."):
+class FeedsCog(
+    BackgroundLoops,
+    commands.GroupCog,
+    group_name="feeds",
+    group_description="News feeds and keywords for digests.",
+):
     """The /feeds command group and the feed poll loop."""
 
     keywords = app_commands.Group(name="keywords", description="Keywords that pick the news for digests.")
@@ -29,29 +36,15 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="News fe
         self.bot = bot
         super().__init__()
 
-    @property
-    def loop_health(self) -> LoopHealth:
-        """Where the loop guard records failures and backoff."""
-        return self.bot.loop_health
-
-    async def cog_load(self) -> None:
-        """Start polling (not in the terminal)."""
-        if self.bot.run_background:
-            self.poll_loop.start()
-
-    async def cog_unload(self) -> None:
-        """Stop polling."""
-        self.poll_loop.cancel()
+    def background_loops(self) -> list[tasks.Loop[Any]]:
+        """The poll loop."""
+        return [self.poll_loop]
 
     @tasks.loop(seconds=POLL_CHECK_SECONDS)
     @guarded("feed polling", base=POLL_CHECK_SECONDS)
     async def poll_loop(self) -> None:
         """Poll the feeds whose time has come (each every FEED_POLL_MINUTES, less often while failing)."""
         await self.bot.core.feeds.poller.poll_due(wait=False)  # slow feeds go on in the background
-
-    @poll_loop.before_loop
-    async def _before_poll(self) -> None:
-        await self.bot.wait_until_ready()
 
     async def _complete_feed(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         ctx = await self.bot.context_for(interaction)

@@ -4,37 +4,29 @@ delete its data 30 days after it left (a guarded loop)."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 from discord.ext import commands, tasks
 
 from bot.app import SanctionsBot
-from bot.tasks import LoopHealth, guarded
+from bot.tasks import guarded
+from cogs._loops import BackgroundLoops
 
 log = logging.getLogger(__name__)
 
 PURGE_HOURS = 6.0
 
 
-class GuildsCog(commands.Cog):
+class GuildsCog(BackgroundLoops, commands.Cog):
     """Listens for the bot being removed from and added to servers."""
 
     def __init__(self, bot: SanctionsBot) -> None:
         self.bot = bot
 
-    @property
-    def loop_health(self) -> LoopHealth:
-        """Where the loop guard records failures and backoff."""
-        return self.bot.loop_health
-
-    async def cog_load(self) -> None:
-        """Start the purge loop (not in the terminal)."""
-        if self.bot.run_background:
-            self.purge_loop.start()
-
-    async def cog_unload(self) -> None:
-        """Stop the purge loop."""
-        self.purge_loop.cancel()
+    def background_loops(self) -> list[tasks.Loop[Any]]:
+        """The purge loop."""
+        return [self.purge_loop]
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
@@ -64,10 +56,6 @@ class GuildsCog(commands.Cog):
     async def purge_loop(self) -> None:
         """Delete the data of servers the bot left 30 days ago or more."""
         await self.bot.core.guilds.purge_expired()
-
-    @purge_loop.before_loop
-    async def _before_purge(self) -> None:
-        await self.bot.wait_until_ready()
 
 
 async def setup(bot: SanctionsBot) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from discord.ext import commands, tasks
 
 from bot.app import SanctionsBot
-from bot.tasks import LoopHealth, create_task, guarded
+from bot.tasks import create_task, guarded
+from cogs._loops import BackgroundLoops
 
 log = logging.getLogger(__name__)
 
@@ -18,32 +20,30 @@ VERSION_POLL_SECONDS = 30.0
 ANNOUNCED_POLL_SECONDS = 300.0
 
 
-class ListSyncCog(commands.Cog):
+class ListSyncCog(BackgroundLoops, commands.Cog):
     """Runs the list sync when due, and refreshes caches when the store gets a new version."""
 
     def __init__(self, bot: SanctionsBot) -> None:
         self.bot = bot
         self._follow: asyncio.Task[None] | None = None
 
-    @property
-    def loop_health(self) -> LoopHealth:
-        """Where the guard records failures and backoff."""
-        return self.bot.loop_health
+    def background_loops(self) -> list[tasks.Loop[Any]]:
+        """The scheduled sync (unless SYNC_INTERVAL_MINUTES is 0) and the new-version poll."""
+        if self.bot.core.settings.sync_interval_minutes > 0:
+            return [self.sync_loop, self.version_loop]
+        return [self.version_loop]
 
     async def cog_load(self) -> None:
-        """Start the loops (not in the terminal, which never runs background work)."""
-        if self.bot.run_background:
-            if self.bot.core.settings.sync_interval_minutes > 0:
-                self.sync_loop.start()
-            if self.bot.core.db.announces:
-                self.version_loop.change_interval(seconds=ANNOUNCED_POLL_SECONDS)
-                self._follow = create_task(self._follow_versions(), name="follow-list-versions")
-            self.version_loop.start()
+        """Start the loops, and on a store that announces new versions listen for them (the poll a safety net)."""
+        if self.bot.run_background and self.bot.core.db.announces:
+            self.version_loop.change_interval(seconds=ANNOUNCED_POLL_SECONDS)
+            self._follow = create_task(self._follow_versions(), name="follow-list-versions")
+        await super().cog_load()
 
     async def cog_unload(self) -> None:
-        """Stop the loops."""
+        """Stop the loops and the listening."""
+        await super().cog_unload()
         self.sync_loop.cancel()
-        self.version_loop.cancel()
         if self._follow is not None:
             self._follow.cancel()
 
@@ -70,20 +70,11 @@ class ListSyncCog(commands.Cog):
         if result.outcome == "imported":
             await core.after_import()
 
-    @sync_loop.before_loop
-    async def _before_sync(self) -> None:
-        await self.bot.wait_until_ready()
-
     @tasks.loop(seconds=VERSION_POLL_SECONDS)
     @guarded("new list versions", base=VERSION_POLL_SECONDS)
     async def version_loop(self) -> None:
         """Pick up versions written by another process (e.g. `sanctionsbot import` while the bot runs)."""
         await self.bot.core.after_import()
-
-    @version_loop.before_loop
-    async def _before_versions(self) -> None:
-        await self.bot.wait_until_ready()
-        await asyncio.sleep(0)
 
 
 async def setup(bot: SanctionsBot) -> None:

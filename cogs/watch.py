@@ -11,9 +11,10 @@ from discord.ext import commands, tasks
 
 from bot.answers import watch as answers
 from bot.app import SanctionsBot
-from bot.tasks import LoopHealth, guarded
+from bot.tasks import guarded
 from cogs._channels import PostableChannel, postable
 from cogs._commands import answer_command
+from cogs._loops import BackgroundLoops
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ def _with_role_name(_interaction: discord.Interaction, options: dict[str, Any]) 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class WatchCog(
+    BackgroundLoops,
     commands.GroupCog,
     group_name="watch",
     group_description="Alerts in a channel when the UN list changes for names or references you watch.",
@@ -39,29 +41,15 @@ class WatchCog(
         self.bot = bot
         super().__init__()
 
-    @property
-    def loop_health(self) -> LoopHealth:
-        """Where the loop guard records failures and backoff."""
-        return self.bot.loop_health
-
-    async def cog_load(self) -> None:
-        """Start the loop (not in the terminal)."""
-        if self.bot.run_background:
-            self.alert_loop.start()
-
-    async def cog_unload(self) -> None:
-        """Stop the loop."""
-        self.alert_loop.cancel()
+    def background_loops(self) -> list[tasks.Loop[Any]]:
+        """The alert loop."""
+        return [self.alert_loop]
 
     @tasks.loop(seconds=CHECK_SECONDS)
     @guarded("watch alerts", base=CHECK_SECONDS)
     async def alert_loop(self) -> None:
         """Work out alerts for versions not yet checked (e.g. imported while the bot was down); send what waits."""
         await self.bot.core.watches.run()
-
-    @alert_loop.before_loop
-    async def _before_alerts(self) -> None:
-        await self.bot.wait_until_ready()
 
     @answer_command(
         name="add",
