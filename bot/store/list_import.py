@@ -88,16 +88,116 @@ class ListWriter:
         previous: Mapping[str, StoredRevision],
     ) -> ListVersion:
         """Write a new version, its revisions, counts and changes (committed, or not at all, with the transaction)."""
-        version = await _write_version(
-            self._conn,
-            generated_at=generated_at,
-            sha256=sha256,
-            source=source,
-            imported_at=imported_at,
-            entries=entries,
-            hashes=hashes,
-            diff=diff,
-            previous=previous,
+        conn = self._conn
+        counts: dict[str, list[int]] = {}
+        for entry in entries:
+            pair = counts.setdefault(entry.regime, [0, 0])
+            pair[0 if entry.kind == "individual" else 1] += 1
+        async with conn.execute(
+            "INSERT INTO list_versions"
+            " (generated_at, sha256, source, imported_at, entry_count, added, removed, amended)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (
+                generated_at,
+                sha256,
+                source,
+                imported_at,
+                len(entries),
+                len(diff.added),
+                len(diff.removed),
+                len(diff.amended),
+            ),
+        ) as cursor:
+            row = await cursor.fetchone()
+        assert row is not None  # RETURNING gives the new row
+        version_id = int(row[0])
+        # Entries unchanged since the previous version keep their revision; only new content is written.
+        revision_ids, fresh = await asyncio.to_thread(_split_revisions, entries, hashes, previous)
+        if fresh:
+            await conn.executemany(
+                "INSERT INTO entry_revisions (reference, content_hash, kind, regime, name, listed_on, data)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                fresh,
+            )
+            wanted = {(ref, content_hash) for ref, content_hash, *_ in fresh}
+            refs = sorted({ref for ref, _ in wanted})
+            for start in range(0, len(refs), 500):
+                chunk = refs[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                async with conn.execute(
+                    f"SELECT id, reference, content_hash FROM entry_revisions WHERE reference IN ({marks})",  # noqa: S608
+                    chunk,
+                ) as cur:
+                    for rid, ref, content_hash in await cur.fetchall():
+                        if (ref, content_hash) in wanted:
+                            revision_ids[ref] = rid
+        await conn.executemany(
+            "INSERT INTO version_entries (version_id, revision_id) VALUES (?, ?)",
+            [(version_id, rid) for rid in revision_ids.values()],
+        )
+        await conn.executemany(
+            "INSERT INTO version_counts (version_id, regime, individuals, entities) VALUES (?, ?, ?, ?)",
+            [(version_id, regime, ind, ent) for regime, (ind, ent) in sorted(counts.items())],
+        )
+        change_rows = (
+            [
+                (
+                    version_id,
+                    e.reference,
+                    "added",
+                    e.kind,
+                    e.regime,
+                    e.name,
+                    "[]",
+                    None,
+                    revision_ids[e.reference],
+                )
+                for e in diff.added
+            ]
+            + [
+                (
+                    version_id,
+                    e.reference,
+                    "removed",
+                    e.kind,
+                    e.regime,
+                    e.name,
+                    "[]",
+                    previous[e.reference].revision_id,
+                    None,
+                )
+                for e in diff.removed
+            ]
+            + [
+                (
+                    version_id,
+                    new.reference,
+                    "amended",
+                    new.kind,
+                    new.regime,
+                    new.name,
+                    json.dumps(list(fields)),
+                    previous[new.reference].revision_id,
+                    revision_ids[new.reference],
+                )
+                for _old, new, fields in diff.amended
+            ]
+        )
+        await conn.executemany(
+            "INSERT INTO entry_changes (version_id, reference, change, kind, regime, name, fields,"
+            " old_revision_id, new_revision_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            change_rows,
+        )
+        version = ListVersion(
+            version_id,
+            generated_at,
+            sha256,
+            source,
+            imported_at,
+            len(entries),
+            len(diff.added),
+            len(diff.removed),
+            len(diff.amended),
         )
         if self._notify:
             # Delivered to every listening process when (and only if) the import commits.
@@ -114,131 +214,6 @@ async def import_transaction(db: Database) -> AsyncIterator[ListWriter]:
     NOTIFY on VERSIONS_CHANNEL as the transaction commits."""
     async with db.transaction(exclusive="import") as conn:
         yield ListWriter(conn, notify=db.dialect == POSTGRESQL)
-
-
-async def _write_version(
-    conn: aiosqlite.Connection,
-    *,
-    generated_at: str,
-    sha256: str,
-    source: str,
-    imported_at: str,
-    entries: Sequence[Entry],
-    hashes: Sequence[str],
-    diff: ListDiff,
-    previous: Mapping[str, StoredRevision],
-) -> ListVersion:
-    """Write a new version, its revisions, counts and changes on a connection inside a write transaction."""
-    counts: dict[str, list[int]] = {}
-    for entry in entries:
-        pair = counts.setdefault(entry.regime, [0, 0])
-        pair[0 if entry.kind == "individual" else 1] += 1
-    async with conn.execute(
-        "INSERT INTO list_versions"
-        " (generated_at, sha256, source, imported_at, entry_count, added, removed, amended)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        (
-            generated_at,
-            sha256,
-            source,
-            imported_at,
-            len(entries),
-            len(diff.added),
-            len(diff.removed),
-            len(diff.amended),
-        ),
-    ) as cursor:
-        row = await cursor.fetchone()
-    assert row is not None  # RETURNING gives the new row
-    version_id = int(row[0])
-    # Entries unchanged since the previous version keep their revision; only new content is written.
-    revision_ids, fresh = await asyncio.to_thread(_split_revisions, entries, hashes, previous)
-    if fresh:
-        await conn.executemany(
-            "INSERT INTO entry_revisions (reference, content_hash, kind, regime, name, listed_on, data)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            fresh,
-        )
-        wanted = {(ref, content_hash) for ref, content_hash, *_ in fresh}
-        refs = sorted({ref for ref, _ in wanted})
-        for start in range(0, len(refs), 500):
-            chunk = refs[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            async with conn.execute(
-                f"SELECT id, reference, content_hash FROM entry_revisions WHERE reference IN ({marks})",  # noqa: S608
-                chunk,
-            ) as cur:
-                for rid, ref, content_hash in await cur.fetchall():
-                    if (ref, content_hash) in wanted:
-                        revision_ids[ref] = rid
-    await conn.executemany(
-        "INSERT INTO version_entries (version_id, revision_id) VALUES (?, ?)",
-        [(version_id, rid) for rid in revision_ids.values()],
-    )
-    await conn.executemany(
-        "INSERT INTO version_counts (version_id, regime, individuals, entities) VALUES (?, ?, ?, ?)",
-        [(version_id, regime, ind, ent) for regime, (ind, ent) in sorted(counts.items())],
-    )
-    change_rows = (
-        [
-            (
-                version_id,
-                e.reference,
-                "added",
-                e.kind,
-                e.regime,
-                e.name,
-                "[]",
-                None,
-                revision_ids[e.reference],
-            )
-            for e in diff.added
-        ]
-        + [
-            (
-                version_id,
-                e.reference,
-                "removed",
-                e.kind,
-                e.regime,
-                e.name,
-                "[]",
-                previous[e.reference].revision_id,
-                None,
-            )
-            for e in diff.removed
-        ]
-        + [
-            (
-                version_id,
-                new.reference,
-                "amended",
-                new.kind,
-                new.regime,
-                new.name,
-                json.dumps(list(fields)),
-                previous[new.reference].revision_id,
-                revision_ids[new.reference],
-            )
-            for _old, new, fields in diff.amended
-        ]
-    )
-    await conn.executemany(
-        "INSERT INTO entry_changes (version_id, reference, change, kind, regime, name, fields,"
-        " old_revision_id, new_revision_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        change_rows,
-    )
-    return ListVersion(
-        version_id,
-        generated_at,
-        sha256,
-        source,
-        imported_at,
-        len(entries),
-        len(diff.added),
-        len(diff.removed),
-        len(diff.amended),
-    )
 
 
 def _split_revisions(
