@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.text import strip_invisible
+from bot.text import one_line
 
 
 def quote(text: str, limit: int = 60) -> str:
     """What a user typed, made safe to echo: one line, no backticks or invisible characters, cut, in `code`."""
-    text = " ".join(strip_invisible(text).replace("`", "'").split())
+    text = one_line(text.replace("`", "'"))
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return f"`{text}`" if text else "`(empty)`"
@@ -281,3 +281,6 @@ class MalformedReference(UserError):
         self.suggestions = list(suggestions)
         text = f"{quote(reference)} is not a reference number: {problem}."
         super().__init__(text + _did_you_mean(self.suggestions))
+
+
+UNKNOWN_INTERACTION = 10062  # Discord's error code for an interaction it no longer knows (expired)

@@ -1,4 +1,4 @@
-"""Text helpers every layer may use: the one stripper of invisible characters."""
+"""Text helpers every layer may use: the one stripper of invisible characters, and one-line text."""
 
 from __future__ import annotations
 
@@ -16,3 +16,8 @@ INVISIBLE = re.compile(
 def strip_invisible(text: str) -> str:
     """Text without zero-width, bidi-control, soft-hyphen or control characters (tab and newlines kept)."""
     return INVISIBLE.sub("", text)
+
+
+def one_line(text: str) -> str:
+    """Visible text on one line: invisible characters gone, every run of whitespace (newlines too) one space."""
+    return " ".join(strip_invisible(text).split())

@@ -6,6 +6,8 @@ import re
 
 import discord
 
+from bot.text import one_line
+
 # Re-exported: render strips what nobody can see with the same helper as everyone else.
 from bot.text import strip_invisible as strip_invisible
 
@@ -51,7 +53,7 @@ def escape(text: str) -> str:
 
 def echo(text: str, limit: int = 80) -> str:
     """A short, escaped quotation of what a user typed, for error messages."""
-    return escape(truncate(" ".join(strip_invisible(text).split()), limit))
+    return escape(truncate(one_line(text), limit))
 
 
 def embed_length(embed: discord.Embed) -> int:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.normalize import fold
 from bot.services.search_score import PRIMARY, SOURCE_NAMES, SOURCE_RANK
-from bot.text import strip_invisible
+from bot.text import one_line, strip_invisible
 
 if TYPE_CHECKING:
     from bot.services.search_index import SearchIndex
@@ -24,7 +24,7 @@ SCAN = 2000  # autocomplete looks at no more names than this per keystroke
 
 def choice_text(text: str) -> str:
     """A choice label or value within Discord's 100 characters, on one line."""
-    text = " ".join(strip_invisible(text).split())
+    text = one_line(text)
     return text if len(text) <= 100 else text[:99].rstrip() + "…"
 
 

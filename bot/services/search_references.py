@@ -10,7 +10,7 @@ from rapidfuzz.distance import OSA
 from bot.errors import MalformedReference, UnknownReference
 from bot.references import PREFIX_ONLY, parse_loose
 from bot.search_results import CLOSE_SCORE
-from bot.text import strip_invisible
+from bot.text import one_line
 
 if TYPE_CHECKING:
     from bot.services.search_index import SearchIndex
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def resolve_reference(index: SearchIndex, text: str) -> str:
     """The list's spelling of a reference number; else MalformedReference or UnknownReference."""
-    typed = " ".join(strip_invisible(text).split())
+    typed = one_line(text)
     if not typed:
         raise MalformedReference(text, "type a reference number such as KPi.033")
     known = index.references_casefold.get(typed.casefold())

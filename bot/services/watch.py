@@ -32,7 +32,6 @@ from bot.errors import (
 )
 from bot.models import ListVersion
 from bot.models_watch import NewAlert, Watch, WatchServer
-from bot.normalize import strip_invisible
 from bot.services.lists import ListService
 from bot.services.outbox import SEND_CONCURRENCY, Outbox, SendReport, SendsThroughOutbox
 from bot.services.search import (
@@ -59,6 +58,7 @@ from bot.store import lists as list_store
 from bot.store import watches as store
 from bot.store.db import Database
 from bot.tasks import InFlight
+from bot.text import one_line
 
 __all__ = [  # what the answers, render and tests know this module by
     "EXACT_LEVEL",
@@ -276,7 +276,7 @@ class WatchService(SendsThroughOutbox):
         """Mention one role in alerts (None: mention nobody). @everyone is refused."""
         if role_id is not None and role_id == guild_id:
             raise InvalidOption("role", "alerts never ping @everyone; choose a role made for this")
-        name = " ".join(strip_invisible(role_name or "").split())[:100] or None
+        name = one_line(role_name or "")[:100] or None
         return await store.set_ping_role(
             self._db,
             guild_id,

@@ -6,10 +6,11 @@ import re
 
 from bot.errors import InvalidOption, MalformedReference, UnknownReference, quote
 from bot.models_watch import WatchKind
-from bot.normalize import fold, name_key, strip_invisible
+from bot.normalize import fold, name_key
 from bot.references import REFERENCE_LIKE, is_reference, parse_loose
 from bot.services.search import SearchIndex, identifier_key
 from bot.services.watch_changes import MAX_THRESHOLD, MIN_THRESHOLD
+from bot.text import one_line
 
 MIN_NAME_LETTERS = 3
 MAX_TARGET = 100
@@ -34,7 +35,7 @@ def check_threshold(value: int) -> int:
 
 def clean_note(note: str | None) -> str:
     """A note on one line, at most 200 characters (shown escaped wherever it appears)."""
-    text = " ".join(strip_invisible(note or "").split())
+    text = one_line(note or "")
     if len(text) > MAX_NOTE:
         raise InvalidOption("note", f"that is {len(text):,} characters; notes have at most {MAX_NOTE}")
     return text
@@ -49,7 +50,7 @@ def parse_target(text: str, index: SearchIndex) -> tuple[WatchKind, str, str]:
     and found exactly, as search finds it. Anything else is a name of at least three letters or digits (a few
     listed names have digits, e.g. an alias like `Laskar 99`), searched fuzzily.
     """
-    cleaned = " ".join(strip_invisible(text).split())
+    cleaned = one_line(text)
     if not cleaned:
         raise InvalidOption("target", "type a name (e.g. Kim Jong Un) or a reference number (e.g. KPi.033)")
     if len(cleaned) > MAX_TARGET:

@@ -22,7 +22,7 @@ import feedparser
 
 from bot.errors import NotAFeed
 from bot.models_feeds import FeedItem
-from bot.text import strip_invisible
+from bot.text import one_line
 
 MAX_FEED_BYTES = 5 * 1024 * 1024
 MAX_ITEMS_PER_POLL = 200  # a feed lists newest first: the rest of a longer one is never read
@@ -115,7 +115,7 @@ class _TextExtractor(HTMLParser):
 
 def fold(text: str) -> str:
     """Drop control and invisible characters and fold every run of whitespace into one space."""
-    return " ".join(strip_invisible(text).split())
+    return one_line(text)
 
 
 def html_to_text(fragment: str) -> str:
