@@ -12,6 +12,7 @@ from typing import Any
 
 import aiohttp
 
+from bot import backoff
 from bot.clock import Clock
 from bot.errors import FeedRefused, FetchFailed, NotAFeed
 from bot.fetch import FetchResult
@@ -68,7 +69,7 @@ class FeedPoller:
         """Minutes to the next poll after `failures` failures in a row: the interval, doubling, capped."""
         if failures <= 0:
             return self.poll_minutes
-        return min(MAX_BACKOFF_MINUTES, self.poll_minutes * 2 ** min(failures - 1, 16))
+        return int(backoff.ceiling(failures, self.poll_minutes, MAX_BACKOFF_MINUTES))
 
     def _next_poll(self, now: dt.datetime, failures: int) -> dt.datetime:
         return now + dt.timedelta(minutes=self.backoff_minutes(failures))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import aiohttp
 from rapidfuzz import fuzz, process
 
+from bot import backoff
 from bot.clock import Clock
 from bot.errors import (
     DuplicateFeed,
@@ -189,7 +190,9 @@ class FeedService:
     def _remember_failure(self, url: str, message: str) -> None:
         now = self._clock.now()
         failures = self._add_failures.get(url, (now, 0, ""))[1] + 1
-        delay = min(ADD_RETRY_MAX, ADD_RETRY_AFTER * 2 ** min(failures - 1, 10))
+        delay = dt.timedelta(
+            seconds=backoff.ceiling(failures, ADD_RETRY_AFTER.total_seconds(), ADD_RETRY_MAX.total_seconds())
+        )
         if len(self._add_failures) >= 10_000:  # forget what may be tried again; at worst, everything
             self._add_failures = {u: f for u, f in self._add_failures.items() if f[0] > now} or {}
             if len(self._add_failures) >= 10_000:

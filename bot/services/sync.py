@@ -65,11 +65,12 @@ class ListSync:
         """The longest wait after `failures` failures in a row: 5, 10, 20, … minutes, capped at a day and at the
         interval. The wait itself is drawn below it (retry_minutes): processes failing together retry apart."""
         cap = min(MAX_BACKOFF_MINUTES, self.interval_minutes or MAX_BACKOFF_MINUTES)
-        return min(cap, 5 * 2 ** max(0, failures - 1))
+        return int(backoff.ceiling(max(failures, 1), 5, cap))
 
     def retry_minutes(self, failures: int) -> float:
         """The wait after `failures` failures: full jitter below backoff_minutes (bot.backoff), at least a minute."""
-        return max(1.0, backoff.delay(1, self.backoff_minutes(failures), self.backoff_minutes(failures), self._rng))
+        top = self.backoff_minutes(failures)
+        return max(1.0, backoff.delay(1, top, top, self._rng))
 
     async def due(self) -> bool:
         """True when the next attempt time has come (or was never set)."""
