@@ -283,11 +283,6 @@ def name_key(text: str) -> NameKey:
     return key_of(tokens(text))
 
 
-def looks_like_text(text: str) -> bool:
-    """True when a query has at least one letter or digit once folded."""
-    return bool(fold(text))
-
-
 # --- Words that weigh little in an entity's name ----------------------------------------------------------------
 
 # Legal forms: a name with or without them is the same name (OMM = OCEAN MARITIME MANAGEMENT COMPANY, LIMITED).

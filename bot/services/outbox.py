@@ -29,7 +29,7 @@ from typing import Any, Literal, Protocol
 from bot import backoff
 from bot.clock import Clock, parse_stamp
 from bot.errors import DeliveryUnavailable
-from bot.models_outbox import NewPost, OutgoingMessage, Post, carries_marker, make_nonce, with_marker
+from bot.models_outbox import OutgoingMessage, Post, carries_marker, make_nonce, with_marker
 from bot.services.delivery import (
     ChannelUnavailable,
     Deliverer,
@@ -114,13 +114,6 @@ class Outbox:
         seed = secrets.token_hex(16)
         messages = self._renderers[producer](data)
         return seed, [with_marker(m.payload(), make_nonce(seed, i)) for i, m in enumerate(messages)]
-
-    def prepare(
-        self, producer: str, data: Any, *, lane: str, guild_id: int, channel_id: int | None, hold: str | None = None
-    ) -> NewPost:
-        """A post ready for the producer's store to record (with its own record, in one transaction)."""
-        seed, payload = self.render(producer, data)
-        return NewPost(producer, lane, guild_id, channel_id, seed, payload, hold)
 
     def _lock(self, lane: str) -> asyncio.Lock:
         return self._lanes.setdefault(lane, asyncio.Lock())

@@ -430,12 +430,7 @@ class SearchIndex:
             origin=self.name_origin[nid],
         )
 
-    # --- autocomplete -----------------------------------------------------------------------------
     # --- autocomplete and references (their own modules) ------------------------------------------
-
-    def complete_names(self, text: str, limit: int = 25) -> list[tuple[int, str]]:
-        """(name id, reference): names starting with the text, then names with a word starting as its last."""
-        return self.autocomplete.complete_names(text, limit)
 
     def name_choices(self, text: str, limit: int = 25) -> list[tuple[str, str]]:
         """Autocomplete for a name: (label, value) pairs."""
