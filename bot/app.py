@@ -19,7 +19,7 @@ from discord.ext import commands, tasks
 from bot.answers.context import AnswerContext, answer_of
 from bot.cooldowns import Cooldowns
 from bot.core import Core
-from bot.errors import SanctionsBotError, UserError
+from bot.errors import UNKNOWN_INTERACTION, SanctionsBotError, UserError
 from bot.gateway_yield import yield_between_events
 from bot.i18n import SanctionsTranslator
 from bot.models import CommandInfo
@@ -70,7 +70,6 @@ INTERACTION_LIFETIME_SECONDS = 3.0
 # An interaction is dropped unanswered only when older than its lifetime plus this margin (the host's clock
 # offset from Discord's is known to about a second; between 3 and 4 s the answer is tried, and a 10062 is quiet).
 LATE_MARGIN_SECONDS = 1.0
-UNKNOWN_INTERACTION = 10062  # Discord's error code for an interaction it no longer knows (expired)
 
 
 def _command_path(data: Any) -> str:

@@ -15,8 +15,7 @@ MEMBER_POST_PERMISSIONS = (
     ("send_messages", "Send Messages"),
 )
 POST_PERMISSIONS = (
-    ("view_channel", "View Channel"),
-    ("send_messages", "Send Messages"),
+    *MEMBER_POST_PERMISSIONS,
     ("embed_links", "Embed Links"),
 )
 

@@ -43,7 +43,6 @@ class ListSyncCog(BackgroundLoops, commands.Cog):
     async def cog_unload(self) -> None:
         """Stop the loops and the listening."""
         await super().cog_unload()
-        self.sync_loop.cancel()
         if self._follow is not None:
             self._follow.cancel()
 

@@ -8,13 +8,13 @@ from typing import Any
 
 import discord
 
+from bot.errors import UNKNOWN_INTERACTION
 from bot.i18n import label
 from bot.render.reply import Reply
 
 log = logging.getLogger(__name__)
 
 PAGER_TIMEOUT_SECONDS = 300.0
-UNKNOWN_INTERACTION = 10062  # Discord's code for an interaction it no longer knows (too late to answer)
 
 
 class PagerView(discord.ui.View):

@@ -27,7 +27,7 @@ from bot.services.search_score import FUZZY_CAP, MIN_SCORE, PARTIAL_CAP, WITHIN_
 from bot.store import lists as store
 from bot.store.db import Database
 from bot.store.lists import StoredEntry
-from bot.text import strip_invisible
+from bot.text import one_line
 
 __all__ = [
     "CLOSE_SCORE",
@@ -100,7 +100,7 @@ def release_in_pieces(holder: list[SearchIndex]) -> None:
 
 def check_query(name: str) -> str:
     """The query as searched, or InvalidOption for empty, one-character or over-long text."""
-    cleaned = " ".join(strip_invisible(name).split())
+    cleaned = one_line(name)
     if len(cleaned) > MAX_QUERY:
         raise InvalidOption("name", f"that is {len(cleaned)} characters; names are searched with at most {MAX_QUERY}")
     if has_jamo(cleaned):
@@ -142,6 +142,8 @@ class SearchService:
     async def rebuild(self, version: ListVersion) -> SearchIndex:
         """Build an index of one version and swap it in (queries keep using the old one until then)."""
         async with self._build_lock:
+            if self._index is not None and self._index.version.id == version.id:
+                return self._index  # built while this call waited for the lock: once per version
             with collector_paused():  # a full collection over a large index would stall the event loop
                 holder = [await store.version_entries(self._db, version.id)]
                 references = await store.all_references(self._db)
