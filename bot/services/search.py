@@ -142,8 +142,6 @@ class SearchService:
     async def rebuild(self, version: ListVersion) -> SearchIndex:
         """Build an index of one version and swap it in (queries keep using the old one until then)."""
         async with self._build_lock:
-            if self._index is not None and self._index.version.id == version.id:
-                return self._index  # built while this call waited for the lock: once per version
             with collector_paused():  # a full collection over a large index would stall the event loop
                 holder = [await store.version_entries(self._db, version.id)]
                 references = await store.all_references(self._db)
