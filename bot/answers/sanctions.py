@@ -71,7 +71,14 @@ async def search(ctx: AnswerContext, name: str, regime: str | None = None, kind:
 
     if kind is not None and kind not in KINDS:
         raise InvalidOption("kind", "choose individual or entity")
-    (await ctx.core.ready_search()).require_index()
+    index = (await ctx.core.ready_search()).require_index()
+    typed = parse_loose(" ".join(name.split()))
+    if typed is not None and typed.canonical:  # a reference number, not a name: answer with that entry
+        try:
+            record = await ctx.core.history.entry(index.resolve_reference(typed.canonical))
+        except UnknownReference as exc:
+            raise await _unknown_reference(ctx, exc, option="name") from None
+        return await ctx.fresh(entry_reply(record, searched=name))
     check_query(name)  # the name's problems first, then the regime's
     scope = await _latest_regime(ctx, regime, "names are searched on the latest list only")
     results = ctx.core.search.search_names(name, regime=scope, kind=kind)
@@ -89,7 +96,9 @@ async def entry(ctx: AnswerContext, reference: str) -> Reply:
     return await ctx.fresh(entry_reply(record))
 
 
-async def _unknown_reference(ctx: AnswerContext, exc: UnknownReference) -> UnknownReference | InvalidOption:
+async def _unknown_reference(
+    ctx: AnswerContext, exc: UnknownReference, option: str = "reference"
+) -> UnknownReference | InvalidOption:
     """A well-formed reference that is not listed: say which numbers of its kind the list holds (computed from
     the latest list), instead of 'did you mean' numbers that merely look alike."""
     typed = parse_loose(exc.reference.strip())
@@ -109,7 +118,7 @@ async def _unknown_reference(ctx: AnswerContext, exc: UnknownReference) -> Unkno
     low, high = int(first.split(".")[1]), int(last.split(".")[1])
     if low <= int(typed.digits) <= high and exc.suggestions:
         text += " Close numbers: " + ", ".join(quote(s) for s in exc.suggestions) + "."
-    return InvalidOption("reference", text)
+    return InvalidOption(option, text)
 
 
 @cached

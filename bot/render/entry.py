@@ -179,8 +179,9 @@ def designating_resolution(entry: Entry) -> tuple[str, str] | None:
     return symbol, match.group(0)
 
 
-def entry_reply(record: EntryRecord) -> Reply:
-    """The whole record, readable, split over embeds and pages within Discord's limits."""
+def entry_reply(record: EntryRecord, searched: str | None = None) -> Reply:
+    """The whole record, readable, split over embeds and pages within Discord's limits; `searched` is a reference
+    number typed into name search, answered with its entry."""
     e = record.entry
     if record.current:
         status = f"On the UN Security Council Consolidated List since {e.listed_on or 'an unknown date'}."
@@ -194,6 +195,11 @@ def entry_reply(record: EntryRecord) -> Reply:
         )
         footer = version_footer(record.last_seen, f"latest version {record.latest.generated_date}")
     description = status
+    if searched is not None:
+        description = (
+            f"{escape(' '.join(searched.split()))} is a reference number, not a name: this is entry {e.reference} "
+            f"(the same as `/sanctions entry reference:{e.reference}`).\n\n{status}"
+        )
     if e.comments:
         description += "\n\n" + escape(e.comments)
     fields = entry_fields(record)

@@ -87,3 +87,19 @@ async def test_the_timeline_gives_its_numbers_as_text(loaded_core: Core) -> None
     rows = {line.split()[0]: (int(line.split()[1]), int(line.split()[2])) for line in lines[1:]}
     assert rows["2009"] == (5, 8) and rows["2017"] == (40, 12)
     assert sum(i + e for i, e in rows.values()) == 155  # 80 individuals and 75 entities
+
+
+@pytest.mark.parametrize("typed", ["KPi.033", "kpi 33", "KP i-033"])
+async def test_a_reference_typed_into_name_search_finds_that_entry(loaded_core: Core, typed: str) -> None:
+    outcome = await ask(loaded_core, ["sanctions", "search", f"name:{typed}"])
+    assert outcome.exit_code == 0, outcome.error
+    assert_valid(outcome.reply)
+    text = text_of(outcome.reply)
+    assert "KPi.033 — " in text and "No match" not in text
+    assert "reference number" in text and "/sanctions entry" in text
+
+
+async def test_an_unlisted_reference_typed_into_name_search_says_so(loaded_core: Core) -> None:
+    outcome = await ask(loaded_core, ["sanctions", "search", "name:KPi.081"])
+    assert outcome.exit_code == 2 and outcome.error is not None
+    assert "run from KPi.001 to KPi.080" in outcome.error
