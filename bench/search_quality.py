@@ -216,7 +216,8 @@ def formal_mr(hangul: str) -> str:
 
 def positive_queries(entries: list[Entry], rng: random.Random) -> list[tuple[str, str, str]]:
     """(kind, query, expected reference) for every positive kind of issue 10, from the real list."""
-    from bot.normalize import LEGAL_FORMS, fold, name_parts, note_names, tokens
+    from bot.name_parts import name_parts, note_names
+    from bot.normalize import LEGAL_FORMS, fold, tokens
     from bot.services.search_identifiers import entry_identifiers
 
     table = _syllable_table()
