@@ -14,13 +14,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 _paused = 0  # nested or overlapping pauses: the collector comes back when the last one ends
+_was_enabled = False  # whether the collector ran before the first of the pauses in force
 
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Pause cyclic collection for the block; afterwards freeze what exists (the new long-lived data) and resume."""
-    global _paused
-    was_enabled = gc.isenabled()
+    """Pause cyclic collection for the block; afterwards freeze what exists (the new long-lived data) and resume.
+
+    Pauses may nest or overlap (two builds in two tasks, ending in either order): the state before the first one
+    is what the last one to end restores, never the `disabled` seen by a pause that began inside another."""
+    global _paused, _was_enabled
+    if _paused == 0:
+        _was_enabled = gc.isenabled()
     _paused += 1
     gc.disable()
     try:
@@ -29,5 +34,5 @@ def collector_paused() -> Iterator[None]:
         _paused -= 1
         if _paused == 0:
             gc.freeze()
-            if was_enabled:
+            if _was_enabled:
                 gc.enable()
