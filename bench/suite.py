@@ -26,6 +26,7 @@ from typing import Any
 
 from _common import REPO_ROOT, percentile
 from _procs import (
+    CLOCK_TICKS,
     BotProcess,
     CpuHog,
     bot_args,
@@ -63,6 +64,11 @@ class Row:
 def ratio_row(measure: str, project: float, floor: float, unit: str, limit: float) -> Row:
     """A row whose target is a ratio to its floor."""
     return Row(measure, project, floor, unit, f"ratio <= {limit:g}", project <= limit * floor)
+
+
+def info_row(measure: str, value: float, unit: str) -> Row:
+    """A row shown for information, with no target of its own."""
+    return Row(measure, value, None, unit, "(information)", True)
 
 
 def limit_row(measure: str, value: float, unit: str, limit: float, *, floor: float | None = None) -> Row:
@@ -316,6 +322,23 @@ async def memory_run(fake: Any, bot: BotProcess, total: int) -> tuple[float, flo
     return rss_at_1000, proc_rss_mib(bot.pid)
 
 
+def proc_children_cpu(pid: int) -> float:
+    """CPU seconds used by a running process's children that have ended (/proc, clock-tick resolution)."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) / CLOCK_TICKS
+
+
+async def index_on_disk(folder: Path, wait_s: float) -> float:
+    """Seconds until a search index file appears in `folder` (the bot writes it once it has loaded it); bounded."""
+    started = time.perf_counter()
+    while not await asyncio.to_thread(lambda: list(folder.glob("*.search-*.pickle"))):
+        if time.perf_counter() - started > wait_s:
+            raise TimeoutError(f"no search index on disk after {wait_s:.0f} s")
+        await asyncio.sleep(0.1)
+    return time.perf_counter() - started
+
+
 # --- the list at 50 times its size ---------------------------------------------------------------------------
 
 
@@ -340,21 +363,46 @@ async def scale_rows(tmp: Path, factor: int, runs: int) -> list[Row]:
         LOG_LEVEL="ERROR",
     )
     try:
+        # First start: no index of this version on disk (an import made while the bot was down). The bot connects
+        # at once and builds the index in a child process; answers that search wait for it.
         bot = BotProcess(fake, bot_args(), cwd=work, env=env)
-        started = time.perf_counter()
-        seconds = await bot.start(ready_sessions=1, wait_s=120)
-        cpu = proc_cpu(bot.pid)
+        cold = await bot.start(ready_sessions=1, wait_s=120)
+        cold_cpu = proc_cpu(bot.pid)
+        index_s = cold + await index_on_disk(work, 300)
+        build_cpu = proc_cpu(bot.pid) + proc_children_cpu(bot.pid)
+        await bot.stop()
+        # Second start: the index of this version is on disk and loaded before the bot connects.
+        bot = BotProcess(fake, bot_args(), cwd=work, env=env)
+        warm = await bot.start(ready_sessions=2, wait_s=120)
+        warm_cpu = proc_cpu(bot.pid)
         await asyncio.sleep(3)
         rss = proc_rss_mib(bot.pid)
         await bot.stop()
-        del started
     finally:
         await fake.stop()
     what = f"{factor}x list ({entries:,} entries)"
-    rows.append(limit_row(f"{what}: start-up to READY (wall; CPU {cpu:.1f} s)", seconds, "s", 5.0))
+    rows.append(
+        limit_row(f"{what}: start-up to READY, no index on disk yet (wall; CPU {cold_cpu:.1f} s)", cold, "s", 5.0)
+    )
+    rows.append(
+        info_row(
+            f"{what}: ... until that index is built in a child process and loaded (CPU {build_cpu:.1f} s in all)",
+            index_s,
+            "s",
+        )
+    )
+    rows.append(limit_row(f"{what}: start-up to READY, index on disk (wall; CPU {warm_cpu:.1f} s)", warm, "s", 5.0))
     rows.append(limit_row(f"{what}: bot RSS after start-up", rss, "MiB", 300.0))
-    stall = await loop_stall_during_rebuild(db)
-    rows.append(limit_row(f"{what}: longest event-loop stall during an index rebuild", stall * 1000, "ms", 50.0))
+    stall, idle = await loop_stall_during_rebuild(db)
+    rows.append(
+        limit_row(
+            f"{what}: longest event-loop stall during an index rebuild (floor: the same ticker, idle)",
+            stall * 1000,
+            "ms",
+            50.0,
+            floor=idle * 1000,
+        )
+    )
     size = import_factor()
     xml = scaled_xml(work, size)
     counter = itertools.count()

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from bot.services.guilds import GuildLifecycle
     from bot.services.history import HistoryService
     from bot.services.importer import ListImporter
-    from bot.services.knowledge import KnowledgeService
+    from bot.services.knowledge import KnowledgeService, LoadReport
     from bot.services.outbox import Outbox
     from bot.services.scheduler import DigestScheduler
     from bot.services.search import SearchService
@@ -81,6 +81,7 @@ class Core:
         self._sync: ListSync | None = None
         self._knowledge: KnowledgeService | None = None
         self._knowledge_loaded = False
+        self._knowledge_loading: asyncio.Future[LoadReport | None] | None = None
         self._feeds: FeedService | None = None
         self._digests: DigestScheduler | None = None
         self._search: SearchService | None = None
@@ -176,7 +177,8 @@ class Core:
         if self._search is None:
             from bot.services.search import SearchService
 
-            self._search = SearchService(self.db, self.lists)  # rebuilt by the list's listener on new versions
+            # Rebuilt by the list's listener on new versions; cached beside the store, one file per version.
+            self._search = SearchService(self.db, self.lists, location=self.settings.store_location())
         return self._search
 
     @property
@@ -216,18 +218,32 @@ class Core:
         """The search service with an index of the current list version (built here at most once per version)."""
         service = self.search
         version = self.lists.version
-        index = service.index
-        if version is not None and (index is None or index.version.id != version.id):
-            await service.rebuild(version)
+        if version is not None:
+            await service.ensure(version)  # the index already built, or being built, for this version if any
         return service
+
+    async def prepare_search(self) -> None:
+        """At start-up: the index loaded or built before the first answer, or (a large list with no index on disk)
+        built in the background while the bot connects; answers that search wait for it in ready_search()."""
+        version = self.lists.version
+        if version is not None:
+            await self.search.prepare(version)
 
     async def ready_knowledge(self) -> KnowledgeService:
         """The knowledge service, its files loaded into the store if they changed (once per process)."""
         service = self.knowledge
-        if not self._knowledge_loaded:
-            self._knowledge_loaded = True
+        if self._knowledge_loaded:
+            return service
+        if self._knowledge_loading is None or (
+            self._knowledge_loading.done() and self._knowledge_loading.exception() is not None
+        ):
             # Idempotent: writes only if a knowledge file changed; a broken file is logged and shown in /about.
-            await service.load_at_startup()
+            self._knowledge_loading = asyncio.ensure_future(service.load_at_startup())
+        loading = self._knowledge_loading
+        # Every caller waits for the one load (shielded: a caller that gives up does not cancel it for the others);
+        # only a finished load counts as loaded.
+        await asyncio.shield(loading)
+        self._knowledge_loaded = True
         return service
 
     async def after_import(self) -> None:
@@ -267,6 +283,8 @@ class Core:
 
     async def close(self) -> None:
         """Close what was opened here (feeds' session, our HTTP session); the store is closed by open_core."""
+        if self._search is not None:
+            await self._search.close()
         if self._feeds is not None:
             await self._feeds.close()
         if self.own_session and self._session is not None:
@@ -305,7 +323,7 @@ async def open_core(
                 getattr(core, name)
         await core.lists.refresh()
         if eager:
-            await core.ready_search()
+            await core.prepare_search()
             await core.ready_knowledge()
         yield core
     finally:

@@ -12,6 +12,7 @@ import itertools
 import logging
 import re
 import sys
+from pathlib import Path
 
 from bot.errors import InvalidOption, ListNotLoaded
 from bot.hangul import has_jamo
@@ -19,6 +20,7 @@ from bot.memory import collector_paused
 from bot.models import ListVersion
 from bot.normalize import fold
 from bot.search_results import CLOSE_SCORE, Hit, IndexedEntry, SearchResult
+from bot.services import search_cache
 from bot.services.lists import ListService
 from bot.services.search_exact import exact_level_keys, may_score_exact_level
 from bot.services.search_identifiers import identifier_key
@@ -98,6 +100,11 @@ def release_in_pieces(holder: list[SearchIndex]) -> None:
         _shrink(value)
 
 
+async def _load(path: Path) -> SearchIndex | None:
+    with collector_paused():  # the loaded index is long-lived: frozen afterwards, never walked by the collector
+        return await asyncio.to_thread(search_cache.load, path)
+
+
 def check_query(name: str) -> str:
     """The query as searched, or InvalidOption for empty, one-character or over-long text."""
     cleaned = one_line(name)
@@ -116,13 +123,20 @@ def check_query(name: str) -> str:
 
 
 class SearchService:
-    """Holds the current SearchIndex and rebuilds it, off the event loop, whenever a new version arrives."""
+    """Holds the current SearchIndex and swaps it whole when a new version arrives; builds it off the event loop
+    (a child process for large lists), at most once per list version, and keeps it on disk for the next start."""
 
-    def __init__(self, db: Database, lists: ListService) -> None:
+    def __init__(self, db: Database, lists: ListService, *, location: Path | str | None = None) -> None:
         self._db = db
         self._lists = lists
+        # The store's: where the index is cached, what a child process opens (from its own working folder).
+        self._location = location.absolute() if isinstance(location, Path) else location
         self._index: SearchIndex | None = None
         self._build_lock = asyncio.Lock()
+        self._pending: dict[int, asyncio.Future[SearchIndex]] = {}  # version id -> index being built or loaded
+        self.process_entries = search_cache.PROCESS_ENTRIES
+        self.builds = 0  # indexes built here (not loaded from a cache file)
+        self.loads = 0  # indexes loaded from a cache file
         lists.add_listener(self._on_version)
 
     @property
@@ -137,27 +151,114 @@ class SearchService:
         return self._index
 
     async def _on_version(self, version: ListVersion, _old: ListVersion | None) -> None:
-        await self.rebuild(version)
+        await self.ensure(version)
+
+    async def ensure(self, version: ListVersion) -> SearchIndex:
+        """An index of `version`: the one in use, the one being built or loaded for it, or a new one (loaded from
+        the cache file if there is one). However many answers ask at once, a version is built at most once."""
+        index = self._index
+        if index is not None and index.version.id == version.id:
+            return index
+        pending = self._pending.get(version.id)
+        if pending is None:
+            pending = self._start(version, fresh=False)
+        # Shielded: an answer that gives up waiting does not cancel the build the others wait for.
+        return await asyncio.shield(pending)
+
+    async def prepare(self, version: ListVersion) -> None:
+        """At start-up: the index of `version` ready before the first answer if it is on disk or quick to build; a
+        large list with no index on disk is built in the background, so the bot connects at once (answers that
+        search wait for that build, as ensure() does)."""
+        if self._location is not None and await store.version_size(self._db, version.id) > self.process_entries:
+            path = search_cache.cache_path(self._location, version, await store.newest_revision_id(self._db))
+            if not await asyncio.to_thread(path.exists):
+                if version.id not in self._pending:
+                    self._start(version, fresh=False)
+                return
+        await self.ensure(version)
+
+    async def close(self) -> None:
+        """Stop builds in progress (a child process building an index is ended with them)."""
+        pending = list(self._pending.values())
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     async def rebuild(self, version: ListVersion) -> SearchIndex:
-        """Build an index of one version and swap it in (queries keep using the old one until then)."""
+        """Build an index of one version anew (never from the cache) and swap it in; queries keep using the old one
+        until then. Answers that ask for this version meanwhile wait for this build."""
+        return await asyncio.shield(self._start(version, fresh=True))
+
+    def _start(self, version: ListVersion, *, fresh: bool) -> asyncio.Future[SearchIndex]:
+        task = asyncio.ensure_future(self._produce(version, fresh=fresh))
+        self._pending[version.id] = task
+
+        def forget(done: asyncio.Future[SearchIndex]) -> None:
+            if self._pending.get(version.id) is done:
+                del self._pending[version.id]
+            if not done.cancelled() and done.exception() is not None:
+                log.error("search index build failed version=%d cause=%s", version.id, done.exception())
+
+        task.add_done_callback(forget)
+        return task
+
+    async def _produce(self, version: ListVersion, *, fresh: bool) -> SearchIndex:
         async with self._build_lock:
-            with collector_paused():  # a full collection over a large index would stall the event loop
-                holder = [await store.version_entries(self._db, version.id)]
-                references = await store.all_references(self._db)
-                index = await asyncio.to_thread(_build_index, version, holder, references)
+            current = self._index
+            if not fresh and current is not None and current.version.id == version.id:
+                return current  # built by the build this one waited for
+            index, how = await self._obtain(version, fresh=fresh)
             replaced = [self._index] if self._index is not None else []
             self._index = index  # one assignment: a query sees the old index or the new one, never a mix
+            del current
             if replaced:
                 await asyncio.to_thread(release_in_pieces, replaced)
             log.info(
-                "search index built version=%d entries=%d names=%d ms=%.0f",
+                "search index %s version=%d entries=%d names=%d build_ms=%.0f",
+                how,
                 version.id,
                 len(index.entries),
                 index.name_count,
                 index.build_seconds * 1000,
             )
             return index
+
+    async def _obtain(self, version: ListVersion, *, fresh: bool) -> tuple[SearchIndex, str]:
+        """The index of a version and how it was had: loaded from its cache file, or built (and then cached)."""
+        path: Path | None = None
+        if self._location is not None:
+            path = search_cache.cache_path(self._location, version, await store.newest_revision_id(self._db))
+            if not fresh:
+                index = await _load(path)
+                if index is not None:
+                    self.loads += 1
+                    return index, "loaded"
+        self.builds += 1
+        location = self._location
+        if (
+            location is not None
+            and path is not None
+            and await store.version_size(self._db, version.id) > self.process_entries
+        ):
+            scratch = search_cache.scratch_path(path)
+            built: SearchIndex | None = None
+            try:
+                await search_cache.build_in_process(location, version.id, scratch)
+                built = await _load(scratch)
+            finally:
+                if built is None:
+                    scratch.unlink(missing_ok=True)
+            if built is None:
+                raise RuntimeError("search index build failed: its file could not be read")
+            await asyncio.to_thread(search_cache.adopt, scratch, path)
+            return built, "built in a child process"
+        with collector_paused():  # a full collection over a large index would stall the event loop
+            holder = [await store.version_entries(self._db, version.id)]
+            references = await store.all_references(self._db)
+            index = await asyncio.to_thread(_build_index, version, holder, references)
+        if path is not None:
+            await asyncio.to_thread(search_cache.save, index, path)
+        return index, "built"
 
     def search(self, name: str, *, regime: str | None = None, kind: str | None = None) -> SearchResult:
         """Check the query, resolve the regime, and search the current index."""

@@ -42,10 +42,12 @@ def _sorted_in_pieces(ids: Iterable[int], key: Callable[[int], str]) -> list[int
 class Autocomplete:
     """Name and reference suggestions for one index."""
 
-    def __init__(self, index: SearchIndex) -> None:
+    def __init__(self, index: SearchIndex, complete_ids: list[int] | None = None) -> None:
         self.index = weakref.proxy(index)  # no reference cycle: a replaced index is freed at once, not by gc
-        # Names by their compact folded form.
-        self.complete_ids = _sorted_in_pieces(range(index.name_count), self._compact_of)
+        # Names by their compact folded form (given when the index comes from a cache file).
+        if complete_ids is None:
+            complete_ids = _sorted_in_pieces(range(index.name_count), self._compact_of)
+        self.complete_ids = complete_ids
 
     def _compact_of(self, nid: int) -> str:
         return "".join(self.index.name_tokens[nid])

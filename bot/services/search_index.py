@@ -122,6 +122,17 @@ class SearchIndex:
         self.autocomplete = Autocomplete(self)
         self.build_seconds = time.perf_counter() - started
 
+    def __getstate__(self) -> dict[str, object]:
+        """What a cache file holds (bot.services.search_cache): the autocomplete's order, not its back-reference."""
+        state = dict(vars(self))
+        state["autocomplete"] = self.autocomplete.complete_ids
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        complete_ids = state.pop("autocomplete")
+        vars(self).update(state)
+        self.autocomplete = Autocomplete(self, complete_ids)  # type: ignore[arg-type]
+
     @property
     def name_count(self) -> int:
         """How many names (primary, aliases, original script, and their bracketed parts) are indexed."""

@@ -257,3 +257,15 @@ async def revision_up_to(db: Database, reference: str, version_id: int) -> tuple
         (reference, version_id),
     )
     return (Entry.from_json(row[0]), int(row[1])) if row else None
+
+
+async def version_size(db: Database, version_id: int) -> int:
+    """How many entries one version holds."""
+    row = await db.fetchone("SELECT COUNT(*) FROM version_entries WHERE version_id = ?", (version_id,))
+    return int(row[0]) if row else 0
+
+
+async def newest_revision_id(db: Database) -> int:
+    """The id of the newest stored entry revision (0 for none): it moves whenever a reference may be new."""
+    row = await db.fetchone("SELECT MAX(id) FROM entry_revisions")
+    return int(row[0]) if row and row[0] is not None else 0
