@@ -1,7 +1,7 @@
 """Benchmark: digests and a list import with alerts, delivered by `sanctionsbot run` processes through the local
 Discord: one process on SQLite, one on PostgreSQL, and two (SHARD_COUNT=2) sharing PostgreSQL.
 
-Run: `.venv/bin/python -m bench.shared_store [--servers 2000] [--watchers 500] [--quick]`
+Run: `.venv/bin/python -m bench.shared_store [--servers 10000] [--watchers 500] [--quick] [--only pg2] [--profile DIR]`
 
 Each server has one digest channel (a daily digest, due when the processes start, `post_empty`) and, for the
 first `--watchers` servers, an alert channel with a watch on a reference the next list version adds. The store
@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
+import functools
 import logging
 import os
 import sys
@@ -62,6 +64,10 @@ async def seed(settings: Settings, guilds: list[int], watchers: int, reference: 
         version = core.lists.require_version().id
         past = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).isoformat(timespec="seconds")
         async with core.db.transaction() as conn:
+            # Set up as `/digest subscribe` leaves a server (with no feeds here: the digests carry the list).
+            await conn.executemany(
+                "INSERT INTO guild_setup (guild_id, set_up_at) VALUES (?, ?)", [(g, past) for g in guilds]
+            )
             await conn.executemany(
                 "INSERT INTO digest_subscriptions (guild_id, channel_id, cadence, local_time, timezone, post_empty,"
                 " created_at, next_run_at, through_version_id) VALUES (?, ?, 'daily', '06:00', 'UTC', 1, ?, ?, ?)",
@@ -83,8 +89,11 @@ def fake_for(guilds: list[int], shards: int) -> FakeDiscord:
     return fake
 
 
-async def wait_for(fake: FakeDiscord, channels: list[int], limit_s: float) -> tuple[float | None, float]:
-    """Poll until every channel has a post: (time of the first post, time of the last), from now."""
+async def wait_for(
+    fake: FakeDiscord, channels: list[int], limit_s: float, procs: list[asyncio.subprocess.Process]
+) -> tuple[float | None, float | None]:
+    """Poll until every channel has a post: (time of the first post, time of the last), from now. The last is
+    None when the limit passed (or every bot process ended) first: the run's row then shows what is lost."""
     start = time.perf_counter()
     first = None
     while time.perf_counter() - start < limit_s:
@@ -93,11 +102,24 @@ async def wait_for(fake: FakeDiscord, channels: list[int], limit_s: float) -> tu
             first = time.perf_counter() - start
         if done == len(channels):
             return first, time.perf_counter() - start
+        if all(p.returncode is not None for p in procs):
+            print(f"every bot process ended with {done}/{len(channels)} posted", file=sys.stderr)
+            return first, None
         await asyncio.sleep(0.2)
-    raise TimeoutError(f"{sum(1 for c in channels if fake.messages(c))}/{len(channels)} posted in {limit_s:.0f} s")
+    print(f"timed out: {done}/{len(channels)} posted in {limit_s:.0f} s", file=sys.stderr)
+    return first, None
 
 
-async def one_run(label: str, location: Path | str, processes: int, guilds: list[int], watchers: int) -> dict[str, Any]:
+async def one_run(
+    label: str,
+    location: Path | str,
+    processes: int,
+    guilds: list[int],
+    watchers: int,
+    *,
+    limit_s: float,
+    profile: Path | None = None,
+) -> dict[str, Any]:
     reference = added_reference()
     is_pg = isinstance(location, str)
     settings = Settings(
@@ -119,79 +141,118 @@ async def one_run(label: str, location: Path | str, processes: int, guilds: list
             **({"DATABASE_URL": str(location)} if is_pg else {"DATABASE_PATH": str(location)}),
         }
     )
-    procs = []
+    procs: list[asyncio.subprocess.Process] = []
+    digests_s = alerts_s = None
+    first = last = None
+    cpu = 0.0
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as cwd:
-        for shard in range(processes):
-            shard_env = {"SHARD_COUNT": str(processes), "SHARD_IDS": str(shard)} if processes > 1 else {}
-            procs.append(
-                await asyncio.create_subprocess_exec(
-                    sys.executable,
-                    "-m",
-                    "bot",
-                    "run",
-                    cwd=cwd,
-                    env={**env, **shard_env},
-                    stderr=asyncio.subprocess.DEVNULL,
-                )
-            )
         try:
-            first, last = await wait_for(fake, [g + 1 for g in guilds], 1800)
-            digests_s = time.perf_counter() - started
+            for shard in range(processes):
+                shard_env = {"SHARD_COUNT": str(processes), "SHARD_IDS": str(shard)} if processes > 1 else {}
+                profiler = (
+                    ["-m", "cProfile", "-o", str(profile / f"{label}-{processes}p-shard{shard}.prof")]
+                    if profile
+                    else []
+                )
+                procs.append(
+                    await asyncio.create_subprocess_exec(
+                        sys.executable,
+                        *profiler,
+                        "-m",
+                        "bot",
+                        "run",
+                        cwd=cwd,
+                        env={**env, **shard_env},
+                        stderr=asyncio.subprocess.DEVNULL,
+                    )
+                )
+            first, last = await wait_for(fake, [g + 1 for g in guilds], limit_s, procs)
+            digests_s = time.perf_counter() - started if last is not None else None
             import_started = time.perf_counter()
             async with open_core(settings, clock=SystemClock()) as core:
                 await core.importer.import_bytes(un_list("2024-09-21").read_bytes(), "un-2024-09-21.xml")
-            _f, _l = await wait_for(fake, [g + 2 for g in guilds[:watchers]], 600)
-            alerts_s = time.perf_counter() - import_started
-            await asyncio.sleep(2)
-            cpu = sum(sum(psutil.Process(p.pid).cpu_times()[:2]) for p in procs)
+            _f, alerts_last = await wait_for(fake, [g + 2 for g in guilds[:watchers]], limit_s, procs)
+            alerts_s = time.perf_counter() - import_started if alerts_last is not None else None
+            await asyncio.sleep(2)  # a late duplicate would show up here
+            for p in procs:
+                with contextlib.suppress(psutil.Error):
+                    cpu += sum(psutil.Process(p.pid).cpu_times()[:2])
         finally:
             for proc in procs:
                 if proc.returncode is None:
                     proc.terminate()
-                await asyncio.wait_for(proc.wait(), 60)
+                try:
+                    await asyncio.wait_for(proc.wait(), 60)
+                except TimeoutError:
+                    proc.kill()
+                    await proc.wait()
             await fake.stop()
-    posted = [len([m for m in fake.messages(c) if m.get("nonce")]) for g in guilds for c in (g + 1, g + 2)]
+    digest_posts = [len([m for m in fake.messages(g + 1) if m.get("nonce")]) for g in guilds]
+    alert_posts = [len([m for m in fake.messages(g + 2) if m.get("nonce")]) for g in guilds[:watchers]]
+    posted = digest_posts + alert_posts
+    rate = len(guilds) / max(last - (first or 0), 1e-9) if last is not None else None
     return {
         "store": label,
         "processes": processes,
         "servers": len(guilds),
-        "digests: last post (s)": f"{digests_s:.1f}",
-        "digests/s (first→last)": f"{len(guilds) / max(last - (first or 0), 1e-9):.0f}",
+        "digests: last post (s)": f"{digests_s:.1f}" if digests_s is not None else f"> {limit_s:.0f}",
+        "digests/s (first→last)": f"{rate:.0f}" if rate is not None else "-",
         "alerts": watchers,
-        "import → last alert (s)": f"{alerts_s:.1f}",
+        "import → last alert (s)": f"{alerts_s:.1f}" if alerts_s is not None else f"> {limit_s:.0f}",
         "duplicates": sum(max(0, n - 1) for n in posted),
+        "lost": sum(1 for n in posted if n == 0),
         "bot CPU (s)": f"{cpu:.1f}",
     }
 
 
+CONFIGURATIONS = {"sqlite": ("SQLite", 1), "pg1": ("PostgreSQL", 1), "pg2": ("PostgreSQL", 2)}
+
+
 async def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--servers", type=int, default=2000)
+    parser.add_argument("--servers", type=int, default=10_000)
     parser.add_argument("--watchers", type=int, default=500)
     parser.add_argument("--quick", action="store_true", help="200 servers, 50 watchers")
+    parser.add_argument(
+        "--only", choices=sorted(CONFIGURATIONS), action="append", help="run only these configurations (repeatable)"
+    )
+    parser.add_argument("--limit", type=float, default=1800, help="seconds each wait may take before it gives up")
+    parser.add_argument("--profile", type=Path, help="a folder: each bot process runs under cProfile, stats there")
     args = parser.parse_args(argv)
     count, watchers = (200, 50) if args.quick else (args.servers, min(args.watchers, args.servers))
     logging.basicConfig(level=logging.ERROR)
     guilds = servers(count)
     pg = PgServer(admin_url())
     reason = await asyncio.to_thread(pg.probe)
-    rows = []
-    with tempfile.TemporaryDirectory() as folder:
-        rows.append(await one_run("SQLite", Path(folder) / "bench.sqlite3", 1, guilds, watchers))
-        if reason is not None:
-            print(f"PostgreSQL skipped: {reason}")
-        else:
-            for processes in (1, 2):
-                url = await asyncio.to_thread(pg.create)
-                try:
-                    rows.append(await one_run("PostgreSQL", url, processes, guilds, watchers))
-                finally:
-                    await asyncio.to_thread(pg.drop, url)
-    print(table(f"Digests for {count:,} servers and a list import with {watchers:,} alerts", rows))
-    load = os.getloadavg()
-    print(f"load average during the run: {load[0]:.1f} (1 min), {load[1]:.1f} (5 min) on {os.cpu_count()} CPUs")
-    return 0
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    rows: list[dict[str, Any]] = []
+    wall = time.perf_counter()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            for key in args.only or list(CONFIGURATIONS):
+                label, processes = CONFIGURATIONS[key]
+                run = functools.partial(one_run, limit_s=args.limit, profile=args.profile)
+                if label == "SQLite":
+                    rows.append(await run(label, Path(folder) / f"bench-{key}.sqlite3", processes, guilds, watchers))
+                elif reason is not None:
+                    print(f"PostgreSQL skipped: {reason}")
+                else:
+                    url = await asyncio.to_thread(pg.create)
+                    try:
+                        rows.append(await run(label, url, processes, guilds, watchers))
+                    finally:
+                        await asyncio.to_thread(pg.drop, url)
+    finally:  # the rows measured so far are printed even when a later run fails
+        print(table(f"Digests for {count:,} servers and a list import with {watchers:,} alerts", rows))
+        load = os.getloadavg()
+        print(
+            f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {time.perf_counter() - wall:.0f} s in all; load average:"
+            f" {load[0]:.1f} (1 min), {load[1]:.1f} (5 min) on {os.cpu_count()} CPUs"
+        )
+    failed = any(r["duplicates"] or r["lost"] for r in rows)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -151,6 +151,19 @@ def group_changes(changes: Sequence[Change], focus: str = FOCUS_REGIME) -> list[
     return out
 
 
+@dataclass
+class Snapshot:
+    """What every digest composed in one scheduler pass reads alike: the newest item id, the list versions,
+    the latest version's counts, and the list changes after a version (filled as digests ask). A digest
+    composed with it covers exactly up to its item and version ids (its cursors move there), so a version
+    imported during the pass goes into each server's next digest, not lost."""
+
+    through_item_id: int
+    versions: list[ListVersion]
+    counts: list[RegimeCount]
+    changes: dict[int, list[Change]]
+
+
 class DigestComposer:
     """Builds digests from the store: news since an item id, list changes since a version id."""
 
@@ -166,10 +179,13 @@ class DigestComposer:
         after_version_id: int,
         now: dt.datetime,
         since: dt.datetime | None = None,
+        shared: Snapshot | None = None,
     ) -> Digest:
-        """A server's digest of the items after `after_item_id` and the versions after `after_version_id`."""
+        """A server's digest of the items after `after_item_id` and the versions after `after_version_id`
+        (what is alike for every server read once per pass when `shared` is given)."""
         started = time.perf_counter()
-        through_item = await feed_store.max_item_id(self._db)
+        shared = shared if shared is not None else await self.snapshot()
+        through_item = shared.through_item_id
         guild_feeds = await self._feeds.guild_feeds(guild_id)
         matcher = await self._feeds.matcher(guild_id)
         candidates = await feed_store.candidate_items(
@@ -182,7 +198,7 @@ class DigestComposer:
             for gf in guild_feeds
             if gf.feed.failing
         )
-        all_versions = await list_store.list_versions(self._db)
+        all_versions = shared.versions
         latest = all_versions[-1] if all_versions else None
         through_version = latest.id if latest else 0
         changes: list[Change] = []
@@ -192,14 +208,11 @@ class DigestComposer:
             baseline = all_versions[0].id
             changes = [
                 c
-                for c in await list_store.changes_after(self._db, max(after_version_id, baseline))
+                for c in await self._changes_after(shared, max(after_version_id, baseline))
                 if c.version_id <= through_version
             ]
             versions = tuple(v for v in all_versions if max(after_version_id, baseline) < v.id <= through_version)
-        focus = None
-        if latest is not None:
-            counts = await list_store.version_counts(self._db, latest.id)
-            focus = next((c for c in counts if c.regime == FOCUS_REGIME), None)
+        focus = next((c for c in shared.counts if c.regime == FOCUS_REGIME), None) if latest is not None else None
         digest = Digest(
             guild_id=guild_id,
             generated_at=now,
@@ -223,6 +236,18 @@ class DigestComposer:
             (time.perf_counter() - started) * 1000,
         )
         return digest
+
+    async def snapshot(self) -> Snapshot:
+        """Read what every digest composed now shares (once per scheduler pass)."""
+        through_item = await feed_store.max_item_id(self._db)
+        versions = await list_store.list_versions(self._db)
+        counts = await list_store.version_counts(self._db, versions[-1].id) if versions else []
+        return Snapshot(through_item, versions, counts, {})
+
+    async def _changes_after(self, shared: Snapshot, after_version_id: int) -> list[Change]:
+        if after_version_id not in shared.changes:
+            shared.changes[after_version_id] = await list_store.changes_after(self._db, after_version_id)
+        return shared.changes[after_version_id]
 
     async def lookback_cursors(self, now: dt.datetime, days: int = 1) -> tuple[int, int]:
         """(item id, version id) cursors covering the last `days` days (previews without a subscription)."""

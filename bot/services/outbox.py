@@ -18,6 +18,7 @@ Posts of one lane (a subscription, a server's alerts) go out one at a time, in o
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import math
@@ -136,17 +137,17 @@ class Outbox:
         async def one_lane(items: list[Post]) -> None:
             async with gate:
                 for post in items:
-                    outcome = await self.send_guarded(post.id, tally)
+                    outcome = await self.send_guarded(post.id, tally, lane=post.lane)
                     if outcome != "sent":
                         return  # later posts of this lane wait: they must not overtake this one
 
         await asyncio.gather(*(one_lane(items) for items in lanes.values()))
         return tally
 
-    async def send_guarded(self, post_id: int, tally: SendReport) -> Outcome | None:
+    async def send_guarded(self, post_id: int, tally: SendReport, *, lane: str | None = None) -> Outcome | None:
         """send(), counting a missing connection as retrying and logging (not raising) anything unexpected."""
         try:
-            return await self.send(post_id, tally)
+            return await self.send(post_id, tally, lane=lane)
         except DeliveryUnavailable:
             tally.retrying += 1  # no Discord connection: stays pending for the next pass
         except Exception as exc:  # logged with its traceback; the post stays pending for the next pass
@@ -154,21 +155,23 @@ class Outbox:
             tally.errors.append(f"post {post_id}: {exc.__class__.__name__}")
         return None
 
-    async def send(self, post_id: int, tally: SendReport | None = None) -> Outcome:
+    async def send(self, post_id: int, tally: SendReport | None = None, *, lane: str | None = None) -> Outcome:
         """Post a post's messages from where it stopped; return sent, retrying, failed or paused.
 
         One sender per lane: a pass may pick up a post another caller is still sending (its retries take
-        seconds), so the post is re-read under the lane's lock and left alone if it was finished meanwhile or
-        set to be retried later.
+        seconds), so the post is (re-)read under the lane's lock (`lane`, when the caller knows it, saves the
+        read before) and left alone if it was finished meanwhile or set to be retried later.
         """
         tally = tally if tally is not None else SendReport()
         deliverer = self.deliverer
         if deliverer is None:
             raise DeliveryUnavailable("The bot is not connected to Discord, so nothing can be posted from here.")
-        post = await store.post_by_id(self._db, post_id)
-        if post is None:
-            return "failed"
-        async with self._lock(post.lane):
+        if lane is None:
+            first = await store.post_by_id(self._db, post_id)
+            if first is None:
+                return "failed"
+            lane = first.lane
+        async with self._lock(lane):
             post = await store.post_by_id(self._db, post_id)
             if post is None or post.status in ("failed",):
                 return "failed"
@@ -182,6 +185,8 @@ class Outbox:
             return await self._send_parts(post, post.channel_id, deliverer, tally)
 
     async def _send_parts(self, post: Post, channel_id: int, deliverer: Deliverer, tally: SendReport) -> Outcome:
+        """Under the lane's lock, so what is recorded of the post is what this sender last wrote."""
+        message_ids = list(post.message_ids)
         for part in range(post.parts_sent, len(post.payload)):
             nonce = make_nonce(post.nonce_seed, part)
             try:
@@ -203,11 +208,19 @@ class Outbox:
                 return "failed"
             except TransientDeliveryError as exc:
                 return await self._retry_later(post, exc, tally)
-            await store.part_sent(self._db, post.id, part, message_id, channel_id, self._clock.now())
+            message_ids.append(message_id)
+            await store.part_sent(self._db, post.id, part, message_ids, channel_id, self._clock.now())
             tally.messages += 1
-        done = await store.post_by_id(self._db, post.id)
+        done = dataclasses.replace(
+            post,
+            channel_id=channel_id,
+            parts_sent=len(post.payload),
+            message_ids=message_ids,
+            sending_part=None,
+            sending_at=None,
+        )
         producer = self._producers.get(post.producer)
-        if producer is not None and done is not None:
+        if producer is not None:
             await producer.on_sent(done)  # before the post is marked sent: a crash in between runs it again
         await store.finish(self._db, post.id, status="sent", now=self._clock.now())
         tally.sent += 1

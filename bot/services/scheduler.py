@@ -29,7 +29,7 @@ from bot.errors import (
 )
 from bot.models_digest import Delivery, Subscription
 from bot.models_outbox import Post
-from bot.services.digest import Digest, DigestComposer, DigestPost
+from bot.services.digest import Digest, DigestComposer, DigestPost, Snapshot
 from bot.services.feeds import FeedService
 from bot.services.outbox import SEND_CONCURRENCY, Outbox, SendReport, SendsThroughOutbox
 from bot.services.schedule import (
@@ -68,6 +68,9 @@ __all__ = [  # the schedule's names, as the answers and tests know them, and the
 log = logging.getLogger(__name__)
 
 MAX_SUBSCRIPTIONS_PER_GUILD = 10
+# Digests composed at once in a pass (each is a few round trips to the store; on PostgreSQL they overlap).
+COMPOSE_CONCURRENCY = 4
+MAX_PASSES = 100  # of `limit` digests each, in one run of the loop (then the loop's next tick goes on)
 
 
 # --- Results ------------------------------------------------------------------------------------------------
@@ -230,13 +233,14 @@ class DigestScheduler(SendsThroughOutbox):
 
     # --- Composition ----------------------------------------------------------------------------------------
 
-    async def _compose(self, sub: Subscription, now: dt.datetime) -> Digest:
+    async def _compose(self, sub: Subscription, now: dt.datetime, shared: Snapshot | None = None) -> Digest:
         return await self._composer.compose(
             sub.guild_id,
             after_item_id=sub.through_item_id,
             after_version_id=sub.through_version_id,
             now=now,
             since=parse_stamp(sub.last_delivery_at) or parse_stamp(sub.created_at),
+            shared=shared,
         )
 
     async def preview(self, guild_id: int, channel_id: int | None = None, *, refresh: bool = True) -> Preview:
@@ -266,32 +270,24 @@ class DigestScheduler(SendsThroughOutbox):
 
     # --- The loop's work ------------------------------------------------------------------------------------
 
-    async def run_due(self, *, limit: int = 500) -> RunReport:
-        """One pass: resume deliveries left pending (crash, retry), start the due digests, send them.
+    async def run_due(self, *, limit: int = 500, passes: int = MAX_PASSES) -> RunReport:
+        """Resume deliveries left pending (crash, retry), start the due digests, send them: passes of at most
+        `limit` each, one after the other while a pass found a full batch and got somewhere (a backlog of
+        10,000 servers does not wait for the loop's next tick 500 at a time), at most `passes` of them.
 
-        Sending starts as soon as a digest is recorded (a few at a time), while the next ones are composed.
+        Sending starts as soon as a digest is recorded (a few at a time), while the next ones are composed (a
+        few at a time too).
         """
         report = RunReport()
         async with self._run_lock, self.work.track() if self.work else contextlib.nullcontext():
             started = time.perf_counter()
-            now = self._clock.now()
-            gate = asyncio.Semaphore(self._concurrency)
-            sending = [
-                asyncio.ensure_future(self._send_one(d, gate, report))
-                for d in await store.pending_deliveries(self._db, now, limit, self.scope)  # resumed after a crash
-            ]
-            resumed = len(sending)
-            for sub in await store.due_subscriptions(self._db, now, limit, self.scope):
-                try:
-                    delivery = await self._start(sub, now, report)
-                except Exception as exc:  # one broken subscription must not stop the others
-                    log.exception("digest could not start subscription=%d", sub.id)
-                    report.errors.append(f"subscription {sub.id}: {exc.__class__.__name__}")
-                    continue
-                if delivery is not None and delivery.status == "pending":
-                    sending.append(asyncio.ensure_future(self._send_one(delivery, gate, report)))
-            if sending:
-                await asyncio.gather(*sending)
+            resumed = 0
+            for _pass in range(max(1, passes)):
+                before = (report.started, report.sent, report.skipped, report.already_done)
+                found, full = await self._one_pass(report, limit)
+                resumed += found
+                if not full or before == (report.started, report.sent, report.skipped, report.already_done):
+                    break
             if report.started or resumed:
                 log.info(
                     "digests run started=%d resumed=%d sent=%d skipped=%d retrying=%d failed=%d paused=%d ms=%.0f",
@@ -306,19 +302,47 @@ class DigestScheduler(SendsThroughOutbox):
                 )
         return report
 
+    async def _one_pass(self, report: RunReport, limit: int) -> tuple[int, bool]:
+        """One pass: (how many pending deliveries it resumed, whether either batch was full)."""
+        now = self._clock.now()
+        gate = asyncio.Semaphore(self._concurrency)
+        pending = await store.pending_deliveries(self._db, now, limit, self.scope)  # resumed after a crash
+        sending = [asyncio.ensure_future(self._send_one(d, gate, report)) for d in pending]
+        due = await store.due_subscriptions(self._db, now, limit, self.scope)
+        shared = await self._composer.snapshot() if due else None  # what every digest of this pass reads alike
+        composing = asyncio.Semaphore(COMPOSE_CONCURRENCY)
+
+        async def start_and_send(sub: Subscription) -> None:
+            async with composing:
+                try:
+                    delivery = await self._start(sub, now, report, shared)
+                except Exception as exc:  # one broken subscription must not stop the others
+                    log.exception("digest could not start subscription=%d", sub.id)
+                    report.errors.append(f"subscription {sub.id}: {exc.__class__.__name__}")
+                    return
+            if delivery is not None and delivery.status == "pending":
+                await self._send_one(delivery, gate, report)
+
+        sending.extend(asyncio.ensure_future(start_and_send(sub)) for sub in due)
+        if sending:
+            await asyncio.gather(*sending)
+        return len(pending), len(pending) >= limit or len(due) >= limit
+
     async def _send_one(self, delivery: Delivery, gate: asyncio.Semaphore, report: RunReport) -> None:
         async with gate:
             if self.deliverer is None:
                 report.retrying += 1  # no Discord connection: stays pending for the next pass
                 return
-            await self.outbox.send_guarded(delivery.outbox_id, report)
+            await self.outbox.send_guarded(delivery.outbox_id, report, lane=delivery.post.lane)
 
-    async def _start(self, sub: Subscription, now: dt.datetime, report: RunReport) -> Delivery | None:
+    async def _start(
+        self, sub: Subscription, now: dt.datetime, report: RunReport, shared: Snapshot | None = None
+    ) -> Delivery | None:
         """Compose the due digest and write its delivery record (and the next run time) before any send."""
         async with self._lock(sub.id):
             # Re-read under the lock: a /digest send-now may have moved the cursors or be in flight.
-            fresh = await store.subscription_by_id(self._db, sub.id)
-            if fresh is None or fresh.paused or await store.has_pending_delivery(self._db, sub.id):
+            fresh = await store.startable_subscription(self._db, sub.id)
+            if fresh is None:
                 return None
             sub = fresh
             try:
@@ -334,7 +358,7 @@ class DigestScheduler(SendsThroughOutbox):
                 await store.reschedule(self._db, sub.id, next_at)
                 return None
             period = latest[0].isoformat()
-            digest = await self._compose(sub, now)
+            digest = await self._compose(sub, now, shared)
             skip = digest.empty and not sub.post_empty
             seed, payload = self.outbox.render("digest", DigestPost(digest, schedule.tz)) if not skip else ("", [])
             delivery = await store.create_delivery(

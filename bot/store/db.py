@@ -127,6 +127,11 @@ class Database:
         """A write transaction; `exclusive` names work that only one process at a time may do (e.g. "import")."""
         raise NotImplementedError
 
+    async def write(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run one writing statement as a transaction of its own (one round trip, where transaction() takes
+        three); return how many rows it touched."""
+        raise NotImplementedError
+
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         """Run a read query; rows answer by position and by column name."""
         raise NotImplementedError
@@ -270,6 +275,20 @@ class SqliteDatabase(Database):
                 self.last_write_error = str(exc)
                 raise StoreUnavailable(f"cannot write to the database: {exc}") from None
             self.last_write_error = None
+
+    async def write(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """One statement on the writer connection in autocommit (SQLite makes it a transaction of its own)."""
+        async with self._write_lock:
+            try:
+                async with self._writer.execute(sql, tuple(params)) as cursor:
+                    await cursor.fetchall()
+                    count = cursor.rowcount
+            except sqlite3.OperationalError as exc:
+                self.last_write_error = str(exc)
+                log.warning("database write failed error=%s", exc)
+                raise StoreUnavailable(f"cannot write to the database: {exc}") from None
+            self.last_write_error = None
+            return count
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         """Run a read query on the reader connection."""

@@ -121,6 +121,16 @@ async def subscription_by_id(db: Database, subscription_id: int) -> Subscription
     return _subscription(row) if row else None
 
 
+async def startable_subscription(db: Database, subscription_id: int) -> Subscription | None:
+    """A subscription, if it is not paused and has no delivery still in flight (one query)."""
+    row = await db.fetchone(
+        f"SELECT {_SUB_COLUMNS} FROM digest_subscriptions s WHERE s.id = ? AND s.paused_at IS NULL"  # noqa: S608
+        " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.lane = 'digest:' || s.id AND o.status IN ('pending', 'held'))",
+        (subscription_id,),
+    )
+    return _subscription(row) if row else None
+
+
 async def guild_subscriptions(db: Database, guild_id: int) -> list[Subscription]:
     """A server's subscriptions, the next to run first."""
     rows = await db.fetchall(
@@ -252,17 +262,16 @@ async def complete_delivery(db: Database, delivery: Delivery) -> None:
 
     The subscription's last_delivery_at becomes the time the digest was composed: what it covers ends there.
     """
-    async with db.transaction() as conn:
-        await conn.execute(
-            f"UPDATE digest_subscriptions SET through_item_id = {greatest(db)}(through_item_id, ?),"  # noqa: S608
-            f" through_version_id = {greatest(db)}(through_version_id, ?), last_delivery_at = ? WHERE id = ?",
-            (
-                delivery.through_item_id,
-                delivery.through_version_id,
-                delivery.created_at,
-                delivery.subscription_id,
-            ),
-        )
+    await db.write(
+        f"UPDATE digest_subscriptions SET through_item_id = {greatest(db)}(through_item_id, ?),"  # noqa: S608
+        f" through_version_id = {greatest(db)}(through_version_id, ?), last_delivery_at = ? WHERE id = ?",
+        (
+            delivery.through_item_id,
+            delivery.through_version_id,
+            delivery.created_at,
+            delivery.subscription_id,
+        ),
+    )
 
 
 async def reschedule(db: Database, subscription_id: int, next_run_at: dt.datetime) -> None:

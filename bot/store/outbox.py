@@ -103,47 +103,41 @@ async def due(
 
 async def begin_part(db: Database, post_id: int, part: int, now: dt.datetime) -> None:
     """Note, before the POST, that a part is going out: from here until its answer is recorded it is in doubt."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE outbox SET sending_part = ?, sending_at = ?, updated_at = ? WHERE id = ?",
-            (part, stamp(now), stamp(now), post_id),
-        )
+    await db.write(
+        "UPDATE outbox SET sending_part = ?, sending_at = ?, updated_at = ? WHERE id = ?",
+        (part, stamp(now), stamp(now), post_id),
+    )
 
 
-async def part_sent(db: Database, post_id: int, part: int, message_id: int, channel_id: int, now: dt.datetime) -> None:
-    """Record that one part is on Discord (a resend starts after it); it is no longer in doubt."""
-    async with db.transaction() as conn:
-        async with conn.execute("SELECT message_ids FROM outbox WHERE id = ?", (post_id,)) as cur:
-            row = await cur.fetchone()
-        ids = json.loads(row[0]) if row else []
-        ids.append(str(message_id))
-        await conn.execute(
-            "UPDATE outbox SET parts_sent = ?, message_ids = ?, channel_id = ?, sending_part = NULL,"
-            " sending_at = NULL, updated_at = ? WHERE id = ?",
-            (part + 1, json.dumps(ids), channel_id, stamp(now), post_id),
-        )
+async def part_sent(
+    db: Database, post_id: int, part: int, message_ids: Sequence[int], channel_id: int, now: dt.datetime
+) -> None:
+    """Record that one part is on Discord, with the ids of every part sent so far (its sender holds the lane, so
+    it knows them); a resend starts after it, and it is no longer in doubt. One statement."""
+    await db.write(
+        "UPDATE outbox SET parts_sent = ?, message_ids = ?, channel_id = ?, sending_part = NULL,"
+        " sending_at = NULL, updated_at = ? WHERE id = ?",
+        (part + 1, json.dumps([str(m) for m in message_ids]), channel_id, stamp(now), post_id),
+    )
 
 
 async def finish(db: Database, post_id: int, *, status: str, now: dt.datetime, error: str | None = None) -> None:
     """Mark a post sent (error cleared) or failed (with why)."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE outbox SET status = ?, attempts = attempts + ?, last_error = ?, next_attempt_at = NULL,"
-            " updated_at = ? WHERE id = ?",
-            (status, 0 if status == "sent" else 1, error[:300] if error else None, stamp(now), post_id),
-        )
+    await db.write(
+        "UPDATE outbox SET status = ?, attempts = attempts + ?, last_error = ?, next_attempt_at = NULL,"
+        " updated_at = ? WHERE id = ?",
+        (status, 0 if status == "sent" else 1, error[:300] if error else None, stamp(now), post_id),
+    )
 
 
 async def retry_later(
     db: Database, post_id: int, *, now: dt.datetime, error: str, next_attempt_at: dt.datetime
 ) -> None:
     """Record a transient failure (5xx, timeout) and when to try again."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ?"
-            " WHERE id = ?",
-            (error[:300], stamp(next_attempt_at), stamp(now), post_id),
-        )
+    await db.write(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?",
+        (error[:300], stamp(next_attempt_at), stamp(now), post_id),
+    )
 
 
 async def hold(db: Database, post: Post, *, reason: str, now: dt.datetime) -> None:

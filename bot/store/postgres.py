@@ -24,7 +24,7 @@ from bot.store.db import POSTGRESQL, Database, Migration, bundled_migrations
 
 log = logging.getLogger(__name__)
 
-POOL_SIZE = 5
+POOL_SIZE = 10  # per process: the digest pass sends 8 at a time while it composes the next ones
 CONNECT_TIMEOUT_S = 10
 COMMAND_TIMEOUT_S = 120
 # pg_advisory_xact_lock key for migrations: two processes starting at once migrate one after the other.
@@ -161,6 +161,7 @@ class PostgresDatabase(Database):
                 max_size=POOL_SIZE,
                 timeout=CONNECT_TIMEOUT_S,
                 command_timeout=COMMAND_TIMEOUT_S,
+                reset=_keep_session,
             )
         except (*_CONNECTION_ERRORS, asyncpg.PostgresError, ValueError) as exc:
             raise StoreUnavailable(f"cannot open the database {redact_url(url)}: {_reason(exc)}") from None
@@ -258,6 +259,19 @@ class PostgresDatabase(Database):
         finally:
             await self._pool.release(conn)
 
+    async def write(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """One statement outside a transaction block: PostgreSQL commits it on its own (one round trip)."""
+        try:
+            async with self._pool.acquire() as conn:
+                status = await conn.execute(to_postgres(sql), *tuple(params))
+        except _SERVER_ERRORS as exc:
+            self.last_write_error = _reason(exc)
+            log.warning("database write failed error=%s", _reason(exc))
+            raise StoreUnavailable(f"cannot write to the database: {_reason(exc)}") from None
+        self.last_write_error = None
+        match = _STATUS_COUNT.search(status or "")
+        return int(match.group(1)) if match else 0
+
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[asyncpg.Record]:
         """Run a read query on a pooled connection."""
         try:
@@ -295,6 +309,13 @@ class PostgresDatabase(Database):
                 await conn.remove_listener(channel, on_notify)
             finally:
                 await self._pool.release(conn)
+
+
+async def _keep_session(_conn: asyncpg.Connection) -> None:
+    """What a connection returned to the pool needs beyond asyncpg's own reset (it rolls back an open
+    transaction and drops listeners): nothing. The store leaves no session state behind — its advisory locks
+    are transaction-level, `listen` unlistens itself — so asyncpg's default reset statement (advisory unlock
+    all, CLOSE ALL, UNLISTEN *, RESET ALL), a round trip on every release, is not sent."""
 
 
 async def _rollback(tx: Any) -> None:
