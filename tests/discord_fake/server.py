@@ -190,6 +190,34 @@ class InteractionResult:
         return f"<InteractionResult id={self.id} status={self.status} type={self.type} followups={n}>"
 
 
+class PostHold:
+    """Message POSTs to one channel held open (FakeDiscord.hold_posts): each message is created first (so a
+    later POST with its nonce finds it), then its answer waits until release() — the sender cannot know it was
+    posted. `arrived` is set once a POST is being held."""
+
+    HOLD_LIMIT_S = 120.0  # a hold nobody releases still ends
+
+    def __init__(self, fake: FakeDiscord, channel_id: int) -> None:
+        self._fake = fake
+        self.channel_id = channel_id
+        self.arrived = asyncio.Event()
+        self.released = asyncio.Event()
+        self.held = 0
+
+    async def hold(self) -> None:
+        """Called by the POST handler after the message is stored."""
+        self.held += 1
+        self.arrived.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.released.wait(), self.HOLD_LIMIT_S)
+
+    def release(self) -> None:
+        """Answer the held POSTs, and hold no more in this channel."""
+        if self._fake._held_posts.get(self.channel_id) is self:
+            del self._fake._held_posts[self.channel_id]
+        self.released.set()
+
+
 @dataclass
 class _Interaction:
     """The fake's bookkeeping for one interaction."""
@@ -308,6 +336,7 @@ class FakeDiscord:
         self._messages: dict[int, dict[str, Any]] = {}
         self._channel_messages: dict[int, list[int]] = {}
         self._nonces: dict[tuple[int, str], tuple[int, float]] = {}
+        self._held_posts: dict[int, PostHold] = {}
         self._attachments: dict[int, bytes] = {}
         self._commands: dict[int | None, list[dict[str, Any]]] = {}
         self._command_puts = 0
@@ -1844,7 +1873,17 @@ class FakeDiscord:
             msg["type"] = 19
             msg["message_reference"] = body["message_reference"]
         self._store_message(msg)
+        hold = self._held_posts.get(cid)
+        if hold is not None:
+            await hold.hold()
         return _json(msg)
+
+    def hold_posts(self, channel_id: int) -> PostHold:
+        """Hold the answers to message POSTs in a channel, each after its message is created, until the hold's
+        release(): a bot killed meanwhile never learns that its message went out."""
+        hold = PostHold(self, channel_id)
+        self._held_posts[channel_id] = hold
+        return hold
 
     def advance_time(self, seconds: float) -> None:
         """Let simulated time pass for the nonce window (a nonce older than `nonce_window` is forgotten)."""

@@ -122,7 +122,8 @@ async def test_two_hosts_run_the_shards_of_one_postgresql_store(
 ) -> None:
     """`sanctionsbot run` on two hosts, SHARD_COUNT=2: every digest and alert posted once, by its shard's
     process; the list imported elsewhere reaches both at once; each feed fetched once; a process killed
-    mid-delivery and restarted loses nothing and repeats nothing."""
+    mid-delivery (a digest's POST created on Discord, its answer not yet back) and restarted loses nothing and
+    repeats nothing: the message in doubt is sent again with its nonce and Discord returns the first."""
     import datetime as dt
     import signal
 
@@ -178,15 +179,20 @@ async def test_two_hosts_run_the_shards_of_one_postgresql_store(
                 stderr=asyncio.subprocess.PIPE,
             )
 
+        digest_channels = [g + 1 for g in SERVERS]
+        shard0 = [g + 1 for g in SERVERS if shard_of(g, 2) == 0]
+        # One digest of shard 0 is created on Discord but its answer held: its sender is mid-message.
+        held = fake.hold_posts(shard0[0])
         procs = {0: await start(0), 1: await start(1)}
         try:
-            digest_channels = [g + 1 for g in SERVERS]
-            # Kill shard 0's process as soon as its first digest is on Discord (its others may be mid-way) ...
-            shard0 = [g + 1 for g in SERVERS if shard_of(g, 2) == 0]
-            await fake.wait_until(lambda: any(fake.messages(c) for c in shard0), 90, "a first digest of shard 0")
+            # Kill shard 0's process while that POST is in flight (its other digests may be anywhere) ...
+            await asyncio.wait_for(held.arrived.wait(), 90)
             procs[0].send_signal(signal.SIGKILL)
             _out, err = await procs[0].communicate()
             logs.append(err.decode())
+            held.release()
+            assert len([m for m in fake.messages(shard0[0]) if m.get("nonce")]) == 1  # out, but never answered
+            deduplicated = fake.nonce_dedup_count
             procs[0] = await start(0)  # ... and start it again on the same host
             await fake.wait_until(
                 lambda: all(fake.messages(c) for c in digest_channels), 120, "one digest in every server"
@@ -199,6 +205,8 @@ async def test_two_hosts_run_the_shards_of_one_postgresql_store(
                 lambda: all(fake.messages(c) for c in alert_channels), 60, "one alert in every server"
             )
             await asyncio.sleep(3)  # time for a wrong second post to show up
+            # The restarted process sent the message in doubt again, with its nonce: Discord gave back the first.
+            assert fake.nonce_dedup_count > deduplicated
             for channel in digest_channels + alert_channels:
                 posted = [m for m in fake.messages(channel) if m.get("nonce")]
                 assert len(posted) == 1, (channel, len(posted))
@@ -206,6 +214,7 @@ async def test_two_hosts_run_the_shards_of_one_postgresql_store(
             # Each of the three feeds fetched once in this interval, though six servers on two hosts follow it.
             assert sorted(feeds.hits.values()) == [1, 1, 1], feeds.hits
         finally:
+            held.release()
             for proc in procs.values():
                 if proc.returncode is None:
                     proc.terminate()
