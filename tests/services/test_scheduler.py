@@ -422,6 +422,44 @@ async def test_many_due_subscriptions_post_once_each(dcore: Core, clock: ManualC
     assert (await dcore.digests.run_due()).started == 0
 
 
+async def test_a_backlog_larger_than_a_pass_goes_out_in_one_run(
+    dcore: Core, clock: ManualClock, discord: FakeDiscord
+) -> None:
+    """A pass starts at most `limit` digests; a run keeps passing while a pass was full, so a backlog does not
+    wait for the loop's next tick `limit` at a time — and still stops after `passes`."""
+    for n in range(25):
+        await subscribe(dcore, channel=1000 + n, guild=GUILD + n % 5)
+    clock.advance(days=1)
+    report = await dcore.digests.run_due(limit=4, passes=3)
+    assert report.started == 12 and report.sent == 12  # three full passes, then the run ends
+    report = await dcore.digests.run_due(limit=4)
+    assert report.started == 13 and report.sent == 13 and report.errors == []
+    assert sorted(Counter(m.channel_id for m in discord.messages).values()) == [1] * 25
+    assert (await dcore.digests.run_due(limit=4)).started == 0
+
+
+async def test_a_run_stops_passing_when_a_full_pass_got_nowhere(
+    dcore: Core, clock: ManualClock, discord: FakeDiscord
+) -> None:
+    """Deliveries whose sends crash stay pending and due: the run does not spin on them."""
+    for n in range(3):
+        await subscribe(dcore, channel=1000 + n)
+    clock.advance(days=1)
+    dcore.digests.deliverer = None  # recorded, then left pending: no connection
+    assert (await dcore.digests.run_due(limit=3)).started == 3
+    broken = FakeDeliverer(discord)
+
+    async def boom(*_args: object) -> int:
+        raise RuntimeError("a bug in sending")
+
+    broken.send = boom  # type: ignore[method-assign]
+    dcore.digests.deliverer = broken
+    report = await asyncio.wait_for(dcore.digests.run_due(limit=3), 30)
+    assert report.sent == 0 and len(report.errors) == 3  # one pass, not a hundred
+    subs = await store.guild_subscriptions(dcore.db, GUILD)
+    assert len(subs) == 3 and all([await store.has_pending_delivery(dcore.db, sub.id) for sub in subs])
+
+
 # --- faults -------------------------------------------------------------------------------------------------
 
 
