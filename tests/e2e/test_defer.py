@@ -11,6 +11,8 @@ from bot.errors import UnknownRegime
 from tests.e2e.conftest import ALICE, E2E
 from tests.e2e.test_shutdown import _command
 
+pytestmark = pytest.mark.both_engines
+
 EPHEMERAL = 1 << 6
 
 

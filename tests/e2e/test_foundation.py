@@ -11,6 +11,8 @@ from bot.cli_ask import as_json, ask
 from tests.discord_fake.harness import running_bot
 from tests.e2e.conftest import ALICE, BOB, E2E, GUILD, new_fake
 
+pytestmark = pytest.mark.both_engines
+
 EPHEMERAL = 1 << 6
 
 

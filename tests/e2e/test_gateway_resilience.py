@@ -15,6 +15,8 @@ from tests.discord_fake.harness import running_bot
 from tests.e2e.conftest import ALICE, new_fake
 from tests.shared_files import un_list
 
+pytestmark = pytest.mark.both_engines
+
 
 class QuickReconnectBot(SanctionsBot):
     """discord.py sleeps 5 s before every re-IDENTIFY; tests need not wait for that."""

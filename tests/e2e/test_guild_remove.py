@@ -22,6 +22,8 @@ from tests.fixtures import feeds as docs
 from tests.fixtures.feed_server import FeedServer
 from tests.shared_files import un_list
 
+pytestmark = pytest.mark.both_engines
+
 GUILD2 = GUILD + 1_000
 ONLY_A = "/only-guild-a.xml"  # a feed only GUILD follows
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import OWNER_ID
 from tests.e2e.conftest import ALICE, E2E
 from tests.shared_files import unpublished_shared_file
+
+pytestmark = pytest.mark.both_engines
 
 EPHEMERAL = 1 << 6
 

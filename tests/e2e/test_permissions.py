@@ -23,6 +23,8 @@ from tests.e2e.conftest import E2E, MANAGE_GUILD, e2e_run
 from tests.e2e.digests import EPHEMERAL
 from tests.shared_files import openapi_path
 
+pytestmark = pytest.mark.both_engines
+
 GUILD = 1_170_000_000_000_000_000
 GENERAL = GUILD + 1
 SECRET = GUILD + 2  # only the board (and the bot) can see it

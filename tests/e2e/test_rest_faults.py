@@ -9,6 +9,8 @@ import pytest
 
 from tests.e2e.conftest import ALICE, E2E, MOD
 
+pytestmark = pytest.mark.both_engines
+
 CALLBACK = r"/interactions/\d+/[^/]+/callback"
 
 

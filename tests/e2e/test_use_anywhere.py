@@ -7,7 +7,11 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qs, urlparse
 
+import pytest
+
 from tests.e2e.conftest import ALICE, E2E
+
+pytestmark = pytest.mark.both_engines
 
 READ_ONLY = ("sanctions", "committee", "statement", "about", "help")
 SERVER_ONLY = ("admin", "digest", "feeds", "watch")
