@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import shutil
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -10,11 +11,13 @@ import pytest
 
 from bot.app import SanctionsBot
 from bot.core import Core
-from tests.conftest import OWNER_ID
+from bot.settings import Secret, Settings
+from tests.conftest import ENGINES, OWNER_ID, _require_pg, make_settings
 from tests.discord_fake import FakeDiscord
 from tests.discord_fake.harness import BotRun, running_bot
 from tests.fixtures.digest import isolate
 from tests.fixtures.feed_server import FeedServer, run_feed_server
+from tests.pg import name_of
 from tests.shared_files import openapi_path
 
 GUILD = 1_150_000_000_000_000_000
@@ -135,3 +138,39 @@ async def feed_server() -> AsyncIterator[FeedServer]:
     """The local feed server (127.0.0.1): RSS 2.0, RSS 1.0 and Atom feeds that tests change, and broken ones."""
     async with run_feed_server() as server:
         yield server
+
+
+# --- one store for a whole module, on each engine -----------------------------------------------------------
+# A module whose commands only read shares one bot and one store across its tests (a few seconds instead of a
+# login per test). The function-scoped `engine` cannot reach a module-scoped fixture, so these take the engine
+# as their own module-scoped parameter: the module runs once on a SQLite file, once on a PostgreSQL database
+# (test ids end in [sqlite] / [postgresql]).
+
+
+def _module_settings(request: pytest.FixtureRequest, folder_name: str, *, loaded: bool) -> Iterator[Settings]:
+    folder = request.getfixturevalue("tmp_path_factory").mktemp(folder_name)
+    if request.param == "postgresql":
+        server = _require_pg(request.getfixturevalue("pg_server"))
+        template = request.getfixturevalue("pg_loaded_template") if loaded else None
+        url = server.create(template=name_of(template) if template else None)
+        try:
+            yield make_settings(folder, database_url=Secret(url))
+        finally:
+            server.drop(url)
+        return
+    target = folder / "store.sqlite3"
+    if loaded:
+        shutil.copyfile(request.getfixturevalue("loaded_template"), target)
+    yield make_settings(folder, database_path=target)
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def module_loaded_settings(request: pytest.FixtureRequest) -> Iterator[Settings]:
+    """Settings on a module's own copy of the five shared list versions: a SQLite file, then PostgreSQL."""
+    yield from _module_settings(request, "module-loaded", loaded=True)
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def module_empty_settings(request: pytest.FixtureRequest) -> Iterator[Settings]:
+    """Settings on a module's own empty store: a SQLite file, then PostgreSQL."""
+    yield from _module_settings(request, "module-empty", loaded=False)

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import struct
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator, Iterator
 from functools import cache
-from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -23,8 +21,9 @@ from bot.clock import ManualClock
 from bot.core import open_core
 from bot.render.pager import PAGER_TIMEOUT_SECONDS, PagerView
 from bot.render.reply import Reply
+from bot.settings import Settings
 from bot.store import lists as store
-from tests.conftest import NOW, make_settings
+from tests.conftest import NOW
 from tests.e2e._sanctions import (
     EPHEMERAL,
     LATEST,
@@ -47,12 +46,9 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def env(tmp_path_factory: pytest.TempPathFactory, loaded_template: Any) -> AsyncIterator[E2E]:
-    """The bot logged in to the fake, on a private copy of the store holding the five versions."""
-    folder = tmp_path_factory.mktemp("e2e-sanctions")
-    target = folder / "store.sqlite3"
-    shutil.copyfile(loaded_template, target)
-    async with open_core(make_settings(folder, database_path=target), clock=ManualClock(NOW)) as core:
+async def env(module_loaded_settings: Settings) -> AsyncIterator[E2E]:
+    """The bot logged in to the fake, on a private copy of the store holding the five versions (each engine)."""
+    async with open_core(module_loaded_settings, clock=ManualClock(NOW)) as core:
         async for running in start_e2e(core):
             yield running
 

@@ -13,7 +13,8 @@ import pytest_asyncio
 from bot.clock import ManualClock
 from bot.core import open_core
 from bot.render import limits
-from tests.conftest import NOW, make_settings
+from bot.settings import Settings
+from tests.conftest import NOW
 from tests.e2e._sanctions import all_pages, ask, buttons, contract, fields_of, hits_of, stored
 from tests.e2e.conftest import ALICE, E2E, start_e2e
 from tests.fixtures.lists import consolidated, individual
@@ -46,10 +47,9 @@ def hangul_record(with_original: bool) -> str:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def env(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[E2E]:
-    """The bot on a store with two versions of the hand-made list; the second adds the Hangul name."""
-    folder = tmp_path_factory.mktemp("e2e-sanctions-synthetic")
-    async with open_core(make_settings(folder), clock=ManualClock(NOW)) as core:
+async def env(module_empty_settings: Settings) -> AsyncIterator[E2E]:
+    """The bot on a store with two versions of the hand-made list; the second adds the Hangul name (each engine)."""
+    async with open_core(module_empty_settings, clock=ManualClock(NOW)) as core:
         first = consolidated([long_record(), hangul_record(False)], [], generated="2024-01-10T00:00:00Z")
         second = consolidated([long_record(), hangul_record(True)], [], generated="2024-02-20T00:00:00Z")
         await core.importer.import_bytes(first, "synthetic-1.xml")
