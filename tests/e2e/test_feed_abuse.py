@@ -30,6 +30,8 @@ from tests.fixtures import abuse
 from tests.fixtures import feeds as docs
 from tests.fixtures.feed_server import FeedServer
 
+pytestmark = pytest.mark.both_engines
+
 OTHER_GUILD = 1_150_000_000_000_100_000  # a second server, shaped like GUILD
 
 

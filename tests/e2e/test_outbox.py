@@ -19,6 +19,8 @@ from tests.e2e.test_digest_faults import news_then_run_time, quiet, subscribe
 from tests.fixtures.digest import Crash
 from tests.fixtures.feed_server import FeedServer
 
+pytestmark = pytest.mark.both_engines
+
 TEN_MINUTES = 600
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from discord import app_commands
 
 from bot.app import SanctionsBot
 from bot.core import Core
 from tests.discord_fake.harness import running_bot
 from tests.e2e.conftest import ALICE, BOB, new_fake
+
+pytestmark = pytest.mark.both_engines
 
 EPHEMERAL = 1 << 6
 
