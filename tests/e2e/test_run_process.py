@@ -11,18 +11,20 @@ from pathlib import Path
 
 import pytest
 
+from bot.settings import Settings
+from tests.conftest import store_env
 from tests.e2e.conftest import ALICE, GUILD, new_fake
 from tests.shared_files import REPO_ROOT
+
+pytestmark = pytest.mark.both_engines
 
 TOKEN = "fake-test-token.not-real.abcdefghijklmnopqrstuvwxyz0123456789AB"
 
 
 @pytest.mark.parametrize("log_format", ["text", "json"])
 async def test_run_answers_then_stops_cleanly_on_sigterm(
-    tmp_path: Path, loaded_template: Path, log_format: str
+    tmp_path: Path, loaded_settings: Settings, log_format: str
 ) -> None:
-    db = tmp_path / "run.sqlite3"
-    db.write_bytes(loaded_template.read_bytes())
     fake = new_fake()
     await fake.start()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_", "UN_LIST"))}
@@ -32,7 +34,7 @@ async def test_run_answers_then_stops_cleanly_on_sigterm(
             "DISCORD_TOKEN": TOKEN,
             "DISCORD_API_BASE": fake.api_base,
             "DISCORD_GATEWAY_URL": fake.gateway_url,
-            "DATABASE_PATH": str(db),
+            **store_env(loaded_settings),  # DATABASE_PATH, or DATABASE_URL on the PostgreSQL leg
             "SYNC_INTERVAL_MINUTES": "0",
             "LOG_LEVEL": "DEBUG",
             "LOG_FORMAT": log_format,

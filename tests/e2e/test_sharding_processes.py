@@ -9,10 +9,13 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.clock import SystemClock
 from bot.core import open_core
 from bot.settings import Settings
 from bot.sharding import shard_of
+from tests.conftest import store_env
 from tests.e2e.conftest import GUILD, new_fake
 from tests.fixtures.digest import isolate
 from tests.shared_files import REPO_ROOT
@@ -20,12 +23,12 @@ from tests.shared_files import REPO_ROOT
 TOKEN = "fake-shard-token.not-real.shardsshardsshardsshards1234"
 SERVERS = (GUILD, GUILD + (1 << 22))  # shard (guild_id >> 22) % 2: 0 and 1
 
+pytestmark = pytest.mark.both_engines
 
-async def test_two_bot_processes_split_the_digests_by_shard(tmp_path: Path, loaded_template: Path) -> None:
+
+async def test_two_bot_processes_split_the_digests_by_shard(tmp_path: Path, loaded_settings: Settings) -> None:
     assert sorted(shard_of(g, 2) for g in SERVERS) == [0, 1]
-    db = tmp_path / "shared.sqlite3"
-    db.write_bytes(loaded_template.read_bytes())
-    async with open_core(Settings(database_path=db), clock=SystemClock()) as core:
+    async with open_core(loaded_settings, clock=SystemClock()) as core:
         isolate(core)  # no feeds: the processes never fetch anything
         for guild in SERVERS:
             await core.digests.subscribe(guild, guild + 1, time_text="06:00", timezone="UTC", post_empty=True)
@@ -45,7 +48,7 @@ async def test_two_bot_processes_split_the_digests_by_shard(tmp_path: Path, load
                     "DISCORD_TOKEN": TOKEN,
                     "DISCORD_API_BASE": fake.api_base,
                     "DISCORD_GATEWAY_URL": fake.gateway_url,
-                    "DATABASE_PATH": str(db),
+                    **store_env(loaded_settings),  # both processes on the one store, whichever engine
                     "SYNC_INTERVAL_MINUTES": "0",
                     "SHARD_COUNT": "2",
                     "SHARD_IDS": str(shard),

@@ -12,13 +12,21 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
+from bot.settings import Settings
+from tests.conftest import store_env
 from tests.discord_fake import FakeDiscord
 from tests.shared_files import REPO_ROOT, openapi_path
 
 TOKEN = "fake-test-token.not-real.startup-errors-0123456789"
 
+pytestmark = pytest.mark.both_engines
 
-async def run_bot(tmp_path: Path, api_base: str, *, token: str = TOKEN, module: str = "bot") -> tuple[int, str]:
+
+async def run_bot(
+    tmp_path: Path, settings: Settings, api_base: str, *, token: str = TOKEN, module: str = "bot"
+) -> tuple[int, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_", "UN_LIST"))}
     env.update(
         {
@@ -26,7 +34,7 @@ async def run_bot(tmp_path: Path, api_base: str, *, token: str = TOKEN, module: 
             "DISCORD_TOKEN": token,
             "DISCORD_API_BASE": api_base,
             "DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/",
-            "DATABASE_PATH": str(tmp_path / "run.sqlite3"),
+            **store_env(settings),  # the store is opened (and migrated) before the login fails
             "SYNC_INTERVAL_MINUTES": "0",
         }
     )
@@ -57,9 +65,9 @@ def last_line(err: str) -> str:
     return lines[-1]
 
 
-async def test_a_refused_token_is_one_line_and_exit_1(tmp_path: Path) -> None:
+async def test_a_refused_token_is_one_line_and_exit_1(tmp_path: Path, settings: Settings) -> None:
     async with FakeDiscord(openapi_path=openapi_path(), token="the-one-true-token") as fake:
-        code, err = await run_bot(tmp_path, fake.api_base)
+        code, err = await run_bot(tmp_path, settings, fake.api_base)
         logins = [r for r in fake.requests if r.path.endswith("/users/@me")]
     assert code == 1, err[-2000:]
     assert last_line(err) == (
@@ -71,8 +79,8 @@ async def test_a_refused_token_is_one_line_and_exit_1(tmp_path: Path) -> None:
     assert not fake.violations
 
 
-async def test_an_unreachable_discord_is_retried_then_one_line_and_exit_1(tmp_path: Path) -> None:
-    code, err = await run_bot(tmp_path, "http://127.0.0.1:9/api/v10")  # nothing listens on the discard port
+async def test_an_unreachable_discord_is_retried_then_one_line_and_exit_1(tmp_path: Path, settings: Settings) -> None:
+    code, err = await run_bot(tmp_path, settings, "http://127.0.0.1:9/api/v10")  # nothing listens on the discard port
     assert code == 1, err[-2000:]
     line = last_line(err)
     assert line.startswith("sanctionsbot: cannot log in to Discord: cannot connect to 127.0.0.1"), line
@@ -80,8 +88,8 @@ async def test_an_unreachable_discord_is_retried_then_one_line_and_exit_1(tmp_pa
     assert err.count("discord login failed cause=cannot connect to 127.0.0.1") == 3
 
 
-async def test_a_dns_failure_is_named_as_such(tmp_path: Path) -> None:
-    code, err = await run_bot(tmp_path, "https://discord.example/api/v10", module="tests.fixtures.no_dns_cli")
+async def test_a_dns_failure_is_named_as_such(tmp_path: Path, settings: Settings) -> None:
+    code, err = await run_bot(tmp_path, settings, "https://discord.example/api/v10", module="tests.fixtures.no_dns_cli")
     assert code == 1, err[-2000:]
     line = last_line(err)
     assert line == (
