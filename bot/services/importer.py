@@ -7,13 +7,16 @@ import datetime as dt
 import hashlib
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import msgspec
+
 from bot.clock import Clock
 from bot.errors import OutOfOrder, TooManyRemovals
-from bot.models import Entry, ListDiff, ListVersion, ParsedList, RegimeCount, diff_entries
+from bot.memory import collector_paused
+from bot.models import BOOKKEEPING_FIELDS, Entry, ListDiff, ListVersion, ParsedList, RegimeCount, diff_entries
 from bot.sources.un_xml import parse_consolidated_list
 from bot.store import lists as store
 from bot.store.db import Database
@@ -41,10 +44,33 @@ class ImportResult:
         return self.status == "imported" and not self.diff.is_empty
 
 
-def _prepare(data: bytes) -> tuple[ParsedList, list[str]]:
-    """CPU work for a worker thread: parse, and hash every entry."""
-    parsed = parse_consolidated_list(data)
-    return parsed, [entry.content_hash() for entry in parsed.entries]
+# One encoding of each entry serves both its store record and its content hash; the output is byte for byte
+# Entry.to_json() and the text Entry.content_hash() hashes (tests/services/test_import_serialise.py holds them equal).
+_RECORD = msgspec.json.Encoder()
+_CANONICAL = msgspec.json.Encoder(order="sorted")
+
+
+def serialise(entries: Sequence[Entry]) -> tuple[list[str], list[str]]:
+    """Each entry's content hash and stored JSON record (what Entry.content_hash and Entry.to_json give)."""
+    hashes: list[str] = []
+    records: list[str] = []
+    for entry in entries:
+        record = _RECORD.encode(entry)
+        material = msgspec.json.decode(record)
+        for name in BOOKKEEPING_FIELDS:
+            del material[name]
+        hashes.append(hashlib.sha256(_CANONICAL.encode(material)).hexdigest())
+        records.append(record.decode())
+    return hashes, records
+
+
+def _prepare(data: bytes) -> tuple[ParsedList, list[str], list[str]]:
+    """CPU work for a worker thread: parse, then hash and serialise every entry."""
+    # The tree and the records hold no reference cycles: the collector's passes over them would find nothing.
+    with collector_paused(freeze=False):
+        parsed = parse_consolidated_list(data)
+        hashes, records = serialise(parsed.entries)
+    return parsed, hashes, records
 
 
 class _Changed(Mapping[str, Entry]):
@@ -92,7 +118,7 @@ class ListImporter:
             existing = await store.version_by_sha(self._db, sha)
             if existing is not None:
                 return await self._unchanged(existing, started)
-            parsed, hashes = await asyncio.to_thread(_prepare, data)
+            parsed, hashes, records = await asyncio.to_thread(_prepare, data)
             async with import_transaction(self._db) as tx:
                 existing = await tx.version_by_sha(sha)
                 if existing is not None:  # imported by another process since the first check
@@ -109,6 +135,7 @@ class ListImporter:
                         imported_at=self._clock.now().isoformat(timespec="seconds"),
                         entries=parsed.entries,
                         hashes=hashes,
+                        records=records,
                         diff=diff,
                         previous=previous_entries,
                     )

@@ -86,8 +86,12 @@ class ListWriter:
         hashes: Sequence[str],
         diff: ListDiff,
         previous: Mapping[str, StoredRevision],
+        records: Sequence[str] | None = None,
     ) -> ListVersion:
-        """Write a new version, its revisions, counts and changes (committed, or not at all, with the transaction)."""
+        """Write a new version, its revisions, counts and changes (committed, or not at all, with the transaction).
+
+        `records` are the entries' JSON (Entry.to_json, already made by the caller), else they are made here.
+        """
         conn = self._conn
         counts: dict[str, list[int]] = {}
         for entry in entries:
@@ -112,7 +116,7 @@ class ListWriter:
         assert row is not None  # RETURNING gives the new row
         version_id = int(row[0])
         # Entries unchanged since the previous version keep their revision; only new content is written.
-        revision_ids, fresh = await asyncio.to_thread(_split_revisions, entries, hashes, previous)
+        revision_ids, fresh = await asyncio.to_thread(_split_revisions, entries, hashes, records, previous)
         if fresh:
             await conn.executemany(
                 "INSERT INTO entry_revisions (reference, content_hash, kind, regime, name, listed_on, data)"
@@ -217,12 +221,16 @@ async def import_transaction(db: Database) -> AsyncIterator[ListWriter]:
 
 
 def _split_revisions(
-    entries: Sequence[Entry], hashes: Sequence[str], previous: Mapping[str, StoredRevision]
+    entries: Sequence[Entry],
+    hashes: Sequence[str],
+    records: Sequence[str] | None,
+    previous: Mapping[str, StoredRevision],
 ) -> tuple[dict[str, int], list[tuple[str, ...]]]:
     """Revision ids kept from the previous version, and rows to write for new content (CPU work, for a thread)."""
     revision_ids: dict[str, int] = {}
     fresh: list[tuple[str, ...]] = []
-    for entry, content_hash in zip(entries, hashes, strict=True):
+    texts = records if records is not None else [None] * len(entries)
+    for entry, content_hash, text in zip(entries, hashes, texts, strict=True):
         old = previous.get(entry.reference)
         if old is not None and old.content_hash == content_hash:
             revision_ids[entry.reference] = old.revision_id
@@ -235,7 +243,7 @@ def _split_revisions(
                     entry.regime,
                     entry.name,
                     entry.listed_on,
-                    entry.to_json(),
+                    text if text is not None else entry.to_json(),
                 )
             )
     return revision_ids, fresh
