@@ -224,6 +224,8 @@ class SqliteDatabase(Database):
             )
         applied = []
         async with self._write_lock:
+            if current == 0 and await self._fresh_schema(migrations):
+                return list(migrations)
             for migration in migrations[current:]:
                 script = (
                     "BEGIN IMMEDIATE;\n"
@@ -244,6 +246,26 @@ class SqliteDatabase(Database):
                 log.info("migration applied version=%d name=%s", migration.version, migration.name)
                 applied.append(migration)
         return applied
+
+    async def _fresh_schema(self, migrations: Sequence[Migration]) -> bool:
+        """On a file with nothing in it, build the schema from the snapshot of these migrations, if there is one."""
+        from bot.store.schema_snapshot import fresh_schema_script
+
+        script = fresh_schema_script(migrations)
+        if script is None:
+            return False
+        async with self._writer.execute("SELECT count(*) FROM sqlite_master") as cursor:
+            row = await cursor.fetchone()
+        if row is None or row[0] != 0:
+            return False
+        try:
+            await self._writer.executescript(f"BEGIN IMMEDIATE;\n{script}\nCOMMIT;")
+        except sqlite3.Error:
+            if self._writer.in_transaction:
+                await self._writer.rollback()
+            raise
+        log.info("schema created from the snapshot of migrations 1..%d", len(migrations))
+        return True
 
     @asynccontextmanager
     async def transaction(self, *, exclusive: str | None = None) -> AsyncIterator[aiosqlite.Connection]:
