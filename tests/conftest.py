@@ -8,6 +8,7 @@ import ipaddress
 import os
 import shutil
 import socket
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.core import Core, open_core
+from bot.services.search_cache import CACHE_DIR_VAR
 from bot.settings import Secret, Settings
 from tests.pg import PgServer, admin_url, name_of
 from tests.shared_files import UN_LIST_DATES, SharedFilesMissing, shared_dir, un_list
@@ -47,6 +49,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     except SharedFilesMissing as exc:
         pytest.exit(str(exc), returncode=4)
     socket.getaddrinfo = _loopback_only_getaddrinfo
+    # Search indexes of PostgreSQL test databases: in a folder of this run, not the user's cache folder.
+    os.environ.setdefault(CACHE_DIR_VAR, tempfile.mkdtemp(prefix="sanctionsbot-test-cache-"))
 
 
 def make_settings(tmp_path: Path, **overrides: object) -> Settings:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FORMAT = 1
+CACHE_DIR_VAR = "SANCTIONSBOT_CACHE_DIR"
 PROCESS_ENTRIES = 5000  # lists larger than this are indexed in a child process (the real list has under 1,000)
 _SOURCES = (
     "bot/models.py",
@@ -58,10 +59,12 @@ def code_stamp() -> str:
 
 
 def cache_dir_for(location: Path | str) -> Path:
-    """Where the indexes of a store are kept: beside a SQLite file; in the user's cache folder for PostgreSQL."""
+    """Where the indexes of a store are kept: beside a SQLite file; for PostgreSQL, in SANCTIONSBOT_CACHE_DIR or
+    else the user's cache folder (~/.cache/sanctionsbot), one folder per database."""
     if isinstance(location, Path):
         return location.parent
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sanctionsbot"
+    base = Path(os.environ.get(CACHE_DIR_VAR) or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"))
+    base = base if os.environ.get(CACHE_DIR_VAR) else base / "sanctionsbot"
     return base / hashlib.sha256(location.encode()).hexdigest()[:16]
 
 

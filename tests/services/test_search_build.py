@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from bot.clock import Clock
 from bot.core import Core, open_core
 from bot.services import search_cache
@@ -76,6 +78,7 @@ async def test_a_damaged_cache_file_is_rebuilt(loaded_settings: Settings, clock:
         assert second.search.search("Ri Won Ho").hits[0].reference.startswith("KP")
 
 
+@pytest.mark.both_engines
 async def test_a_large_list_is_built_in_a_child_process(loaded_settings: Settings, clock: Clock) -> None:
     async with open_core(loaded_settings, clock=clock, eager=False) as core:
         in_process = core.search
