@@ -150,8 +150,10 @@ class SearchService:
             raise ListNotLoaded()
         return self._index
 
-    async def _on_version(self, version: ListVersion, _old: ListVersion | None) -> None:
-        await self.ensure(version)
+    async def _on_version(self, version: ListVersion, old: ListVersion | None) -> None:
+        # The first version this process sees (its start-up): prepared, so a large list with no index on disk does
+        # not hold up the start; a later one is built before the next listener (the watches) runs.
+        await (self.prepare(version) if old is None else self.ensure(version))
 
     async def ensure(self, version: ListVersion) -> SearchIndex:
         """An index of `version`: the one in use, the one being built or loaded for it, or a new one (loaded from

@@ -119,6 +119,18 @@ async def test_a_large_list_without_an_index_on_disk_is_built_while_the_bot_conn
         assert (again.search.builds, again.search.loads) == (0, 1)
 
 
+async def test_the_bot_starts_without_waiting_for_the_index_of_a_large_list(
+    loaded_settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The eager start-up (the bot's) of a large list with no index on disk: the list's first refresh and
+    prepare_search both leave the build in the background; the first search waits for it."""
+    monkeypatch.setattr(search_cache, "PROCESS_ENTRIES", 0)  # the shared list counts as large here
+    async with open_core(loaded_settings, clock=clock) as core:
+        assert core.search.index is None
+        assert (await core.ready_search()).search("Ri Won Ho").hits[0].reference.startswith("KP")
+        assert core.search.builds == 1
+
+
 async def test_closing_during_a_background_build_ends_it(loaded_settings: Settings, clock: Clock) -> None:
     async with open_core(loaded_settings, clock=clock, eager=False) as core:
         core.search.process_entries = 0
