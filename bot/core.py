@@ -246,6 +246,14 @@ class Core:
         self._knowledge_loaded = True
         return service
 
+    async def reload_knowledge(self) -> LoadReport:
+        """Re-read the knowledge files; a reload that changed them moves knowledge_revision, so answers cached from
+        the old files are no longer used. KnowledgeError (store and revision untouched) if a file is broken."""
+        report = await self.knowledge.load()
+        if report.status != "unchanged":
+            self.knowledge_revision += 1
+        return report
+
     async def after_import(self) -> None:
         """Refresh everything derived from the latest list version (caches, indexes, listeners)."""
         await self.lists.refresh()

@@ -12,10 +12,7 @@ from bot.render.reply import Reply
 async def reload_knowledge(ctx: AnswerContext) -> Reply:
     """/admin reload-knowledge: re-read bot/data/*.toml and report what changed (owners only)."""
     ctx.require_owner()
-    report = await ctx.core.knowledge.load()
-    if report.status != "unchanged":
-        ctx.core.knowledge_revision += 1  # answers cached from the old files are no longer used
-    return reload_reply(report)
+    return reload_reply(await ctx.core.reload_knowledge())
 
 
 async def sync(ctx: AnswerContext) -> Reply:

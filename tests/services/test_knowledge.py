@@ -236,3 +236,22 @@ async def test_quote_search_limits(core: Core) -> None:
         await core.knowledge.search_quotes('* " NEAR ( )'.replace("NEAR", ""))
     answer = await core.knowledge.search_quotes("entirely false")
     assert answer.total == 1 and answer.hits[0].statement.id == "us-mission-rebuttal"
+
+
+async def test_core_reload_moves_the_knowledge_revision_only_when_files_changed(core: Core, tmp_path: Path) -> None:
+    revision = core.knowledge_revision
+    assert (await core.reload_knowledge()).status == "unchanged"
+    assert core.knowledge_revision == revision
+    changed = edited(
+        "chairs.toml",
+        'person = "Mona Juul"\ncountry = "Norway"\nsources = [\n    "Norway\'s UN mission',
+        'person = "Mona Juul"\ncountry = "Norway"\nnote = "edited"\nsources = [\n    "Norway\'s UN mission',
+    )
+    core.knowledge.directory = write(tmp_path / "changed", changed)
+    assert (await core.reload_knowledge()).status != "unchanged"
+    assert core.knowledge_revision == revision + 1
+    broken = edited("council.toml", 'members = ["Italy"]', 'members = ["Italy", "Brazil"]')  # 16 members
+    core.knowledge.directory = write(tmp_path / "broken", broken)
+    with pytest.raises(KnowledgeError):
+        await core.reload_knowledge()
+    assert core.knowledge_revision == revision + 1
