@@ -19,7 +19,8 @@ from bot.clock import ManualClock
 from bot.core import Core, open_core
 from bot.services.search_cache import CACHE_DIR_VAR
 from bot.settings import Secret, Settings
-from tests.pg import PgServer, admin_url, name_of
+from bot.store.db import Database
+from tests.pg import PgServer, admin_url
 from tests.shared_files import UN_LIST_DATES, SharedFilesMissing, shared_dir, un_list
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
@@ -81,21 +82,76 @@ def clock() -> ManualClock:
 
 
 # --- the two engines ----------------------------------------------------------------------------------------
-# Tests marked `both_engines` (a module's `pytestmark`, a class or a function) run once on a SQLite file and once
-# on a fresh PostgreSQL database; the others on SQLite only. Every fixture below follows the `engine` parameter.
+# Every test that uses the `engine` fixture (directly or through settings, core, loaded_settings, loaded_core,
+# store_location, pg_database) runs once on a SQLite file and once on a fresh PostgreSQL database; its ids end in
+# [sqlite] / [postgresql]. A test that is about SQLite itself (its backup file, PRAGMAs, WAL, file permissions,
+# its migration series) says so with `@pytest.mark.sqlite_only("why")`; a test that parametrizes `engine` itself
+# keeps its own list. Folders not yet checked on PostgreSQL (SQLITE_BY_DEFAULT) still run there only where a
+# module, class or test is marked `both_engines`; elsewhere that marker changes nothing.
 
 ENGINES = ("sqlite", "postgresql")
+_TESTS = Path(__file__).resolve().parent
+# Folders under tests/ ("." for the top-level test_*.py) whose tests opt in to PostgreSQL with `both_engines`.
+SQLITE_BY_DEFAULT = frozenset({"e2e", "services"})
+
+
+def sqlite_only_reason(marker: pytest.Mark) -> str:
+    """The reason a sqlite_only marker gives; a collection error if it gives none."""
+    reason = marker.kwargs.get("reason", marker.args[0] if marker.args else None)
+    if not isinstance(reason, str) or not reason.strip():
+        raise pytest.UsageError('sqlite_only needs a reason: @pytest.mark.sqlite_only("why not PostgreSQL")')
+    return reason
+
+
+def _engine_is_parametrized(metafunc: pytest.Metafunc) -> bool:
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0] if mark.args else mark.kwargs.get("argnames", ())
+        if isinstance(names, str):
+            names = [n.strip() for n in names.split(",")]
+        if "engine" in names:
+            return True
+    return False
+
+
+def _both_by_default(path: Path) -> bool:
+    try:
+        parts = path.resolve().relative_to(_TESTS).parts
+    except ValueError:
+        return False
+    folder = parts[0] if len(parts) > 1 else "."
+    return folder not in SQLITE_BY_DEFAULT
+
+
+def engines_for(metafunc: pytest.Metafunc) -> tuple[str, ...]:
+    """The engines one test function runs on (see the comment above)."""
+    only = metafunc.definition.get_closest_marker("sqlite_only")
+    if only is not None:
+        sqlite_only_reason(only)
+        return ("sqlite",)
+    if _both_by_default(metafunc.definition.path) or metafunc.definition.get_closest_marker("both_engines"):
+        return ENGINES
+    return ("sqlite",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Refuse a sqlite_only marker without a reason, on any test (whether or not it uses the engine)."""
+    for item in items:
+        for marker in item.iter_markers("sqlite_only"):
+            sqlite_only_reason(marker)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run the tests marked both_engines on each engine (their ids end in [sqlite] / [postgresql])."""
-    if "engine" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_engines"):
-        metafunc.parametrize("engine", ENGINES)
+    """Run every test that uses the engine on each engine, unless sqlite_only (see the comment above)."""
+    if "engine" not in metafunc.fixturenames or _engine_is_parametrized(metafunc):
+        return
+    engines = engines_for(metafunc)
+    if len(engines) > 1:
+        metafunc.parametrize("engine", engines)
 
 
 @pytest.fixture
 def engine() -> str:
-    """The store engine under test: SQLite unless the test is marked both_engines."""
+    """The store engine under test when the test is not parametrized over both: SQLite."""
     return "sqlite"
 
 
@@ -130,20 +186,49 @@ def pg_database(engine: str, pg_server: PgServer | None) -> Iterator[str | None]
     server = _require_pg(pg_server)
     url = server.create()
     yield url
-    server.drop(url)
+    server.drop_later(url)
 
 
 @pytest.fixture
 def store_location(tmp_path: Path, pg_database: str | None) -> Path | str:
-    """Where a test's empty store is: a SQLite file under tmp_path, or a fresh PostgreSQL database's URL."""
+    """Where a test's empty store is: a SQLite file under tmp_path, or a fresh PostgreSQL database's URL (nothing
+    in it, not even the schema: the store migrates it on open)."""
     return pg_database if pg_database is not None else tmp_path / "store.sqlite3"
 
 
+async def _migrate(url: str) -> None:
+    async with await Database.open(url):
+        pass
+
+
+@pytest.fixture(scope="session")
+def pg_empty_template(pg_server: PgServer | None) -> str:
+    """A PostgreSQL database with the store's migrations applied and no data (built once per run; copied per test:
+    a copy costs less than applying the migrations again)."""
+    server = _require_pg(pg_server)
+    url = server.create(label="empty")
+    asyncio.run(_migrate(url))
+    return url
+
+
 @pytest.fixture
-def settings(tmp_path: Path, pg_database: str | None) -> Settings:
-    """Settings on an empty temporary database (SQLite file, or PostgreSQL for both_engines tests)."""
-    if pg_database is not None:
-        return make_settings(tmp_path, database_url=Secret(pg_database))
+def pg_store(request: pytest.FixtureRequest, engine: str, pg_server: PgServer | None) -> Iterator[str | None]:
+    """An empty PostgreSQL store for one test, schema in place (a copy of pg_empty_template); None on SQLite."""
+    if engine != "postgresql":
+        yield None
+        return
+    server = _require_pg(pg_server)
+    template = request.getfixturevalue("pg_empty_template")
+    url = server.copy_of(template)
+    yield url
+    server.give_back(template, url)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, pg_store: str | None) -> Settings:
+    """Settings on an empty temporary store (a SQLite file, or PostgreSQL: see `engine`)."""
+    if pg_store is not None:
+        return make_settings(tmp_path, database_url=Secret(pg_store))
     return make_settings(tmp_path)
 
 
@@ -186,9 +271,9 @@ def loaded_settings(
     if engine == "postgresql":
         server = _require_pg(pg_server)
         template = request.getfixturevalue("pg_loaded_template")
-        url = server.create(template=name_of(template))
+        url = server.copy_of(template)
         yield make_settings(tmp_path, database_url=Secret(url))
-        server.drop(url)
+        server.give_back(template, url)
         return
     loaded_template = request.getfixturevalue("loaded_template")
     target = tmp_path / "store.sqlite3"

@@ -1,17 +1,22 @@
 """The PostgreSQL server the tests use: POSTGRES_TEST_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
 
-Each test session makes its own databases, named sb_test_<pid>_<random>_…, and drops them at the end: a
-fresh empty database per test (the store migrates it on open), and copies of a loaded template for tests that
-start from the five shared list versions. Without a server, PostgreSQL tests are skipped with one line saying
-why; under CI (CI=true) a missing server fails the run instead.
+Each test session makes its own databases, named sb_test_<pid>_<random>_…: per test, a copy of a template
+(an empty store with its migrations applied, or one holding the five shared list versions) or, for the tests of
+migrations themselves, a fresh empty database. A test's database is dropped after it by a background thread (a
+DROP DATABASE waits for a checkpoint: seconds on a busy disk that no test need wait for); the rest at the end.
+Without a server, PostgreSQL tests are skipped with one line saying why; under CI (CI=true) a missing server
+fails the run instead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
+import queue
 import secrets
+import threading
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -39,6 +44,11 @@ class PgServer:
         self.prefix = f"sb_test_{os.getpid()}_{secrets.token_hex(3)}"
         self._numbers = itertools.count(1)
         self.created: list[str] = []
+        self._lock = threading.Lock()
+        self._to_drop: queue.Queue[str | None] = queue.Queue()
+        self._dropper: threading.Thread | None = None
+        self._spare: dict[str, list[str]] = {}  # template name -> copies given back untouched
+        self._prints: dict[str, Fingerprint] = {}  # template name -> its fingerprint
 
     async def _admin(self, *statements: str) -> None:
         conn = await asyncpg.connect(self.url, timeout=10)
@@ -62,16 +72,57 @@ class PgServer:
         name = f"{self.prefix}_{label or next(self._numbers)}"
         source = f" TEMPLATE {template}" if template else ""
         asyncio.run(self._admin(f"CREATE DATABASE {name}{source}"))
-        self.created.append(name)
+        with self._lock:
+            self.created.append(name)
         return with_database(self.url, name)
+
+    def copy_of(self, template: str) -> str:
+        """A database holding what the template database holds: a copy given back untouched, or a new one."""
+        name = name_of(template)
+        with self._lock:
+            spare = self._spare.get(name)
+            if spare:
+                return with_database(self.url, spare.pop())
+        return self.create(template=name)
+
+    def give_back(self, template: str, url: str) -> None:
+        """A test is done with a copy of `template`: keep it for the next test if nothing in it changed (no row,
+        sequence or table), else drop it (in the background). Connections left open to it are closed first."""
+        name = name_of(template)
+        try:
+            if name not in self._prints:
+                self._prints[name] = asyncio.run(_fingerprint(template))
+            unchanged = asyncio.run(_fingerprint(url, close_others=True)) == self._prints[name]
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+            unchanged = False
+        if not unchanged:
+            self.drop_later(url)
+            return
+        with self._lock:
+            self._spare.setdefault(name, []).append(name_of(url))
 
     def drop(self, url: str) -> None:
         """Drop one of this session's databases (closing anything still connected to it)."""
         name = urlsplit(url).path.strip("/")
         assert name.startswith(self.prefix), name
         asyncio.run(self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        if name in self.created:
-            self.created.remove(name)
+        with self._lock:
+            if name in self.created:
+                self.created.remove(name)
+
+    def drop_later(self, url: str) -> None:
+        """Drop one of this session's databases in the background (the test that used it is over)."""
+        with self._lock:
+            if self._dropper is None:
+                self._dropper = threading.Thread(target=self._drop_queued, name="pg-test-dropper", daemon=True)
+                self._dropper.start()
+        self._to_drop.put(url)
+
+    def _drop_queued(self) -> None:
+        while (url := self._to_drop.get()) is not None:
+            # One that fails stays in `created`: drop_all tries again at the end.
+            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+                self.drop(url)
 
     def drop_stale(self) -> list[str]:
         """Drop the databases of earlier sessions whose process is gone (a run killed before its clean-up)."""
@@ -94,9 +145,58 @@ class PgServer:
         return dropped
 
     def drop_all(self) -> None:
-        """Drop every database this session made."""
-        for name in list(self.created):
-            self.drop(with_database(self.url, name))
+        """Drop every database this session made (once the background drops are done)."""
+        if self._dropper is not None:
+            self._to_drop.put(None)
+            self._dropper.join()
+            self._dropper = None
+        with self._lock:
+            names = list(self.created)
+            self.created.clear()
+            self._spare.clear()
+
+        async def drop_together() -> None:
+            # Each DROP DATABASE waits for a checkpoint; drops waiting at the same time share one.
+            slots = asyncio.Semaphore(8)
+
+            async def drop(name: str) -> None:
+                async with slots:
+                    await self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+            await asyncio.gather(*(drop(name) for name in names))
+
+        asyncio.run(drop_together())
+
+
+Fingerprint = tuple[tuple[object, ...], ...]
+
+_TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
+_SEQUENCES = "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = current_schema() ORDER BY 1"
+_RELATIONS = "SELECT relname, relkind FROM pg_class WHERE relnamespace = current_schema()::regnamespace ORDER BY 1"
+
+
+async def _fingerprint(url: str, *, close_others: bool = False) -> Fingerprint:
+    """What a test could have changed in a database: each table's row count and newest writer (the largest
+    `xmin`: any insert or update, even of the same values, writes a row with a newer one; a delete lowers the
+    count), each sequence's position, and the set of relations (a table or index made or dropped)."""
+    conn = await asyncpg.connect(url, timeout=10)
+    try:
+        others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        if close_others:
+            await conn.execute(f"SELECT pg_terminate_backend(pid) {others}")
+            for _ in range(100):  # until they are gone (their transactions rolled back, their locks released)
+                if not await conn.fetchval(f"SELECT count(*) {others}"):
+                    break
+                await asyncio.sleep(0.05)
+        tables = [r[0] for r in await conn.fetch(_TABLES)]
+        # Table names come from the catalogue, never from a test's input.
+        counts = " UNION ALL ".join(f"SELECT '{t}', count(*), max(xmin::text::bigint) FROM \"{t}\"" for t in tables)
+        rows = await conn.fetch(counts) if counts else []
+        sequences = await conn.fetch(_SEQUENCES)
+        relations = await conn.fetch(_RELATIONS)
+    finally:
+        await conn.close()
+    return tuple(tuple(r) for r in (*rows, *sequences, *relations))
 
 
 def _alive(pid: int) -> bool:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from bot.answers import watch as answers
@@ -13,6 +11,7 @@ from bot.core import Core
 from bot.errors import GuildOnly, NotPermitted
 from bot.settings import Settings
 from tests.answers.payloads import assert_valid, text_of
+from tests.store_writes import write_marker
 
 GUILD = 1_150_000_000_000_000_000
 
@@ -33,11 +32,11 @@ async def test_every_watch_command_from_the_terminal(loaded_core: Core, loaded_s
         assert_valid(outcome.reply)
         assert expected in text_of(outcome.reply), (words, text_of(outcome.reply))
     # The two reading commands leave the store exactly as it was.
-    watcher = sqlite3.connect(f"file:{loaded_settings.database_path}?mode=ro", uri=True)
-    before = watcher.execute("PRAGMA data_version").fetchone()
-    listed = await ask(loaded_core, ["watch", "list"], guild_id=GUILD)
-    tested = await ask(loaded_core, ["watch", "test"], guild_id=GUILD)
-    assert watcher.execute("PRAGMA data_version").fetchone() == before
+    async with write_marker(loaded_settings) as marker:
+        before = await marker()
+        listed = await ask(loaded_core, ["watch", "list"], guild_id=GUILD)
+        tested = await ask(loaded_core, ["watch", "test"], guild_id=GUILD)
+        assert await marker() == before
     assert "Watchlist: 1 of 100" in text_of(listed.reply) and "score of 95 or more" in text_of(listed.reply)
     assert "Test: 1 watched entry changed" in text_of(tested.reply) and "2024-09-21" in text_of(tested.reply)
     assert_valid(listed.reply)

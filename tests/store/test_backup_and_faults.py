@@ -17,7 +17,7 @@ import pytest
 from bot.core import open_core
 from bot.errors import StoreUnavailable
 from bot.services.health import check_health
-from bot.settings import Settings
+from bot.settings import Secret, Settings
 from bot.store import lists as lists_store
 from bot.store import lists as store
 from bot.store.backup import backup, check_file, restore
@@ -26,6 +26,7 @@ from tests.shared_files import REPO_ROOT, un_list
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 
 
+@pytest.mark.sqlite_only("backup and restore copy a SQLite file (PostgreSQL has pg_dump)")
 async def test_backup_while_open_then_restore(tmp_path: Path, loaded_settings: Settings) -> None:
     async with open_core(loaded_settings) as core:
         checked = backup(loaded_settings.database_path, tmp_path / "backup.sqlite3")
@@ -41,6 +42,7 @@ async def test_backup_while_open_then_restore(tmp_path: Path, loaded_settings: S
         assert await core.db.integrity_check() == "ok"
 
 
+@pytest.mark.sqlite_only("restore checks a SQLite file before it replaces the store file")
 @pytest.mark.parametrize("content", [b"", b"hello world" * 100, b"SQLite format 3\x00" + b"\x00" * 200])
 def test_restore_refuses_what_is_not_a_sound_database(
     tmp_path: Path, loaded_settings: Settings, content: bytes
@@ -64,25 +66,26 @@ def test_restore_refuses_another_sqlite_database(tmp_path: Path) -> None:
         check_file(other)
 
 
-async def test_health(tmp_path: Path, loaded_settings: Settings) -> None:
+async def test_health(tmp_path: Path, loaded_settings: Settings, pg_store: str | None) -> None:
     assert not (await check_health(tmp_path / "none.sqlite3", NOW, 48)).ok
+    location = loaded_settings.store_location()
     # Versions up to 2024-09-26, imported at NOW (2026-11-26): imported recently, but a 2024 list is stale.
-    old = await check_health(loaded_settings.database_path, NOW, 48)
+    old = await check_health(location, NOW, 48)
     assert not old.ok and old.summary.startswith("stale") and "2024-09-26" in old.summary
     async with open_core(loaded_settings) as core:  # a sync at NOW found the same list: known current
         await lists_store.record_sync(core.db, attempt_at=NOW.isoformat(timespec="seconds"), ok=True)
-    verdict = await check_health(loaded_settings.database_path, NOW, 48)
+    verdict = await check_health(location, NOW, 48)
     assert verdict.ok and "2024-09-26" in verdict.summary
-    stale = await check_health(loaded_settings.database_path, NOW + dt.timedelta(days=3), 48)
+    stale = await check_health(location, NOW + dt.timedelta(days=3), 48)
     assert not stale.ok and stale.summary.startswith("stale")
     async with open_core(loaded_settings) as core:
         await lists_store.record_sync(core.db, attempt_at=NOW.isoformat(timespec="seconds"), ok=False, error="HTTP 503")
-    failing = await check_health(loaded_settings.database_path, NOW, 48)
+    failing = await check_health(location, NOW, 48)
     assert not failing.ok and failing.summary.startswith("sync failing") and "HTTP 503" in failing.summary
-    empty = tmp_path / "empty.sqlite3"
-    async with open_core(Settings(database_path=empty)):
+    empty = Settings(database_path=tmp_path / "empty.sqlite3", database_url=Secret(pg_store) if pg_store else None)
+    async with open_core(empty):
         pass
-    assert (await check_health(empty, NOW, 48)).summary == "no list imported yet"
+    assert (await check_health(empty.store_location(), NOW, 48)).summary == "no list imported yet"
 
 
 def _make_unwritable(path: Path) -> bool:
@@ -96,6 +99,7 @@ def _make_unwritable(path: Path) -> bool:
     )
 
 
+@pytest.mark.sqlite_only("a read-only store file (file permissions)")
 async def test_read_only_store_is_refused_at_start_up(tmp_path: Path, loaded_settings: Settings) -> None:
     path = loaded_settings.database_path
     if not _make_unwritable(path):
@@ -121,6 +125,7 @@ async def test_read_only_store_is_refused_at_start_up(tmp_path: Path, loaded_set
         os.chmod(path, 0o644)
 
 
+@pytest.mark.sqlite_only("the full store is made with PRAGMA max_page_count")
 async def test_write_failure_at_run_time_is_reported_not_fatal(loaded_settings: Settings) -> None:
     async with open_core(loaded_settings) as core:
         async with core.db.transaction() as conn:

@@ -10,6 +10,9 @@ import pytest
 from bot.errors import StoreUnavailable
 from bot.store.db import Database, Migration, bundled_migrations, schema_version_expected
 
+# The same checks on PostgreSQL are in tests/store/test_postgres.py (migrations, a newer schema, roll-back).
+pytestmark = pytest.mark.sqlite_only("the SQLite file itself: its PRAGMAs (WAL, user_version), folder and file errors")
+
 
 async def test_open_creates_folder_and_applies_migrations(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "er" / "store.sqlite3"
