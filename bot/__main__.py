@@ -16,7 +16,7 @@ from bot import __version__
 from bot.errors import FetchFailed, ListTooLarge, SanctionsBotError, SettingsError, UsageError
 from bot.log import setup_logging
 from bot.redact import redact_url, url_secrets
-from bot.settings import Settings, database_url_secrets, load_settings
+from bot.settings import Settings, load_settings
 
 log = logging.getLogger("bot")
 
@@ -256,7 +256,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return 2
     secrets = [settings.discord_token.reveal()] if settings.discord_token else []
     if settings.database_url is not None:
-        secrets += database_url_secrets(settings.database_url.reveal())
+        secrets += url_secrets(settings.database_url.reveal(), username=False)
     secrets += url_secrets(settings.un_list_url)  # credentials or keys in UN_LIST_URL never reach a log line
     # Terminal commands print their own one-line outcome; only errors from the log are worth adding there.
     setup_logging(settings.log_level if args.command == "run" else "ERROR", settings.log_format, secrets)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 MASK = "***"
 # Query parameters that carry credentials under their usual names (api_key, access_token, sig, X-Amz-Signature, …).
@@ -40,13 +40,23 @@ def redact_url(url: str) -> str:
     return urlunsplit((scheme, netloc, path, raw_query, ""))
 
 
-def url_secrets(url: str) -> list[str]:
-    """The secret pieces of a URL as written (for the log filter's list of strings never to print)."""
+def url_secrets(url: str, *, username: bool = True) -> list[str]:
+    """The secret pieces of a URL, as written and percent-decoded (for the log filter's list of strings never to
+    print): the password, the user name (unless `username` is False: a database's user is no secret), secret-
+    looking query values and key-like path segments."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return [url]
-    found = [p for p in (parts.username, parts.password) if p]
-    found += [v for k, v in parse_qsl(parts.query, keep_blank_values=True) if v and _SECRET_PARAM.search(k)]
+    # Pieces other than the password need four characters: a one-letter "secret" would scrub every log line.
+    found = [parts.username] if username and parts.username and len(parts.username) >= 4 else []
+    found += [parts.password] if parts.password else []
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    found += [v for k, v in query if len(v) >= 4 and _SECRET_PARAM.search(k)]
     found += [s for s in parts.path.split("/") if _KEY_SEGMENT.match(s)]
-    return [s for s in found if len(s) >= 4]  # a one-letter "secret" would scrub every log line
+    out: list[str] = []
+    for piece in found:
+        for form in (piece, unquote(piece)):
+            if form and form not in out:
+                out.append(form)
+    return out

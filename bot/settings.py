@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from bot.errors import SettingsError
 
@@ -114,15 +114,6 @@ def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | N
     if parts.scheme not in schemes or not parts.netloc:
         raise SettingsError(name, f"must be a {'/'.join(schemes)} URL, got {raw[:80]!r}")
     return raw.rstrip("/")
-
-
-def database_url_secrets(url: str) -> list[str]:
-    """What of a database URL must never reach a log: its password, as written and decoded."""
-    try:
-        password = urlsplit(url).password
-    except ValueError:
-        return [url]
-    return [p for p in {password, unquote(password)} if p] if password else []
 
 
 def _database_url(env: Mapping[str, str]) -> Secret | None:

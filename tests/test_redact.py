@@ -33,3 +33,6 @@ def test_redact_url(url: str, shown: str | None) -> None:
 def test_url_secrets_lists_what_the_log_filter_scrubs() -> None:
     assert url_secrets("https://user1:pass1@h.example/a?token=T0K3N&q=1") == ["user1", "pass1", "T0K3N"]
     assert url_secrets("https://press.un.org/en/rss.xml") == []
+    # Also percent-decoded; a short password still counts; a database's user name can be left out.
+    assert url_secrets("postgresql://bot:p%40@db.example/x") == ["p%40", "p@"]
+    assert url_secrets("postgresql://postgres:s3cr%40t@db.example/x", username=False) == ["s3cr%40t", "s3cr@t"]
