@@ -1,19 +1,20 @@
 """Two bot processes' worth of sharding against one local Discord with two shards: SHARD_COUNT=2 with
-SHARD_IDS=0 in one and SHARD_IDS=1 in the other, both on one database file. Each server's digest is sent
-exactly once, by the process whose shard holds that server."""
+SHARD_IDS=0 in one and SHARD_IDS=1 in the other, both on one store (a SQLite file, or PostgreSQL). Each
+server's digest is sent exactly once, by the process whose shard holds that server."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from contextlib import AsyncExitStack
-from pathlib import Path
+
+import pytest
 
 from bot.clock import ManualClock
 from bot.core import open_core
 from bot.settings import Settings
 from bot.sharding import ShardScope, shard_of
 from bot.store import digests as store
-from tests.conftest import make_settings
 from tests.e2e.conftest import GUILD, e2e_run, new_fake
 from tests.e2e.digests import (
     Recording,
@@ -31,20 +32,19 @@ from tests.fixtures.feed_server import FeedServer
 # Two servers on different shards of two: shard = (guild_id >> 22) % 2.
 SERVERS = (GUILD, GUILD + (1 << 22))
 
+pytestmark = pytest.mark.both_engines
+
 
 async def no_sleep(_seconds: float) -> None:
     return None
 
 
 async def test_two_processes_each_send_only_their_shards_digests(
-    loaded_settings: Settings, tmp_path: Path, clock: ManualClock, feed_server: FeedServer
+    loaded_settings: Settings, clock: ManualClock, feed_server: FeedServer
 ) -> None:
     shards = {guild: shard_of(guild, 2) for guild in SERVERS}
     assert sorted(shards.values()) == [0, 1]
-    settings = {
-        shard: make_settings(tmp_path, database_path=loaded_settings.database_path, shard_count=2, shard_ids=(shard,))
-        for shard in (0, 1)
-    }
+    settings = {shard: dataclasses.replace(loaded_settings, shard_count=2, shard_ids=(shard,)) for shard in (0, 1)}
     fake = new_fake(shards=2, guilds=SERVERS)
     await fake.start()
     try:

@@ -8,13 +8,14 @@ again. Now each failure is logged with a reference, shown in /about, the loop ba
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from aiohttp import web
 
@@ -22,9 +23,11 @@ from bot.clock import ManualClock
 from bot.core import open_core
 from bot.errors import StoreUnavailable
 from bot.services.importer import ImportResult
-from tests.conftest import make_settings
+from bot.settings import Settings
 from tests.e2e.conftest import ALICE, start_e2e
 from tests.shared_files import un_list
+
+pytestmark = pytest.mark.both_engines
 
 
 class Ceiling:
@@ -53,17 +56,20 @@ async def list_url() -> AsyncIterator[str]:
 
 
 async def test_list_sync_loop_survives_store_and_integrity_errors(
-    tmp_path: Path,
+    settings: Settings,
     clock: ManualClock,
     list_url: str,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    settings = make_settings(tmp_path, sync_interval_minutes=60, un_list_url=list_url)
-    faults: list[BaseException] = [
-        StoreUnavailable("cannot write to the database: database is locked"),
-        sqlite3.IntegrityError("UNIQUE constraint failed: list_versions.sha256"),
-    ]
+    settings = dataclasses.replace(settings, sync_interval_minutes=60, un_list_url=list_url)
+    # What each engine's driver raises when two imports of one list race for its unique sha256.
+    raced: BaseException = (
+        sqlite3.IntegrityError("UNIQUE constraint failed: list_versions.sha256")
+        if settings.database_url is None
+        else asyncpg.UniqueViolationError('duplicate key value violates unique constraint "list_versions_sha256_key"')
+    )
+    faults: list[BaseException] = [StoreUnavailable("cannot write to the database: database is locked"), raced]
     hits: list[str] = []
     caplog.set_level(logging.INFO, logger="bot")
     async with open_core(settings, clock=clock) as core:
@@ -77,7 +83,7 @@ async def test_list_sync_loop_survives_store_and_integrity_errors(
             return await real_import(data, source, force=force)
 
         # Injected where the sync writes the list: the loop sees exactly what a locked or raced database raises.
-        # Everything else (HTTP, parsing, the import once the faults are spent, SQLite) is real.
+        # Everything else (HTTP, parsing, the import once the faults are spent, the store) is real.
         monkeypatch.setattr(core.importer, "import_bytes", faulty_import)
         now = [1000.0]
         core.loops.monotonic = lambda: now[0]
@@ -100,7 +106,7 @@ async def test_list_sync_loop_survives_store_and_integrity_errors(
             await asyncio.sleep(0.3)
             assert cog.sync_loop.is_running()
             assert state.failures == 2 and state.last_reference != first_reference
-            assert state.last_error and state.last_error.startswith("IntegrityError")
+            assert state.last_error and state.last_error.startswith(type(raced).__name__)
 
             now[0] += 120.0  # the second backoff: up to 2 × 60 s
             await env.fake.wait_until(lambda: core.lists.version is not None, 20, "the list synced after faults")
