@@ -48,6 +48,9 @@ def _characters(n: float) -> str:
 def _limits(param: app_commands.Parameter, value: Any) -> Any:
     name = param.display_name
     if param.type == Opt.string:
+        # NUL is no character anyone types, and PostgreSQL text cannot hold it (the driver refuses the whole
+        # query): dropped here, every engine sees the same text.
+        value = value.replace("\x00", "")
         # For string options discord.py keeps the min/max length in min_value/max_value.
         if param.min_value is not None and len(value) < param.min_value:
             raise InvalidOption(name, f"needs at least {_characters(param.min_value)}")

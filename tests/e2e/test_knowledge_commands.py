@@ -88,6 +88,18 @@ async def test_unknown_statement_gets_suggestions(e2e: E2E) -> None:
     assert res.data["flags"] & EPHEMERAL and "dprk-mission-denial" in text_of(res.data)
 
 
+async def test_a_nul_character_in_an_option_is_no_crash(e2e: E2E) -> None:
+    # PostgreSQL text cannot hold NUL (asyncpg refuses the whole query); SQLite took it. Found by the hostile inputs
+    # on PostgreSQL: /statement show id:"\x00" crashed there while SQLite said "unknown statement". Now a NUL is
+    # dropped with the option's other checks, the same on both engines.
+    res = await e2e.fake.invoke("statement show", {"id": "\x00"}, user_id=ALICE)  # nothing left once dropped
+    assert res.data["flags"] & EPHEMERAL and "needs at least 1 character" in text_of(res.data)
+    res = await e2e.fake.invoke("statement show", {"id": "dprk-mission-\x00denial"}, user_id=ALICE)
+    assert not res.data.get("flags", 0) & EPHEMERAL and "dprk-mission-denial" in text_of(res.data)
+    res = await e2e.fake.invoke("statement quotes", {"search": "hack\x00ing"}, user_id=ALICE)
+    assert "hacking" in text_of(res.data).lower()
+
+
 async def test_reload_knowledge_is_owner_only(e2e: E2E) -> None:
     res = await e2e.fake.invoke("admin reload-knowledge", {}, user_id=ALICE)
     assert res.data["flags"] & EPHEMERAL and "owner" in text_of(res.data).lower()
