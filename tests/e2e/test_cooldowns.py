@@ -27,6 +27,12 @@ from tests.e2e.digests import EPHEMERAL
 GUILD2 = GUILD + 1_000
 DEADLINE = 3.0
 
+pytestmark = pytest.mark.sqlite_only(
+    "the subject is the command limiter, which lives in memory (no store is read or written to decide a limit), and"
+    " its 300-interaction bursts are load-sensitive on a shared machine; the same commands' answers run on"
+    " PostgreSQL in test_foundation, test_sanctions_commands and test_hostile_inputs"
+)
+
 
 @pytest.fixture
 async def env(loaded_settings: Settings, clock: ManualClock) -> AsyncIterator[E2E]:
