@@ -165,20 +165,22 @@ async def replace(db: Database, knowledge: Knowledge, loaded_at: str) -> None:
             "INSERT INTO knowledge_statements (id, position, kind, date, data) VALUES (?, ?, ?, ?, ?)",
             [(s.id, i, s.kind, s.date, _json(s)) for i, s in enumerate(knowledge.statements)],
         )
-        for i, q in enumerate(knowledge.quotes):
-            async with conn.execute(
-                "INSERT INTO knowledge_quotes (position, statement, text, data) VALUES (?, ?, ?, ?) RETURNING id",
-                (i, q.statement, q.text, _json(q)),
-            ) as cursor:
-                row = await cursor.fetchone()
-            # The reporter's lead-in is shown with each passage, so search finds it too.
-            searched = f"{q.lead}\n{q.text}" if q.lead else q.text
-            if db.dialect == SQLITE:
+        # The reporter's lead-in is shown with each passage, so search finds it too.
+        quotes = [(i, q, f"{q.lead}\n{q.text}" if q.lead else q.text) for i, q in enumerate(knowledge.quotes)]
+        if db.dialect == SQLITE:
+            for i, q, searched in quotes:
+                async with conn.execute(
+                    "INSERT INTO knowledge_quotes (position, statement, text, data) VALUES (?, ?, ?, ?) RETURNING id",
+                    (i, q.statement, q.text, _json(q)),
+                ) as cursor:
+                    row = await cursor.fetchone()
                 await conn.execute("INSERT INTO knowledge_quotes_fts (rowid, text) VALUES (?, ?)", (row[0], searched))
-            else:
-                await conn.execute(
-                    "UPDATE knowledge_quotes SET search = to_tsvector('english', ?) WHERE id = ?", (searched, row[0])
-                )
+        else:  # the search vector is a column of the row itself: written with it, in one statement for all
+            await conn.executemany(
+                "INSERT INTO knowledge_quotes (position, statement, text, data, search)"
+                " VALUES (?, ?, ?, ?, to_tsvector('english', ?))",
+                [(i, q.statement, q.text, _json(q), searched) for i, q, searched in quotes],
+            )
 
 
 async def _insert_terms(conn: Any, terms: Sequence[CouncilTerm]) -> None:
