@@ -123,6 +123,7 @@ class Core:
                 self.clock,
                 url=self.settings.un_list_url,
                 interval_minutes=self.settings.sync_interval_minutes,
+                on_recorded=self.lists.forget_sync_status,
             )
         return self._sync
 

@@ -9,7 +9,6 @@ from bot.redact import redact_url
 from bot.render.lists import AboutInfo, about_reply, help_reply
 from bot.render.reply import Reply
 from bot.services.lists import assess_freshness
-from bot.store import lists as store
 
 
 async def about(ctx: AnswerContext) -> Reply:
@@ -18,7 +17,7 @@ async def about(ctx: AnswerContext) -> Reply:
     extra: list[tuple[str, str]] = []
     for section in core.about_sections:
         extra.extend(await section())
-    sync = await store.sync_status(core.db)
+    sync = await core.lists.sync_status()
     version = core.lists.version
     info = AboutInfo(
         bot_version=__version__,

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -15,6 +16,11 @@ from bot.store import lists as store
 from bot.store.db import Database
 
 log = logging.getLogger(__name__)
+
+# The sync record is read at most this often for answers (a query per answer cost more than the answer): this
+# process's own syncs and every version refresh (the poll, LISTEN) forget it at once; another process's sync
+# shows within this many seconds.
+SYNC_STATUS_SECONDS = 5.0
 
 VersionListener = Callable[[ListVersion, ListVersion | None], Awaitable[None]]
 
@@ -128,6 +134,8 @@ class ListService:
         self._counts: dict[str, RegimeCount] = {}
         self._listeners: list[VersionListener] = []
         self._refresh_lock = asyncio.Lock()
+        self._sync_status: SyncStatus | None = None
+        self._sync_read_at = 0.0
 
     @property
     def version(self) -> ListVersion | None:
@@ -147,6 +155,7 @@ class ListService:
     async def refresh(self) -> bool:
         """Reload the latest version from the store; tell listeners if it changed. Return whether it did."""
         async with self._refresh_lock:
+            self.forget_sync_status()  # the poll or announcement that brings versions also brings syncs
             latest = await store.latest_version(self._db)
             if latest is None or (self._version is not None and latest.id == self._version.id):
                 return False
@@ -185,9 +194,22 @@ class ListService:
         raise UnknownRegime(text, [name for _key, _score, name in close], known=names)
 
     async def freshness(self, now: dt.datetime, max_age_hours: int) -> Freshness:
-        """How fresh the latest version is (ListNotLoaded without one); reads the sync record."""
+        """How fresh the latest version is (ListNotLoaded without one), from the sync record as last read."""
         version = self.require_version()
-        return assess_freshness(version, await store.sync_status(self._db), now, max_age_hours)
+        return assess_freshness(version, await self.sync_status(), now, max_age_hours)
+
+    async def sync_status(self) -> SyncStatus:
+        """The sync record, read again when older than SYNC_STATUS_SECONDS or forgotten."""
+        status = self._sync_status
+        if status is None or time.monotonic() - self._sync_read_at > SYNC_STATUS_SECONDS:
+            read_at = time.monotonic()
+            status = await store.sync_status(self._db)
+            self._sync_status, self._sync_read_at = status, read_at
+        return status
+
+    def forget_sync_status(self) -> None:
+        """A sync was recorded (or may have been, by another process): read the record again when next asked."""
+        self._sync_status = None
 
     def counts(self, regime: str | None = None) -> CountAnswer:
         """Counts on the latest list, for one regime (resolved from what the user typed) or all."""

@@ -50,8 +50,10 @@ class ListSync:
         timeout: aiohttp.ClientTimeout | None = None,
         sleep: Callable[[float], Awaitable[object]] | None = None,
         rng: backoff.Uniform | None = None,
+        on_recorded: Callable[[], object] | None = None,
     ) -> None:
         self._db = db
+        self._on_recorded = on_recorded  # told after each attempt is recorded (the answers' freshness)
         self._importer = importer
         self._session = session
         self._clock = clock
@@ -110,6 +112,7 @@ class ListSync:
                 error=exc.message,
                 next_attempt_at=next_at.isoformat(timespec="seconds"),
             )
+            self._recorded()
             log.warning("list sync failed url=%s failures=%d error=%s", redact_url(self.url), failures, exc.message)
             return SyncResult("failed", error=exc.message, next_attempt_at=next_at)
         next_at = await self._record_success(now, etag=fetched.etag, last_modified=fetched.last_modified)
@@ -128,4 +131,9 @@ class ListSync:
             etag=etag,
             last_modified=last_modified,
         )
+        self._recorded()
         return next_at
+
+    def _recorded(self) -> None:
+        if self._on_recorded is not None:
+            self._on_recorded()

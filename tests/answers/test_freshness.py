@@ -32,7 +32,9 @@ NOW_ANSWERS = [
 
 
 async def _record_sync(core: Core, at: dt.datetime, *, ok: bool, error: str | None = None) -> None:
+    """A sync by this process: recorded, and the answers' copy of the record forgotten (as ListSync does)."""
     await store.record_sync(core.db, attempt_at=at.isoformat(timespec="seconds"), ok=ok, error=error)
+    core.lists.forget_sync_status()
 
 
 @pytest.mark.parametrize("words", NOW_ANSWERS, ids=lambda w: " ".join(w))
@@ -57,6 +59,23 @@ async def test_a_recent_sync_clears_the_warning_and_a_failed_one_is_said(loaded_
     note = failing.reply.first.content or ""
     assert "The last list sync failed" in note and "HTTP 503" in note and "last good data" in note
     assert "Possibly out of date" not in note
+
+
+async def test_a_sync_by_another_process_shows_at_the_next_version_poll(loaded_core: Core) -> None:
+    """Answers read the sync record at most every few seconds, not once per answer: another process's sync
+    (written to the store behind this process's back) shows once this process polls for versions."""
+    assert "Possibly out of date" in text_of((await ask(loaded_core, ["sanctions", "regimes"])).reply)
+    await store.record_sync(loaded_core.db, attempt_at=NOW.isoformat(timespec="seconds"), ok=True)
+    still = await ask(loaded_core, ["sanctions", "regimes"])
+    assert "Possibly out of date" in text_of(still.reply)  # the record as read a moment ago
+    await loaded_core.after_import()  # the 30 s version poll (LISTEN on PostgreSQL)
+    assert "Possibly out of date" not in text_of((await ask(loaded_core, ["sanctions", "regimes"])).reply)
+
+
+async def test_the_sync_service_clears_the_warning_at_once(loaded_core: Core) -> None:
+    assert "Possibly out of date" in text_of((await ask(loaded_core, ["sanctions", "regimes"])).reply)
+    await loaded_core.sync._record_success(NOW)
+    assert "Possibly out of date" not in text_of((await ask(loaded_core, ["sanctions", "regimes"])).reply)
 
 
 async def test_past_dates_before_the_latest_version_carry_no_warning(loaded_core: Core) -> None:
