@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import hashlib
 import importlib
 import json
 import logging
 import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Hashable
 from typing import Any
 
 import discord
@@ -16,17 +20,19 @@ import yarl
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot.answers.cache import Kept, kept
 from bot.answers.context import AnswerContext, answer_of
 from bot.cooldowns import Cooldowns
 from bot.core import Core
 from bot.errors import UNKNOWN_INTERACTION, SanctionsBotError, UserError
 from bot.gateway_yield import yield_between_events
 from bot.i18n import SanctionsTranslator
+from bot.interaction_data import command_path, malformed_options
 from bot.models import CommandInfo
 from bot.options import check_value
-from bot.render.common import error_reply
+from bot.render.common import error_reply, with_note
 from bot.render.localise import localise_reply
-from bot.respond import NO_MENTIONS, send_reply
+from bot.respond import NO_MENTIONS, Prepared, prepare, send_prepared, send_reply
 from bot.services.delivery import DiscordDeliverer
 from bot.settings import Settings
 from bot.sharding import scope_from_settings
@@ -70,17 +76,8 @@ INTERACTION_LIFETIME_SECONDS = 3.0
 # An interaction is dropped unanswered only when older than its lifetime plus this margin (the host's clock
 # offset from Discord's is known to about a second; between 3 and 4 s the answer is tried, and a 10062 is quiet).
 LATE_MARGIN_SECONDS = 1.0
-
-
-def _command_path(data: Any) -> str:
-    """A command's full name from the interaction data ("digest preview"), for one discord.py has not matched."""
-    parts: list[str] = []
-    node: Any = data
-    while isinstance(node, dict) and isinstance(node.get("name"), str):
-        parts.append(node["name"])
-        options = node.get("options") or []
-        node = options[0] if options and isinstance(options[0], dict) and options[0].get("type") in (1, 2) else None
-    return " ".join(parts) or "?"
+# Kept answers ready to send, as Discord receives them (per answer-cache key and freshness warning).
+MAX_PREPARED = 256
 
 
 def seconds_before_defer(interaction: discord.Interaction) -> float:
@@ -110,37 +107,23 @@ def command_index(tree: app_commands.CommandTree) -> list[CommandInfo]:
     return sorted(out, key=lambda c: c.path)
 
 
-_SNOWFLAKE_OPTION_TYPES = {6, 7, 8, 9, 11}  # user, channel, role, mentionable, attachment
+_PARAMETERS: weakref.WeakKeyDictionary[app_commands.Command, dict[str, app_commands.Parameter]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def malformed_options(data: Any) -> str | None:
-    """What is structurally wrong with an interaction's options, if anything (Discord never sends such payloads;
-    a forged one must get an answer, not crash discord.py's option parsing)."""
-    if not isinstance(data, dict):
-        return "the interaction carries no command data"
-    stack = [data.get("options") or []]
-    while stack:
-        options = stack.pop()
-        if not isinstance(options, list):
-            return "the command's options are malformed"
-        for option in options:
-            if not isinstance(option, dict) or not isinstance(option.get("name"), str):
-                return "an option is malformed"
-            kind = option.get("type")
-            if kind in (1, 2):
-                stack.append(option.get("options") or [])
-            elif kind in _SNOWFLAKE_OPTION_TYPES and not option.get("focused"):
-                value = option.get("value")
-                # Snowflakes are 64-bit with the top bit clear: larger numbers are no Discord id (nor fit SQLite).
-                if not (
-                    isinstance(value, int | str)
-                    and str(value).isascii()
-                    and str(value).isdigit()
-                    and len(str(value)) <= 20
-                    and int(value) < 2**63
-                ):
-                    return f"option `{option['name'][:32]}` must be a Discord id"
-    return None
+def _parameters(command: app_commands.Command) -> dict[str, app_commands.Parameter]:
+    """A command's parameters by name (discord.py builds new Parameter objects on every `.parameters`)."""
+    found = _PARAMETERS.get(command)
+    if found is None:
+        found = _PARAMETERS[command] = {p.name: p for p in command.parameters}
+    return found
+
+
+@functools.lru_cache(maxsize=128)
+def _refusal(message: str) -> Prepared:
+    """A cooldown's answer, built once per wording (a flood from one user gets thousands of them)."""
+    return prepare(error_reply(message))
 
 
 class SanctionsTree(app_commands.CommandTree["SanctionsBot"]):
@@ -179,7 +162,7 @@ class SanctionsTree(app_commands.CommandTree["SanctionsBot"]):
                 return True
             await interaction.response.autocomplete([])
             return False
-        command = _command_path(interaction.data)
+        command = command_path(interaction.data)
         refusal = cooldowns.check_command(command, user_id, interaction.guild_id)
         if refusal is None:
             return True
@@ -192,7 +175,7 @@ class SanctionsTree(app_commands.CommandTree["SanctionsBot"]):
             refusal.retry_after,
         )
         try:
-            await send_reply(interaction, error_reply(refusal.message))
+            await send_prepared(interaction, _refusal(refusal.message))
         except discord.HTTPException as exc:  # expired meanwhile, or Discord busy: the refusal stands anyway
             log.info("could not deliver a cooldown note command=%s status=%s", command, exc.status)
         return False
@@ -289,6 +272,9 @@ class SanctionsBot(commands.AutoShardedBot):
         # answered in turn, so the loop never holds a thousand answers half-done while acknowledgements wait.
         self._answering = asyncio.Semaphore(ANSWERS_AT_ONCE)
         self.cooldowns = Cooldowns(settings.commands_per_minute)
+        # Kept answers as sent (bot/respond.Prepared), so a repeated question costs one request and no rebuilding.
+        # Keyed like the answer cache, plus the freshness warning.
+        self._prepared: OrderedDict[Hashable, Prepared] = OrderedDict()
         self.clock_offset = 0.0  # seconds this host's clock is ahead of Discord's (measured at login by `run`)
 
     async def load_cogs(self) -> None:
@@ -402,10 +388,11 @@ class SanctionsBot(commands.AutoShardedBot):
     @staticmethod
     def checked_options(command: app_commands.Command, options: dict[str, Any]) -> dict[str, Any]:
         """Option values as primitives (objects become ids), each checked against its declared type and limits."""
-        params = {p.name: p for p in command.parameters}
+        params = _parameters(command)
         out: dict[str, Any] = {}
         for name, value in options.items():
-            if isinstance(value, discord.abc.Snowflake) and not isinstance(value, int):
+            # (primitives first: Snowflake is a runtime-checked Protocol, dozens of microseconds per isinstance)
+            if not isinstance(value, str | int | float) and isinstance(value, discord.abc.Snowflake):
                 value = value.id
             out[name] = check_value(params[name], value) if name in params else value
         return out
@@ -429,11 +416,17 @@ class SanctionsBot(commands.AutoShardedBot):
         outcome = "error"
         try:
             async with self.core.work.track():
+                ctx = await self.context_for(interaction)
+                values = self.checked_options(command, options)
+                ready = kept(fn, ctx, values)
+                if ready is not None:
+                    # Answered before: no work, no wait for a slot, no deferral; one request, built once.
+                    await self._send_kept(interaction, ctx, ready)
+                    outcome = "ok"
+                    return
                 if self._answering.locked():
                     # A burst: acknowledge first (before even the caller's context), answer when a slot frees up.
                     await self._defer(interaction, command, "busy")
-                ctx = await self.context_for(interaction)
-                values = self.checked_options(command, options)
                 await self._answering.acquire()
                 holding = True
                 try:
@@ -464,6 +457,20 @@ class SanctionsBot(commands.AutoShardedBot):
                 outcome,
                 (time.perf_counter() - started) * 1000,
             )
+
+    async def _send_kept(self, interaction: discord.Interaction, ctx: AnswerContext, ready: Kept) -> None:
+        """Send a kept answer: with its freshness warning, in the reader's language, prepared once per key."""
+        note = await ctx.freshness_note() if ready.wants_fresh else None
+        key = (ready.key, note)
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            prepared = prepare(localise_reply(with_note(ready.reply, note), ctx.locale))
+            self._prepared[key] = prepared
+            while len(self._prepared) > MAX_PREPARED:
+                self._prepared.popitem(last=False)
+        else:
+            self._prepared.move_to_end(key)
+        await send_prepared(interaction, prepared)
 
     async def on_ready(self) -> None:
         """Log who we are once connected; freeze what start-up loaded.

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 from typing import Any
 
 import discord
+from discord.http import MultipartParameters
 from discord.utils import MISSING
-from discord.webhook.async_ import interaction_message_response_params
+from discord.webhook.async_ import async_context, interaction_message_response_params
 
 from bot.render.pager import PagerView
 from bot.render.reply import Reply
@@ -30,11 +32,15 @@ def message_kwargs(reply: Reply, owner_id: int | None) -> dict[str, Any]:
     if len(reply.pages) > 1:
         kwargs["view"] = PagerView(reply, owner_id)
     if reply.links:
-        view = kwargs.get("view") or discord.ui.View(timeout=None)
-        for text, url in reply.links[:5]:
-            view.add_item(discord.ui.Button(style=discord.ButtonStyle.link, label=text[:80], url=url, row=1))
-        kwargs["view"] = view
+        kwargs["view"] = _add_links(kwargs.get("view") or discord.ui.View(timeout=None), reply)
     return kwargs
+
+
+def _add_links(view: discord.ui.View, reply: Reply) -> discord.ui.View:
+    """The reply's link buttons (at most five) on a row of their own."""
+    for text, url in reply.links[:5]:
+        view.add_item(discord.ui.Button(style=discord.ButtonStyle.link, label=text[:80], url=url, row=1))
+    return view
 
 
 async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
@@ -77,3 +83,56 @@ def interaction_payload(reply: Reply) -> dict[str, Any]:
         return dict(params.payload)
     assert params.multipart is not None  # files go as multipart, the JSON in its first part
     return dict(json.loads(params.multipart[0]["value"]))
+
+
+@dataclasses.dataclass(frozen=True)
+class Prepared:
+    """A reply made ready to send many times: the callback body of its first page, built once (None for a reply
+    with files, which are consumed in sending); a reply of several pages gets its own pager per message."""
+
+    reply: Reply
+    payload: dict[str, Any] | None
+
+    @property
+    def paged(self) -> bool:
+        """Whether each message gets Previous/Next buttons of its own."""
+        return len(self.reply.pages) > 1
+
+
+def prepare(reply: Reply) -> Prepared:
+    """The reply with its callback body built (discord.py builds it: interaction_payload), pager left out."""
+    if reply.files:
+        return Prepared(reply, None)
+    if len(reply.pages) > 1:  # the buttons are added per message (PagerView: its own ids, owner and timeout)
+        return Prepared(reply, interaction_payload(dataclasses.replace(reply, pages=[reply.first], links=[])))
+    return Prepared(reply, interaction_payload(reply))
+
+
+async def send_prepared(interaction: discord.Interaction, prepared: Prepared) -> None:
+    """Answer with the body built beforehand: the request discord.py's send_message makes, without rebuilding
+    the body or a Message from Discord's answer (tests/e2e/test_kept_answers.py compares the two)."""
+    if prepared.payload is None or interaction.response.is_done():
+        await send_reply(interaction, prepared.reply)
+        return
+    payload = prepared.payload
+    view: PagerView | None = None
+    if prepared.paged:
+        view = PagerView(prepared.reply, interaction.user.id if interaction.user else None)
+        _add_links(view, prepared.reply)
+        payload = {**payload, "data": {**payload["data"], "components": view.to_components()}}
+    http = interaction._state.http
+    answer: Any = await async_context.get().create_interaction_response(
+        interaction.id,
+        interaction.token,
+        session=interaction._session,
+        proxy=http.proxy,
+        proxy_auth=http.proxy_auth,
+        params=MultipartParameters(payload=payload, multipart=None, files=None),
+    )
+    interaction.response._response_type = discord.InteractionResponseType.channel_message
+    if view is not None:
+        message: Any = ((answer or {}).get("resource") or {}).get("message") if isinstance(answer, dict) else None
+        found = str(message.get("id", "")) if isinstance(message, dict) else ""
+        message_id = int(found) if found.isdigit() else None
+        interaction._state.store_view(view, message_id)  # the clicks reach it; its timeout greys the buttons
+        view.interaction = interaction

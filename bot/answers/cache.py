@@ -54,6 +54,32 @@ def cache_key(ctx: AnswerContext, name: str, options: dict[str, Any]) -> Hashabl
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class Kept:
+    """A kept answer: its cache key, the reply (without the freshness warning) and whether it wants one."""
+
+    key: Hashable
+    reply: Reply
+    wants_fresh: bool
+
+
+def kept(fn: Callable[..., Awaitable[Reply]], ctx: AnswerContext, options: dict[str, Any]) -> Kept | None:
+    """fn's kept answer for these options, working nothing out: None if fn is not @cached or holds none yet."""
+    name = getattr(fn, _NAME, None)
+    if name is None:
+        return None
+    store = ctx.core.answer_cache
+    key = cache_key(ctx, name, options)
+    found: tuple[Reply, bool] | None = store.get(key)  # type: ignore[assignment]
+    if found is None:
+        return None
+    store.move_to_end(key)
+    return Kept(key, *found)
+
+
+_NAME = "_answer_cache_name"
+
+
 def cached(fn: Callable[..., Awaitable[Reply]]) -> Callable[..., Awaitable[Reply]]:
     """Keep fn's replies per cache_key (only for answers that read nothing else: no server, user or clock time)."""
     name = f"{fn.__module__}.{fn.__qualname__}"
@@ -75,4 +101,5 @@ def cached(fn: Callable[..., Awaitable[Reply]]) -> Callable[..., Awaitable[Reply
         reply, wants_fresh = kept
         return await ctx.fresh(reply) if wants_fresh else reply
 
+    setattr(wrapper, _NAME, name)  # what kept() looks answers up by
     return wrapper

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.core import Core
 from bot.errors import GuildOnly, NotPermitted
-from bot.render.common import with_freshness
+from bot.render.common import freshness_note, with_note
 from bot.render.reply import Reply
 
 
@@ -33,10 +33,13 @@ class AnswerContext:
 
     async def fresh(self, reply: Reply) -> Reply:
         """A "now" answer with a warning when the latest list is stale or the last sync failed."""
+        return with_note(reply, await self.freshness_note())
+
+    async def freshness_note(self) -> str | None:
+        """The warning a "now" answer carries (stale list, failing sync), if any."""
         if self.core.lists.version is None:
-            return reply
-        freshness = await self.core.lists.freshness(self.now, self.core.settings.list_max_age_hours)
-        return with_freshness(reply, freshness)
+            return None
+        return freshness_note(await self.core.lists.freshness(self.now, self.core.settings.list_max_age_hours))
 
     def require_guild(self) -> int:
         """The server id, or GuildOnly."""

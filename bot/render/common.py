@@ -68,9 +68,9 @@ def freshness_note(freshness: Freshness) -> str | None:
     return "\n".join(lines) or None
 
 
-def with_freshness(reply: Reply, freshness: Freshness) -> Reply:
-    """The reply with the freshness warning (if any) above every page, so turning pages keeps it in view."""
-    note = freshness_note(freshness)
+def with_note(reply: Reply, note: str | None) -> Reply:
+    """The reply with a warning (freshness_note) above every page, so turning pages keeps it in view; the same
+    reply without one."""
     if note is None:
         return reply
     pages = [

@@ -1,0 +1,120 @@
+"""A question answered before is sent from what was kept: the same callback body as the first answer, at once
+(one request, even when every answer slot is busy), with the freshness warning as it stands and in the asker's
+language; the checks in front of it (limits, permissions, malformed options) still apply."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+import pytest
+
+import bot.respond
+from bot.cooldowns import Refusal
+from bot.render.pager import PagerView
+from bot.render.reply import Reply
+from tests.e2e._sanctions import ask, buttons, stored
+from tests.e2e.conftest import ALICE, BOB, E2E
+
+CALLS: list[tuple[str, dict[str, Any]]] = [
+    ("sanctions count", {"regime": "DPRK"}),
+    ("sanctions regimes", {}),
+    ("sanctions changes", {"regime": "DPRK"}),  # several pages: a pager of its own for each message
+    ("committee resolutions", {}),
+    ("statement denial", {}),
+    ("help", {}),
+]
+
+
+def _body(res: Any) -> dict[str, Any]:
+    """The callback body without what differs per message by design (the pager's random custom ids)."""
+    data = dict(res.data)
+    for row in data.get("components") or []:
+        for item in row.get("components") or []:
+            item.pop("custom_id", None)
+    return {"type": res.type, "data": data}
+
+
+@pytest.mark.parametrize(("path", "options"), CALLS, ids=[c[0] for c in CALLS])
+async def test_a_repeated_question_gets_the_first_answer_again(e2e: E2E, path: str, options: dict[str, Any]) -> None:
+    first = await e2e.fake.invoke(path, options, user_id=ALICE, timeout=30)
+    again = await e2e.fake.invoke(path, options, user_id=BOB, timeout=30)
+    assert first.type == 4 and again.type == 4 and again.status == 200 and not again.problems
+    assert _body(again) == _body(first)
+
+
+async def test_a_kept_chart_is_sent_again_with_its_file(e2e: E2E) -> None:
+    first = await e2e.fake.invoke("sanctions timeline", {"regime": "DPRK"}, user_id=ALICE, timeout=30)
+    if first.type == 5:  # drawing the chart took longer than the deferral fuse on a busy machine
+        await first.wait_followups(1, timeout=30)
+    again = await e2e.fake.invoke("sanctions timeline", {"regime": "DPRK"}, user_id=BOB, timeout=30)
+    assert again.type == 4 and again.status == 200 and not again.problems
+    assert again.files and again.files == first.files  # the same PNG, sent anew (files are consumed in sending)
+
+
+async def test_a_kept_answer_of_several_pages_has_a_pager_of_its_own(e2e: E2E, monkeypatch: pytest.MonkeyPatch) -> None:
+    class Quick(PagerView):
+        """The real view with a timeout short enough to wait for."""
+
+        def __init__(self, reply: Reply, owner_id: int | None) -> None:
+            super().__init__(reply, owner_id, timeout=1.5)
+
+    await ask(e2e, "sanctions search", name="Kim Jong-un")  # worked out and kept
+    monkeypatch.setattr(bot.respond, "PagerView", Quick)
+    mine = await ask(e2e, "sanctions search", name="Kim Jong-un")
+    theirs = await ask(e2e, "sanctions search", BOB, name="Kim Jong-un")
+    assert buttons(mine.message)["next"]["custom_id"] != buttons(theirs.message)["next"]["custom_id"]
+    other = await e2e.fake.click(mine.message, buttons(mine.message)["next"]["custom_id"], user_id=BOB)
+    assert other.type == 4 and "Only the person who asked" in other.data["content"]
+    turned = await e2e.fake.click(mine.message, buttons(mine.message)["next"]["custom_id"], user_id=ALICE)
+    assert turned.type == 7 and "results 6–10 of 10" in turned.data["embeds"][0]["footer"]["text"]
+    assert buttons(stored(e2e, mine))["pos"]["label"] == "2 / 2"
+
+    def all_disabled() -> bool:
+        return all(b.get("disabled") for b in buttons(stored(e2e, theirs)).values())
+
+    await e2e.fake.wait_until(all_disabled, 10.0, "the kept answer's pager to disable its buttons")
+
+
+async def test_kept_answers_go_out_at_once_when_every_slot_is_busy(e2e: E2E, monkeypatch: pytest.MonkeyPatch) -> None:
+    await e2e.fake.invoke("sanctions count", {"regime": "DPRK"}, user_id=ALICE)
+    busy = asyncio.Semaphore(1)
+    await busy.acquire()  # every answer slot taken: new work would be deferred
+    monkeypatch.setattr(e2e.bot, "_answering", busy)
+    kept = await e2e.fake.invoke("sanctions count", {"regime": "DPRK"}, user_id=BOB)
+    assert kept.type == 4  # answered, not "thinking…"
+    new = await e2e.fake.invoke("sanctions count", {"regime": "Al-Qaida"}, user_id=BOB, timeout=10)
+    assert new.type == 5  # not kept: acknowledged first, answered when a slot frees up
+    busy.release()
+    follow = await new.wait_followups(1, timeout=10)
+    assert "Al-Qaida" in str(follow[-1])
+
+
+async def test_a_kept_answer_carries_the_warning_as_it_stands(e2e: E2E) -> None:
+    stale = await e2e.fake.invoke("sanctions regimes", {}, user_id=ALICE)
+    assert "Possibly out of date" in (stale.data.get("content") or "")
+    now = e2e.core.clock.now()
+    await e2e.core.sync._record_success(now)  # a sync that found the same list: the list is current again
+    fresh = await e2e.fake.invoke("sanctions regimes", {}, user_id=ALICE)
+    assert not fresh.data.get("content")
+    assert fresh.data["embeds"] == stale.data["embeds"]
+    await e2e.core.sync._record_success(now - dt.timedelta(days=30))  # (an older success: stale again)
+
+
+async def test_a_kept_answer_is_in_the_askers_language(e2e: E2E) -> None:
+    english = await e2e.fake.invoke("sanctions count", {"regime": "DPRK"}, user_id=ALICE)
+    korean = await e2e.fake.invoke("sanctions count", {"regime": "DPRK"}, user_id=ALICE, locale="ko")
+    again = await e2e.fake.invoke("sanctions count", {"regime": "DPRK"}, user_id=BOB, locale="ko")
+    assert _body(korean) != _body(english)
+    assert _body(again) == _body(korean)
+
+
+async def test_checks_still_come_first_for_kept_answers(e2e: E2E, monkeypatch: pytest.MonkeyPatch) -> None:
+    await e2e.fake.invoke("sanctions count", {"regime": "DPRK"}, user_id=ALICE)
+    forged = await e2e.fake.invoke("sanctions count", {"regime": "x" * 51}, user_id=ALICE)
+    assert "at most 50 characters" in str(forged.data)  # the option's limit, checked before any cache
+    refusal = Refusal("user", 30, "sanctions count")
+    monkeypatch.setattr(e2e.bot.cooldowns, "check_command", lambda *_a: refusal)
+    refused = await e2e.fake.invoke("sanctions count", {"regime": "DPRK"}, user_id=ALICE)
+    assert refusal.message in str(refused.data) and refused.data.get("flags", 0) & (1 << 6)
