@@ -20,7 +20,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.answers.cache import Kept, kept
+from bot.answers.cache import Kept, kept, pending
 from bot.answers.context import AnswerContext, answer_of
 from bot.cooldowns import Cooldowns
 from bot.core import Core
@@ -392,7 +392,7 @@ class SanctionsBot(commands.AutoShardedBot):
         out: dict[str, Any] = {}
         for name, value in options.items():
             # (primitives first: Snowflake is a runtime-checked Protocol, dozens of microseconds per isinstance)
-            if not isinstance(value, str | int | float) and isinstance(value, discord.abc.Snowflake):
+            if not isinstance(value, str | int | float | None) and isinstance(value, discord.abc.Snowflake):
                 value = value.id
             out[name] = check_value(params[name], value) if name in params else value
         return out
@@ -419,6 +419,15 @@ class SanctionsBot(commands.AutoShardedBot):
                 ctx = await self.context_for(interaction)
                 values = self.checked_options(command, options)
                 ready = kept(fn, ctx, values)
+                waiting = None if ready is not None else pending(fn, ctx, values)
+                if waiting is not None:
+                    # The same question is being worked out (a burst): wait for that, holding no answer slot.
+                    try:
+                        await asyncio.wait_for(asyncio.shield(waiting), timeout=seconds_before_defer(interaction))
+                    except TimeoutError:
+                        await self._defer(interaction, command, "slow")
+                        await asyncio.shield(waiting)
+                    ready = kept(fn, ctx, values)
                 if ready is not None:
                     # Answered before: no work, no wait for a slot, no deferral; one request, built once.
                     await self._send_kept(interaction, ctx, ready)

@@ -67,6 +67,8 @@ class Core:
         self.command_index: list[CommandInfo] = []
         # Finished answers, kept per list version and knowledge revision (bot/answers/cache.py).
         self.answer_cache: OrderedDict[Hashable, object] = OrderedDict()
+        # Answers being worked out right now, by the same key: a burst of one question works it out once.
+        self.answer_pending: dict[Hashable, asyncio.Future[object]] = {}
         # Moves on each reload of the knowledge files that changed them: cached answers then go stale.
         self.knowledge_revision = 0
         # Each service may add lines to /about: async callables returning (field name, text) pairs.

@@ -13,6 +13,7 @@ it is left out of what is kept and put on each answer as it goes out (`AnswerCon
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
 from collections.abc import Awaitable, Callable, Hashable
@@ -80,9 +81,43 @@ def kept(fn: Callable[..., Awaitable[Reply]], ctx: AnswerContext, options: dict[
 _NAME = "_answer_cache_name"
 
 
+def pending(
+    fn: Callable[..., Awaitable[Reply]], ctx: AnswerContext, options: dict[str, Any]
+) -> asyncio.Future[Any] | None:
+    """The answer being worked out right now for the same question, if any: wait for it (shielded) rather than
+    working it out again. Its result is the kept answer, or None if that work failed (errors are not shared)."""
+    name = getattr(fn, _NAME, None)
+    return None if name is None else ctx.core.answer_pending.get(cache_key(ctx, name, options))
+
+
 def cached(fn: Callable[..., Awaitable[Reply]]) -> Callable[..., Awaitable[Reply]]:
-    """Keep fn's replies per cache_key (only for answers that read nothing else: no server, user or clock time)."""
+    """Keep fn's replies per cache_key (only for answers that read nothing else: no server, user or clock time).
+    The same question asked again while it is being worked out (a burst) waits for that work, once."""
     name = f"{fn.__module__}.{fn.__qualname__}"
+
+    async def work_out(ctx: AnswerContext, key: Hashable, options: dict[str, Any]) -> tuple[Reply, bool]:
+        running = ctx.core.answer_pending
+        waiting = running.get(key)
+        if waiting is not None:
+            shared = await asyncio.shield(waiting)
+            if shared is not None:
+                return shared  # type: ignore[return-value]
+        future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+        running[key] = future
+        result: tuple[Reply, bool] | None = None
+        try:
+            recording = _recording(ctx)
+            result = (await fn(recording, **options), bool(recording.wants_fresh))
+            if key == cache_key(ctx, name, options):  # nothing changed while it was worked out
+                store = ctx.core.answer_cache
+                store[key] = result
+                while len(store) > MAX_CACHED:
+                    store.popitem(last=False)
+            return result
+        finally:
+            if running.get(key) is future:
+                del running[key]
+            future.set_result(result)  # None after a failure: each waiter then works it out (and fails) itself
 
     @functools.wraps(fn)
     async def wrapper(ctx: AnswerContext, **options: Any) -> Reply:
@@ -90,16 +125,11 @@ def cached(fn: Callable[..., Awaitable[Reply]]) -> Callable[..., Awaitable[Reply
         key = cache_key(ctx, name, options)
         kept: tuple[Reply, bool] | None = store.get(key)  # type: ignore[assignment]
         if kept is None:
-            recording = _recording(ctx)
-            kept = (await fn(recording, **options), bool(recording.wants_fresh))
-            if key == cache_key(ctx, name, options):  # nothing changed while it was worked out
-                store[key] = kept
-                while len(store) > MAX_CACHED:
-                    store.popitem(last=False)
+            kept = await work_out(ctx, key, options)
         else:
             store.move_to_end(key)
         reply, wants_fresh = kept
         return await ctx.fresh(reply) if wants_fresh else reply
 
-    setattr(wrapper, _NAME, name)  # what kept() looks answers up by
+    setattr(wrapper, _NAME, name)  # what kept() and pending() look answers up by
     return wrapper

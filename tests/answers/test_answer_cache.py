@@ -3,6 +3,10 @@ new version, a knowledge reload, a new day or other options give a fresh answer.
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from bot.answers import about, committee, sanctions, statement
 from bot.answers.admin import reload_knowledge
 from bot.answers.cache import MAX_CACHED
@@ -81,3 +85,45 @@ async def test_the_cache_is_bounded(loaded_core: Core) -> None:
         await sanctions.count(ctx, regime="DPRK", as_of=f"{2018 + n // 365}-01-01" if n % 2 else None)
         await statement.quotes(ctx, search=f"sanction {n}")
     assert len(loaded_core.answer_cache) <= MAX_CACHED
+
+
+async def test_a_question_asked_many_times_at_once_is_worked_out_once(
+    loaded_core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = AnswerContext(core=loaded_core)
+    history = loaded_core.history
+    original = history.count_as_of
+    calls = []
+
+    async def slow_count(*args: object, **kwargs: object) -> object:
+        calls.append(args)
+        await asyncio.sleep(0.05)  # long enough for every other copy of the question to arrive meanwhile
+        return await original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(history, "count_as_of", slow_count)
+    replies = await asyncio.gather(*(sanctions.count(ctx, regime="DPRK", as_of="2018-05-02") for _ in range(10)))
+    assert len(calls) == 1
+    assert len({text_of(r) for r in replies}) == 1 and not loaded_core.answer_pending
+
+
+async def test_a_failure_is_not_shared_by_those_who_waited(loaded_core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Errors are not kept: each copy of a failing question is worked out (and refused) on its own."""
+    ctx = AnswerContext(core=loaded_core)
+    history = loaded_core.history
+    original = history.count_as_of
+    calls = []
+
+    async def failing_first(*args: object, **kwargs: object) -> object:
+        calls.append(args)
+        await asyncio.sleep(0.05)
+        if len(calls) == 1:
+            raise RuntimeError("the store went away")
+        return await original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(history, "count_as_of", failing_first)
+    outcomes = await asyncio.gather(
+        *(sanctions.count(ctx, regime="DPRK", as_of="2018-05-02") for _ in range(3)), return_exceptions=True
+    )
+    assert isinstance(outcomes[0], RuntimeError)
+    assert all(not isinstance(o, BaseException) for o in outcomes[1:])
+    assert len(calls) >= 2 and not loaded_core.answer_pending
