@@ -4,6 +4,7 @@ refusals map to the right errors."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,6 +19,7 @@ from bot.services.delivery import (
     DiscordDeliverer,
     OutgoingMessage,
     RejectedMessage,
+    amortize_bucket_sweep,
     make_nonce,
 )
 
@@ -127,3 +129,30 @@ def test_nonces_are_stable_per_part_and_distinct() -> None:
     assert make_nonce("abc", 0) == make_nonce("abc", 0)
     assert len({make_nonce("abc", i) for i in range(100)}) == 100
     assert make_nonce("abc", 0) != make_nonce("abd", 0)
+
+
+async def test_the_rate_limit_bucket_sweep_is_amortised() -> None:
+    """discord.py scans every bucket for idle ones on each new bucket past 256: quadratic over a burst to
+    thousands of channels. Amortised, a burst of 5,000 new buckets sweeps a handful of times, and still drops
+    idle buckets."""
+    http = discord.http.HTTPClient(asyncio.get_running_loop())
+    sweeps = 0
+    original = http._try_clear_expired_ratelimits
+
+    def counted() -> None:
+        nonlocal sweeps
+        sweeps += 1
+        original()
+
+    http._try_clear_expired_ratelimits = counted  # type: ignore[method-assign]
+    amortize_bucket_sweep(http)
+    for n in range(5000):
+        http.get_ratelimit(f"POST /channels/{n}/messages")
+    assert sweeps <= 5 and len(http._buckets) == 5000  # 256, 512, 1024, 2048, 4096 (none idle yet)
+    for bucket in http._buckets.values():
+        bucket._last_request -= 600  # idle for ten minutes
+    for n in range(5000, 10_000):
+        http.get_ratelimit(f"POST /channels/{n}/messages")
+    assert all(int(key.split("/")[2]) >= 5000 for key in http._buckets)  # the idle ones were dropped by a sweep
+    assert sweeps <= 8
+    await http.close()
