@@ -324,6 +324,7 @@ class SanctionsBot(commands.AutoShardedBot):
     async def shutdown(self, grace: float = 20.0) -> None:
         """Stop taking new work, let answers and deliveries in progress finish (at most `grace` s), then close."""
         self.accepting = False
+        self.core.digests.stopping = True  # a digest run in progress ends with its current pass
         loops = self.background_loops()
         for loop in loops:
             loop.stop()  # no new pass starts; a pass in progress (a digest being sent) is tracked in core.work

@@ -149,6 +149,8 @@ class DigestScheduler(SendsThroughOutbox):
         self.scope: ShardScope | None = None
         # Work in progress (set by open_core): a graceful shutdown waits for a pass that is sending.
         self.work: InFlight | None = None
+        # Set by a graceful shutdown: a run finishes the pass it is in and starts no other.
+        self.stopping = False
 
     def _lock(self, subscription_id: int) -> asyncio.Lock:
         return self._sub_locks.setdefault(subscription_id, asyncio.Lock())
@@ -286,7 +288,8 @@ class DigestScheduler(SendsThroughOutbox):
                 before = (report.started, report.sent, report.skipped, report.already_done)
                 found, full = await self._one_pass(report, limit)
                 resumed += found
-                if not full or before == (report.started, report.sent, report.skipped, report.already_done):
+                progress = before != (report.started, report.sent, report.skipped, report.already_done)
+                if not full or not progress or self.stopping:
                     break
             if report.started or resumed:
                 log.info(

@@ -438,6 +438,16 @@ async def test_a_backlog_larger_than_a_pass_goes_out_in_one_run(
     assert (await dcore.digests.run_due(limit=4)).started == 0
 
 
+async def test_a_run_during_shutdown_ends_with_its_pass(dcore: Core, clock: ManualClock) -> None:
+    for n in range(10):
+        await subscribe(dcore, channel=1000 + n, guild=GUILD + n % 2)
+    clock.advance(days=1)
+    dcore.digests.stopping = True  # set by the bot's graceful shutdown
+    assert (await dcore.digests.run_due(limit=4)).started == 4
+    dcore.digests.stopping = False
+    assert (await dcore.digests.run_due(limit=4)).started == 6
+
+
 async def test_a_run_stops_passing_when_a_full_pass_got_nowhere(
     dcore: Core, clock: ManualClock, discord: FakeDiscord
 ) -> None:
