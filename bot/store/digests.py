@@ -196,14 +196,20 @@ async def create_delivery(
     """
     at = stamp(now)
     post = NewPost("digest", lane(subscription.id), subscription.guild_id, subscription.channel_id, nonce_seed, payload)
+    delivery: Delivery | None = None
     async with db.transaction() as conn:
-        async with conn.execute(
-            "SELECT 1 FROM digest_deliveries WHERE subscription_id = ? AND period = ?", (subscription.id, period)
-        ) as cur:
-            inserted = await cur.fetchone() is None
-        delivery_id = None
-        if inserted:
-            post_id = await outbox.insert(conn, post, now, status="skipped" if skip else "pending")
+        recorded = await outbox.insert_unless(
+            conn,
+            post,
+            now,
+            status="skipped" if skip else "pending",
+            exists=(
+                "SELECT 1 FROM digest_deliveries WHERE subscription_id = ? AND period = ?",
+                (subscription.id, period),
+            ),
+        )
+        inserted = recorded is not None
+        if recorded is not None:
             async with conn.execute(
                 "INSERT INTO digest_deliveries (subscription_id, period, through_item_id, through_version_id,"
                 " item_count, change_count, created_at, outbox_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -215,11 +221,15 @@ async def create_delivery(
                     item_count,
                     change_count,
                     at,
-                    post_id,
+                    recorded.id,
                 ),
             ) as cursor:
                 row = await cursor.fetchone()
-            delivery_id = int(row[0]) if row else None
+            assert row is not None  # RETURNING gives the new row
+            delivery = Delivery(
+                int(row[0]), subscription.id, period, through_item_id, through_version_id, item_count,
+                change_count, at, recorded,
+            )  # fmt: skip
         if next_run_at is not None:
             await conn.execute(
                 "UPDATE digest_subscriptions SET next_run_at = ? WHERE id = ?",
@@ -231,9 +241,7 @@ async def create_delivery(
                 f" through_version_id = {greatest(db)}(through_version_id, ?), last_delivery_at = ? WHERE id = ?",
                 (through_item_id, through_version_id, at, subscription.id),
             )
-    if delivery_id is None:
-        return None
-    return await delivery_by_id(db, delivery_id)
+    return delivery  # as written (None: the period had its record already)
 
 
 async def delivery_by_id(db: Database, delivery_id: int) -> Delivery | None:

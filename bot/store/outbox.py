@@ -50,13 +50,37 @@ async def insert(conn: aiosqlite.Connection, post: NewPost, now: dt.datetime, *,
 
     Held when the producer says why (no channel yet, the destination paused), or when there is no channel.
     """
+    recorded = await insert_unless(conn, post, now, status=status)
+    assert recorded is not None  # no condition: RETURNING gives the new row
+    return recorded.id
+
+
+async def insert_unless(
+    conn: aiosqlite.Connection,
+    post: NewPost,
+    now: dt.datetime,
+    *,
+    status: str | None = None,
+    exists: tuple[str, Sequence[Any]] | None = None,
+) -> Post | None:
+    """insert(), in one statement, unless the query `exists` (SQL, parameters) finds a row; the Post recorded
+    (as it was written), or None when nothing was."""
     if status is None:
         status = "held" if post.hold_reason is not None or post.channel_id is None else "pending"
     reason = post.hold_reason if status == "held" else None
+    error = reason or (None if post.channel_id is not None or status != "held" else "no channel set")
     at = stamp(now)
+    if exists is None:
+        values, condition_params = " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ()
+    else:  # typed, as PostgreSQL takes the parameters of a bare SELECT for text
+        values = (
+            " SELECT ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT), ?, ?, ?, CAST(? AS TEXT), ?, ?"
+            f" WHERE NOT EXISTS ({exists[0]})"
+        )
+        condition_params = tuple(exists[1])
     async with conn.execute(
-        "INSERT INTO outbox (producer, lane, guild_id, channel_id, status, nonce_seed, payload, last_error,"
-        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO outbox (producer, lane, guild_id, channel_id, status, nonce_seed, payload, last_error,"  # noqa: S608
+        " created_at, updated_at)" + values + " RETURNING id",
         (
             post.producer,
             post.lane,
@@ -65,14 +89,19 @@ async def insert(conn: aiosqlite.Connection, post: NewPost, now: dt.datetime, *,
             status,
             post.nonce_seed,
             json.dumps(post.payload, ensure_ascii=False, separators=(",", ":")),
-            reason or (None if post.channel_id is not None or status != "held" else "no channel set"),
+            error,
             at,
             at,
+            *condition_params,
         ),
     ) as cursor:
         row = await cursor.fetchone()
-    assert row is not None  # RETURNING gives the new row
-    return int(row[0])
+    if row is None:
+        return None
+    return Post(
+        int(row[0]), post.producer, post.lane, post.guild_id, post.channel_id, status,  # type: ignore[arg-type]
+        post.nonce_seed, post.payload, 0, [], None, None, 0, None, error, at, at,
+    )  # fmt: skip
 
 
 async def post_by_id(db: Database, post_id: int) -> Post | None:
