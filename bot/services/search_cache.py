@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 FORMAT = 1
 CACHE_DIR_VAR = "SANCTIONSBOT_CACHE_DIR"
-PROCESS_ENTRIES = 5000  # lists larger than this are indexed in a child process (the real list has under 1,000)
+PROCESS_ENTRIES = 2000  # lists larger than this are indexed in a child process (the real list has under 1,000)
 _SOURCES = (
     "bot/models.py",
     "bot/normalize.py",
