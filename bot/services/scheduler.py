@@ -17,6 +17,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import Clock, parse_stamp, stamp
@@ -235,6 +236,34 @@ class DigestScheduler(SendsThroughOutbox):
 
     # --- Composition ----------------------------------------------------------------------------------------
 
+    async def _record(
+        self,
+        sub: Subscription,
+        digest: Digest,
+        period: str,
+        payload: list[dict[str, Any]],
+        seed: str,
+        now: dt.datetime,
+        *,
+        next_run_at: dt.datetime | None,
+        skip: bool = False,
+    ) -> Delivery | None:
+        """A period's delivery record and outbox post, with the cursors and counts of the digest it carries."""
+        return await store.create_delivery(
+            self._db,
+            subscription=sub,
+            period=period,
+            payload=payload,
+            nonce_seed=seed,
+            through_item_id=digest.through_item_id,
+            through_version_id=digest.through_version_id,
+            item_count=digest.item_count,
+            change_count=digest.change_count,
+            now=now,
+            next_run_at=next_run_at,
+            skip=skip,
+        )
+
     async def _compose(self, sub: Subscription, now: dt.datetime, shared: Snapshot | None = None) -> Digest:
         return await self._composer.compose(
             sub.guild_id,
@@ -364,19 +393,8 @@ class DigestScheduler(SendsThroughOutbox):
             digest = await self._compose(sub, now, shared)
             skip = digest.empty and not sub.post_empty
             seed, payload = self.outbox.render("digest", DigestPost(digest, schedule.tz)) if not skip else ("", [])
-            delivery = await store.create_delivery(
-                self._db,
-                subscription=sub,
-                period=period,
-                payload=payload,
-                nonce_seed=seed or secrets.token_hex(16),
-                through_item_id=digest.through_item_id,
-                through_version_id=digest.through_version_id,
-                item_count=digest.item_count,
-                change_count=digest.change_count,
-                now=now,
-                next_run_at=next_at,
-                skip=skip,
+            delivery = await self._record(
+                sub, digest, period, payload, seed or secrets.token_hex(16), now, next_run_at=next_at, skip=skip
             )
         if delivery is None:
             report.already_done += 1
@@ -418,19 +436,7 @@ class DigestScheduler(SendsThroughOutbox):
                 raise busy
             digest = await self._compose(sub, now)
             seed, payload = self.outbox.render("digest", DigestPost(digest, ZoneInfo(sub.timezone)))
-            delivery = await store.create_delivery(
-                self._db,
-                subscription=sub,
-                period=f"manual:{stamp(now)}",
-                payload=payload,
-                nonce_seed=seed,
-                through_item_id=digest.through_item_id,
-                through_version_id=digest.through_version_id,
-                item_count=digest.item_count,
-                change_count=digest.change_count,
-                now=now,
-                next_run_at=None,
-            )
+            delivery = await self._record(sub, digest, f"manual:{stamp(now)}", payload, seed, now, next_run_at=None)
         if delivery is None:
             raise UserError("A digest was just sent to that channel; try again in a second.")
         outcome = await self.deliver(delivery)
