@@ -17,7 +17,6 @@ from tests.discord_fake import FakeDiscord
 from tests.discord_fake.harness import BotRun, running_bot
 from tests.fixtures.digest import isolate
 from tests.fixtures.feed_server import FeedServer, run_feed_server
-from tests.pg import name_of
 from tests.shared_files import openapi_path
 
 GUILD = 1_150_000_000_000_000_000
@@ -151,12 +150,12 @@ def _module_settings(request: pytest.FixtureRequest, folder_name: str, *, loaded
     folder = request.getfixturevalue("tmp_path_factory").mktemp(folder_name)
     if request.param == "postgresql":
         server = _require_pg(request.getfixturevalue("pg_server"))
-        template = request.getfixturevalue("pg_loaded_template") if loaded else None
-        url = server.create(template=name_of(template) if template else None)
+        template = request.getfixturevalue("pg_loaded_template" if loaded else "pg_empty_template")
+        url = server.copy_of(template)
         try:
             yield make_settings(folder, database_url=Secret(url))
         finally:
-            server.drop(url)
+            server.give_back(template, url)  # kept for another test if untouched, else dropped
         return
     target = folder / "store.sqlite3"
     if loaded:
