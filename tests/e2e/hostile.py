@@ -6,20 +6,20 @@ import asyncio
 import contextlib
 import logging
 import re
-import shutil
 import sqlite3
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
+import asyncpg
 from hypothesis import strategies as st
 
 from bot.app import SanctionsBot
 from bot.clock import ManualClock
 from bot.core import Core, open_core
-from tests.conftest import NOW, make_settings
+from bot.settings import Settings
+from tests.conftest import NOW
 from tests.discord_fake import FakeDiscord
 from tests.discord_fake.harness import running_bot
 from tests.e2e.conftest import CHANNEL, GUILD, MOD_ROLE, OTHER_CHANNEL, new_fake
@@ -186,12 +186,27 @@ class _ErrorCollector(logging.Handler):
         self.records.append(record)
 
 
+# PostgreSQL has no data_version: every row written to any of the store's tables (and every TRUNCATE) draws a
+# number from a sequence, whether its transaction commits or not (a read-only command that even tries to write
+# is caught). Installed by the test on its own database copy, after the store's migrations.
+_PG_COUNT_WRITES = """
+CREATE SEQUENCE hostile_writes;
+CREATE FUNCTION hostile_count_write() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM nextval('hostile_writes');
+    RETURN NULL;
+END $$;
+"""
+_PG_TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
+
+
 class ThreadedBot:
     """The real bot and the fake Discord on an event loop in a background thread."""
 
-    def __init__(self, template: Path, workdir: Path) -> None:
-        self.db_path = workdir / "hostile.sqlite3"
-        shutil.copyfile(template, self.db_path)
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.sqlite_watcher: sqlite3.Connection | None = None
+        self.pg_watcher: asyncpg.Connection | None = None
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="hostile-bot", daemon=True)
         self.thread.start()
@@ -203,13 +218,42 @@ class ThreadedBot:
         self.call(self._start(), timeout=60)
 
     async def _start(self) -> None:
-        settings = make_settings(self.db_path.parent, database_path=self.db_path)
+        settings = self.settings
         self.core = isolate(await self.stack.enter_async_context(open_core(settings, clock=ManualClock(NOW))))
+        await self._watch_writes()
         self.fake = new_fake()
         await self.fake.start()
         self.stack.push_async_callback(self.fake.stop)
         bot = SanctionsBot(self.core, run_background=False, guild_ready_timeout=0.05)
         self.run = await self.stack.enter_async_context(running_bot(self.fake, bot, token="dummy.token.hostile"))
+
+    async def _watch_writes(self) -> None:
+        if self.settings.database_url is None:
+            path = self.settings.database_path
+            self.sqlite_watcher = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            self.stack.callback(self.sqlite_watcher.close)
+            return
+        conn = await asyncpg.connect(self.settings.database_url.reveal(), timeout=10)
+        self.pg_watcher = conn
+        self.stack.push_async_callback(conn.close)
+        await conn.execute(_PG_COUNT_WRITES)
+        for (table,) in await conn.fetch(_PG_TABLES):
+            quoted = '"' + table.replace('"', '""') + '"'  # a name from the catalogue, never a test's input
+            await conn.execute(
+                f"CREATE TRIGGER hostile_rows AFTER INSERT OR UPDATE OR DELETE ON {quoted} "
+                "FOR EACH ROW EXECUTE FUNCTION hostile_count_write();"
+                f"CREATE TRIGGER hostile_truncate AFTER TRUNCATE ON {quoted} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION hostile_count_write()"
+            )
+
+    def write_mark(self) -> object:
+        """A value that changes whenever the bot writes to its store (SQLite: another connection commits)."""
+        if self.sqlite_watcher is not None:
+            # data_version only moves when ANOTHER connection commits: exactly "did the bot write?".
+            return self.sqlite_watcher.execute("PRAGMA data_version").fetchone()[0]
+        assert self.pg_watcher is not None
+        row = self.call(self.pg_watcher.fetchrow("SELECT last_value, is_called FROM hostile_writes"))
+        return tuple(row)
 
     def call(self, coro: Awaitable[T], timeout: float = 30) -> T:
         """Run a coroutine on the bot's loop and wait for its result."""
@@ -232,14 +276,3 @@ class ThreadedBot:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(timeout=10)
             logging.getLogger().removeHandler(self.errors)
-
-
-def snapshot_counter(db_path: Path) -> Callable[[], int]:
-    """A function returning the number of rows changed since it was made (total_changes of a watcher)."""
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
-
-    def fingerprint() -> int:
-        # data_version only moves when ANOTHER connection commits: exactly "did the bot write?".
-        return int(conn.execute("PRAGMA data_version").fetchone()[0])
-
-    return fingerprint

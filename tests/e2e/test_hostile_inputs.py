@@ -19,9 +19,10 @@ from discord import app_commands
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.settings import Settings
 from tests.conftest import OWNER_ID
 from tests.e2e.conftest import ALICE, CHANNEL, GUILD, MOD, OTHER_CHANNEL
-from tests.e2e.hostile import Leaf, ThreadedBot, leaves, snapshot_counter, unsafe_mentions, values_for
+from tests.e2e.hostile import Leaf, ThreadedBot, leaves, unsafe_mentions, values_for
 
 EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "200"))
 DEADLINE_SECONDS = 3.0
@@ -29,8 +30,9 @@ COUNTS: dict[str, int] = {}
 
 
 @pytest.fixture(scope="module")
-def rig(loaded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadedBot]:
-    bot = ThreadedBot(loaded_template, tmp_path_factory.mktemp("hostile"))
+def rig(module_loaded_settings: Settings) -> Iterator[ThreadedBot]:
+    """The bot on its own copy of the five shared versions: on a SQLite file, then on PostgreSQL."""
+    bot = ThreadedBot(module_loaded_settings)
     yield bot
     bot.close()
     if os.environ.get("HOSTILE_REPORT"):
@@ -78,8 +80,7 @@ CONTEXTS = st.fixed_dictionaries(
 
 
 def check_one(rig: ThreadedBot, leaf: Leaf, options: dict[str, Any], context: dict[str, Any]) -> None:
-    fingerprint = snapshot_counter(rig.db_path)
-    before_version = fingerprint()
+    before_version = rig.write_mark()
     before_violations = len(rig.fake.violations)
     before_errors = len(rig.errors.records)
     before_bodies = len(rig.fake.message_bodies)
@@ -99,7 +100,7 @@ def check_one(rig: ThreadedBot, leaf: Leaf, options: dict[str, Any], context: di
     new_errors = [r.getMessage() for r in rig.errors.records[before_errors:]]
     assert not new_errors, (leaf.path, options, new_errors)
     if not writes(rig, leaf.path):
-        assert fingerprint() == before_version, f"/{leaf.path} changed the store"
+        assert rig.write_mark() == before_version, f"/{leaf.path} changed the store"
     COUNTS[leaf.path] = COUNTS.get(leaf.path, 0) + 1
 
 
@@ -123,8 +124,7 @@ def check_autocomplete(
     rig: ThreadedBot, leaf: Leaf, focused: str, options: dict[str, Any], context: dict[str, Any]
 ) -> None:
     """One hostile autocomplete: choices within 3 s, valid, at most 25, nothing logged, nothing written."""
-    fingerprint = snapshot_counter(rig.db_path)
-    before_version = fingerprint()
+    before_version = rig.write_mark()
     before_violations = len(rig.fake.violations)
     before_errors = len(rig.errors.records)
     if context["guild_id"] is None:
@@ -140,7 +140,7 @@ def check_autocomplete(
     assert len(res.data.get("choices") or []) <= 25
     new_errors = [r.getMessage() for r in rig.errors.records[before_errors:]]
     assert not new_errors, (leaf.path, focused, options, new_errors)
-    assert fingerprint() == before_version, f"autocomplete of /{leaf.path} {focused} changed the store"
+    assert rig.write_mark() == before_version, f"autocomplete of /{leaf.path} {focused} changed the store"
     key = f"{leaf.path} [{focused} autocomplete]"
     COUNTS[key] = COUNTS.get(key, 0) + 1
 
