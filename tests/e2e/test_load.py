@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tests.e2e.conftest import E2E
 from tests.e2e.load_mix import USERS, dispatch, mix
+
+pytestmark = pytest.mark.sqlite_only(
+    "the subject is the interaction pipeline under a 300-interaction burst (answer slots, deferral, no answer lost),"
+    " which is load-sensitive on a shared machine; each command in the mix runs on PostgreSQL in its own module,"
+    " and many processes on one PostgreSQL store are measured by bench/shared_store.py"
+)
 
 
 async def test_three_hundred_mixed_interactions_at_once(e2e: E2E) -> None:
