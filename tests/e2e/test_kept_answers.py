@@ -17,6 +17,8 @@ from bot.render.reply import Reply
 from tests.e2e._sanctions import ask, buttons, stored
 from tests.e2e.conftest import ALICE, BOB, E2E
 
+pytestmark = pytest.mark.both_engines
+
 CALLS: list[tuple[str, dict[str, Any]]] = [
     ("sanctions count", {"regime": "DPRK"}),
     ("sanctions regimes", {}),
