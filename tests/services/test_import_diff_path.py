@@ -9,6 +9,7 @@ import pytest
 
 from bot.core import Core
 from bot.models import Entry
+from bot.store import list_import
 from tests.shared_files import un_list
 
 
@@ -18,14 +19,14 @@ async def test_only_changed_previous_entries_are_decoded(
 ) -> None:
     await core.importer.import_bytes(un_list(before).read_bytes(), before)
     decoded: list[str] = []
-    original = Entry.from_json
+    original = list_import.decode_entry
 
     def counting(text: str) -> Entry:
         entry = original(text)
         decoded.append(entry.reference)
         return entry
 
-    monkeypatch.setattr(Entry, "from_json", staticmethod(counting))
+    monkeypatch.setattr(list_import, "decode_entry", counting)
     newer: Any = un_list(after).read_bytes()
     result = await core.importer.import_bytes(newer, after)
     assert result.status == "imported"

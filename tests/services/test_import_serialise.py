@@ -13,6 +13,7 @@ from bot.memory import collector_paused
 from bot.models import Address, Alias, Entry
 from bot.services.importer import serialise
 from bot.sources import un_xml
+from bot.store.list_import import decode_entry
 from tests.shared_files import UN_LIST_DATES, un_list
 
 
@@ -23,6 +24,7 @@ def test_real_lists_serialise_as_entry_does(date: str) -> None:
     assert hashes == [e.content_hash() for e in entries]
     assert records == [e.to_json() for e in entries]
     assert [Entry.from_json(r) for r in records] == list(entries)
+    assert [decode_entry(r) for r in records] == list(entries)
 
 
 # Any text a list could carry after parsing: quotes, backslashes, control and format characters, astral planes.
