@@ -15,10 +15,9 @@ import hashlib
 import sqlite3
 import sys
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 
-from bot.store.db import Migration, bundled_migrations
+from bot.store.db import MIGRATIONS_DIR, Migration, bundled_migrations
 
 SNAPSHOT_NAME = "sqlite_snapshot.sql"
 _STAMP = "-- sqlite snapshot of migrations 1..{count}, digest {digest}"
@@ -39,13 +38,13 @@ def migrations_digest(migrations: Sequence[Migration]) -> str:
 
 def snapshot_path() -> Path:
     """Where the snapshot lives in the source tree (beside the migrations)."""
-    return Path(str(resources.files("bot.store").joinpath("migrations").joinpath(SNAPSHOT_NAME)))
+    return MIGRATIONS_DIR / SNAPSHOT_NAME
 
 
 def fresh_schema_script(migrations: Sequence[Migration]) -> str | None:
     """The snapshot's statements, if it was made from exactly these migrations; else None (replay them)."""
     try:
-        text = resources.files("bot.store").joinpath("migrations").joinpath(SNAPSHOT_NAME).read_text("utf-8")
+        text = snapshot_path().read_text("utf-8")
     except FileNotFoundError:
         return None
     stamp, _, body = text.partition("\n")
