@@ -58,6 +58,12 @@ def to_postgres(sql: str) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=2048)
+def _returns_rows(sql: str) -> bool:
+    """Whether a statement gives rows back (a query, or RETURNING), decided once per statement text."""
+    return _RETURNS_ROWS.search(sql) is not None
+
+
 class PgCursor:
     """What a statement gave back: rows (for queries and RETURNING) and the number of rows touched."""
 
@@ -91,7 +97,7 @@ class _Statement:
 
     async def _run(self) -> PgCursor:
         sql = to_postgres(self._sql)
-        if _RETURNS_ROWS.search(self._sql):
+        if _returns_rows(self._sql):
             rows = await self._conn.fetch(sql, *self._params)
             return PgCursor(rows, len(rows))
         status = await self._conn.execute(sql, *self._params)
