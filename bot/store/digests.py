@@ -261,8 +261,12 @@ async def pending_deliveries(
 ) -> list[Delivery]:
     """Deliveries not yet fully sent whose (re)try time has come, oldest first (of this process's shards)."""
     posts = await outbox.due(db, "digest", now, scope=scope, limit=limit)
-    found = [await delivery_of_post(db, p.id) for p in posts]
-    return [d for d in found if d is not None]
+    if not posts:
+        return []
+    marks = ",".join("?" * len(posts))
+    rows = await db.fetchall(_DELIVERIES + f" WHERE d.outbox_id IN ({marks})", [p.id for p in posts])  # one query
+    by_post = {d.outbox_id: d for d in map(_delivery, rows)}
+    return [by_post[p.id] for p in posts if p.id in by_post]
 
 
 async def complete_delivery(db: Database, delivery: Delivery) -> None:
