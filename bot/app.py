@@ -32,6 +32,7 @@ from bot.models import CommandInfo
 from bot.options import check_value
 from bot.render.common import error_reply, with_note
 from bot.render.localise import localise_reply
+from bot.render.pager import LazyPagerButton
 from bot.respond import NO_MENTIONS, Prepared, prepare, send_prepared, send_reply
 from bot.services.delivery import DiscordDeliverer
 from bot.settings import Settings
@@ -295,6 +296,7 @@ class SanctionsBot(commands.AutoShardedBot):
         self.core.watches.deliverer = deliverer  # watchlist alerts: the same client, the same shard scope
         self.core.watches.scope = self.scope
         await self.load_cogs()
+        self.add_dynamic_items(LazyPagerButton)  # clicks on kept answers' pagers (bot/render/pager.py)
         yield_between_events()  # a burst of buffered gateway events no longer holds the loop (bot/gateway_yield)
         # matplotlib is loaded lazily (the terminal needs it for one command only); the bot loads it now, in a
         # worker thread, so that its first /sanctions timeline does not pay the second it takes.

@@ -12,7 +12,7 @@ from discord.http import MultipartParameters
 from discord.utils import MISSING
 from discord.webhook.async_ import async_context, interaction_message_response_params
 
-from bot.render.pager import PagerView
+from bot.render.pager import LAZY_SLOT, PagerView, add_links, lazy_components, new_lazy_token, remember_pager
 from bot.render.reply import Reply
 
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -32,15 +32,8 @@ def message_kwargs(reply: Reply, owner_id: int | None) -> dict[str, Any]:
     if len(reply.pages) > 1:
         kwargs["view"] = PagerView(reply, owner_id)
     if reply.links:
-        kwargs["view"] = _add_links(kwargs.get("view") or discord.ui.View(timeout=None), reply)
+        kwargs["view"] = add_links(kwargs.get("view") or discord.ui.View(timeout=None), reply)
     return kwargs
-
-
-def _add_links(view: discord.ui.View, reply: Reply) -> discord.ui.View:
-    """The reply's link buttons (at most five) on a row of their own."""
-    for text, url in reply.links[:5]:
-        view.add_item(discord.ui.Button(style=discord.ButtonStyle.link, label=text[:80], url=url, row=1))
-    return view
 
 
 async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
@@ -92,6 +85,8 @@ class Prepared:
 
     reply: Reply
     payload: dict[str, Any] | None
+    # For several pages: the first page's buttons (and links), with LAZY_SLOT where each message's token goes.
+    components: list[dict[str, Any]] | None = None
 
     @property
     def paged(self) -> bool:
@@ -103,8 +98,9 @@ def prepare(reply: Reply) -> Prepared:
     """The reply with its callback body built (discord.py builds it: interaction_payload), pager left out."""
     if reply.files:
         return Prepared(reply, None)
-    if len(reply.pages) > 1:  # the buttons are added per message (PagerView: its own ids, owner and timeout)
-        return Prepared(reply, interaction_payload(dataclasses.replace(reply, pages=[reply.first], links=[])))
+    if len(reply.pages) > 1:  # the buttons get each message's own token (bot/lazy_pager.py)
+        first = interaction_payload(dataclasses.replace(reply, pages=[reply.first], links=[]))
+        return Prepared(reply, first, lazy_components(reply))
     return Prepared(reply, interaction_payload(reply))
 
 
@@ -115,13 +111,14 @@ async def send_prepared(interaction: discord.Interaction, prepared: Prepared) ->
         await send_reply(interaction, prepared.reply)
         return
     payload = prepared.payload
-    view: PagerView | None = None
-    if prepared.paged:
-        view = PagerView(prepared.reply, interaction.user.id if interaction.user else None)
-        _add_links(view, prepared.reply)
-        payload = {**payload, "data": {**payload["data"], "components": view.to_components()}}
+    token: str | None = None
+    if prepared.components is not None:
+        # A pager of its own, made only if someone clicks (bot/lazy_pager.py): the buttons carry a fresh token.
+        token = new_lazy_token()
+        components = json.loads(json.dumps(prepared.components).replace(LAZY_SLOT, token))
+        payload = {**payload, "data": {**payload["data"], "components": components}}
     http = interaction._state.http
-    answer: Any = await async_context.get().create_interaction_response(
+    await async_context.get().create_interaction_response(
         interaction.id,
         interaction.token,
         session=interaction._session,
@@ -130,9 +127,6 @@ async def send_prepared(interaction: discord.Interaction, prepared: Prepared) ->
         params=MultipartParameters(payload=payload, multipart=None, files=None),
     )
     interaction.response._response_type = discord.InteractionResponseType.channel_message
-    if view is not None:
-        message: Any = ((answer or {}).get("resource") or {}).get("message") if isinstance(answer, dict) else None
-        found = str(message.get("id", "")) if isinstance(message, dict) else ""
-        message_id = int(found) if found.isdigit() else None
-        interaction._state.store_view(view, message_id)  # the clicks reach it; its timeout greys the buttons
-        view.interaction = interaction
+    if token is not None:
+        owner = interaction.user.id if interaction.user else None
+        remember_pager(token, prepared.reply, owner, interaction)

@@ -10,10 +10,8 @@ from typing import Any
 
 import pytest
 
-import bot.respond
+import bot.render.pager
 from bot.cooldowns import Refusal
-from bot.render.pager import PagerView
-from bot.render.reply import Reply
 from tests.e2e._sanctions import ask, buttons, stored
 from tests.e2e.conftest import ALICE, BOB, E2E
 
@@ -56,14 +54,8 @@ async def test_a_kept_chart_is_sent_again_with_its_file(e2e: E2E) -> None:
 
 
 async def test_a_kept_answer_of_several_pages_has_a_pager_of_its_own(e2e: E2E, monkeypatch: pytest.MonkeyPatch) -> None:
-    class Quick(PagerView):
-        """The real view with a timeout short enough to wait for."""
-
-        def __init__(self, reply: Reply, owner_id: int | None) -> None:
-            super().__init__(reply, owner_id, timeout=1.5)
-
     await ask(e2e, "sanctions search", name="Kim Jong-un")  # worked out and kept
-    monkeypatch.setattr(bot.respond, "PagerView", Quick)
+    monkeypatch.setattr(bot.render.pager, "PAGER_TIMEOUT_SECONDS", 1.5)  # buttons that time out while we wait
     mine = await ask(e2e, "sanctions search", name="Kim Jong-un")
     theirs = await ask(e2e, "sanctions search", BOB, name="Kim Jong-un")
     assert buttons(mine.message)["next"]["custom_id"] != buttons(theirs.message)["next"]["custom_id"]
@@ -72,6 +64,8 @@ async def test_a_kept_answer_of_several_pages_has_a_pager_of_its_own(e2e: E2E, m
     turned = await e2e.fake.click(mine.message, buttons(mine.message)["next"]["custom_id"], user_id=ALICE)
     assert turned.type == 7 and "results 6–10 of 10" in turned.data["embeds"][0]["footer"]["text"]
     assert buttons(stored(e2e, mine))["pos"]["label"] == "2 / 2"
+    back = await e2e.fake.click(stored(e2e, mine), buttons(stored(e2e, mine))["prev"]["custom_id"], user_id=ALICE)
+    assert back.type == 7 and "results 1–5 of 10" in back.data["embeds"][0]["footer"]["text"]
 
     def all_disabled() -> bool:
         return all(b.get("disabled") for b in buttons(stored(e2e, theirs)).values())
