@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from bot.answers.cache import cached
 from bot.answers.context import AnswerContext
@@ -18,6 +19,10 @@ from bot.render.reply import Reply
 from bot.render.search import names_reply, search_reply
 from bot.render.timeline import timeline_reply
 from bot.services.history import parse_day
+from bot.text import one_line
+
+if TYPE_CHECKING:
+    from bot.services.search import SearchService
 
 KINDS = ("individual", "entity")
 
@@ -155,11 +160,34 @@ async def complete_regime(ctx: AnswerContext, current: str) -> list[tuple[str, s
     return [(n, n) for n in (starts + contains)[:25]]
 
 
+# Discord drops an autocomplete answer after 3 seconds. While a large list's index is still being built (after an
+# import made while the bot was down) suggestions do not wait for it: they offer what was typed, and the command
+# itself waits for the index.
+CHOICES_WAIT_SECONDS = 1.0
+
+
+async def _search_for_choices(ctx: AnswerContext) -> SearchService | None:
+    """The search service once its index is ready, or None if it is not ready within CHOICES_WAIT_SECONDS."""
+    ready = asyncio.ensure_future(ctx.core.ready_search())
+    done, _ = await asyncio.wait({ready}, timeout=CHOICES_WAIT_SECONDS)
+    if not done:
+        ready.add_done_callback(lambda task: task.cancelled() or task.exception())  # the build goes on; its
+        return None  # failure, if any, is the command's to report
+    return ready.result()
+
+
+def _still_loading(current: str) -> list[tuple[str, str]]:
+    typed = one_line(current)[:100]
+    return [(f"{typed[:70]} (suggestions still loading)", typed)] if typed else []
+
+
 async def complete_name(ctx: AnswerContext, current: str) -> list[tuple[str, str]]:
     """Names (primary, aliases, original script) starting with what the user typed; close spellings after."""
-    return (await ctx.core.ready_search()).name_choices(current)
+    search = await _search_for_choices(ctx)
+    return search.name_choices(current) if search is not None else _still_loading(current)
 
 
 async def complete_reference(ctx: AnswerContext, current: str) -> list[tuple[str, str]]:
     """Reference numbers starting with what the user typed, then entries whose name does."""
-    return (await ctx.core.ready_search()).reference_choices(current)
+    search = await _search_for_choices(ctx)
+    return search.reference_choices(current) if search is not None else _still_loading(current)

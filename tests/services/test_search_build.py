@@ -139,3 +139,24 @@ async def test_closing_during_a_background_build_ends_it(loaded_settings: Settin
     folder = Path(loaded_settings.database_path).parent
     assert list(folder.glob("*.tmp")) == []
     assert list(folder.glob("*.search-*.pickle")) == []
+
+
+async def test_suggestions_do_not_wait_for_a_large_lists_build(
+    loaded_settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Discord drops autocomplete after 3 s: while the child process builds, suggestions offer what was typed."""
+    from bot.answers import sanctions as answers
+    from bot.answers.context import AnswerContext
+
+    monkeypatch.setattr(answers, "CHOICES_WAIT_SECONDS", 0.05)
+    async with open_core(loaded_settings, clock=clock, eager=False) as core:
+        core.search.process_entries = 0  # the shared list counts as large here
+        await core.prepare_search()
+        ctx = AnswerContext(core=core)
+        assert core.search.index is None  # still building in the child process
+        assert await answers.complete_name(ctx, " Ri  Won\u200b") == [("Ri Won (suggestions still loading)", "Ri Won")]
+        assert await answers.complete_reference(ctx, "") == []
+        assert core.search.index is None  # they did not wait for it
+        await core.ready_search()  # the build ends; suggestions come from the index again
+        assert ("RI WON HO — KPi.033", "RI WON HO") in await answers.complete_name(ctx, "Ri Won")
+        assert core.search.builds == 1
