@@ -18,6 +18,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.core import Core, open_core
 from bot.services.search_cache import CACHE_DIR_VAR
+from bot.services.search_cache import cache_dir_for as search_cache_dir
 from bot.settings import Secret, Settings
 from bot.store.db import Database
 from tests.pg import PgServer, admin_url
@@ -83,16 +84,17 @@ def clock() -> ManualClock:
 
 # --- the two engines ----------------------------------------------------------------------------------------
 # Every test that uses the `engine` fixture (directly or through settings, core, loaded_settings, loaded_core,
-# store_location, pg_database) runs once on a SQLite file and once on a fresh PostgreSQL database; its ids end in
-# [sqlite] / [postgresql]. A test that is about SQLite itself (its backup file, PRAGMAs, WAL, file permissions,
+# store_location, pg_database, pg_store) runs once on a SQLite file and once on a PostgreSQL database; its ids end
+# in [sqlite] / [postgresql]. A test that is about SQLite itself (its backup file, PRAGMAs, WAL, file permissions,
 # its migration series) says so with `@pytest.mark.sqlite_only("why")`; a test that parametrizes `engine` itself
-# keeps its own list. Folders not yet checked on PostgreSQL (SQLITE_BY_DEFAULT) still run there only where a
-# module, class or test is marked `both_engines`; elsewhere that marker changes nothing.
+# keeps its own list. In the folders of SQLITE_BY_DEFAULT (tests/e2e/, being moved over module by module) a test
+# runs on PostgreSQL only where its module, class or function is marked `both_engines`; elsewhere that marker
+# changes nothing.
 
 ENGINES = ("sqlite", "postgresql")
 _TESTS = Path(__file__).resolve().parent
 # Folders under tests/ ("." for the top-level test_*.py) whose tests opt in to PostgreSQL with `both_engines`.
-SQLITE_BY_DEFAULT = frozenset({"e2e", "services"})
+SQLITE_BY_DEFAULT = frozenset({"e2e"})
 
 
 def sqlite_only_reason(marker: pytest.Mark) -> str:
@@ -201,6 +203,13 @@ async def _migrate(url: str) -> None:
         pass
 
 
+def _give_back(server: PgServer, template: str, url: str) -> None:
+    # The search indexes kept for this database go with the test (as they do in a SQLite test's tmp_path): the
+    # next test to get the database must find what a fresh copy has.
+    shutil.rmtree(search_cache_dir(url), ignore_errors=True)
+    server.give_back(template, url)
+
+
 @pytest.fixture(scope="session")
 def pg_empty_template(pg_server: PgServer | None) -> str:
     """A PostgreSQL database with the store's migrations applied and no data (built once per run; copied per test:
@@ -221,7 +230,7 @@ def pg_store(request: pytest.FixtureRequest, engine: str, pg_server: PgServer | 
     template = request.getfixturevalue("pg_empty_template")
     url = server.copy_of(template)
     yield url
-    server.give_back(template, url)
+    _give_back(server, template, url)
 
 
 @pytest.fixture
@@ -273,7 +282,7 @@ def loaded_settings(
         template = request.getfixturevalue("pg_loaded_template")
         url = server.copy_of(template)
         yield make_settings(tmp_path, database_url=Secret(url))
-        server.give_back(template, url)
+        _give_back(server, template, url)
         return
     loaded_template = request.getfixturevalue("loaded_template")
     target = tmp_path / "store.sqlite3"
@@ -286,3 +295,14 @@ async def loaded_core(loaded_settings: Settings, clock: ManualClock) -> AsyncIte
     """A core whose store holds the five shared versions (2017-06-20 … 2024-09-26)."""
     async with open_core(loaded_settings, clock=clock) as c:
         yield c
+
+
+@pytest.fixture
+def loaded_cli(tmp_path: Path, loaded_settings: Settings) -> Path:
+    """A folder to run `python -m bot …` in (tests/test_cli.py run_cli) on a copy of the five-version store: its
+    cli.sqlite3, or on PostgreSQL a .env there naming the test's database, as an operator would write it."""
+    if loaded_settings.database_url is not None:
+        (tmp_path / ".env").write_text(f"DATABASE_URL={loaded_settings.database_url.reveal()}\n", encoding="utf-8")
+    else:
+        shutil.copyfile(loaded_settings.database_path, tmp_path / "cli.sqlite3")
+    return tmp_path

@@ -2,8 +2,8 @@
 
 Each test session makes its own databases, named sb_test_<pid>_<random>_…: per test, a copy of a template
 (an empty store with its migrations applied, or one holding the five shared list versions) or, for the tests of
-migrations themselves, a fresh empty database. A test's database is dropped after it by a background thread (a
-DROP DATABASE waits for a checkpoint: seconds on a busy disk that no test need wait for); the rest at the end.
+migrations themselves, a fresh empty database. A copy the test left untouched goes to the next test; the others
+are dropped in batches (DROP_BATCH) and whatever is left at the end of the session.
 Without a server, PostgreSQL tests are skipped with one line saying why; under CI (CI=true) a missing server
 fails the run instead.
 """
@@ -11,16 +11,16 @@ fails the run instead.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import os
-import queue
 import secrets
-import threading
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+# Databases a test changed are dropped this many at a time: each DROP DATABASE waits for a checkpoint (seconds on
+# a busy disk), and drops that wait together share one.
+DROP_BATCH = 8
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 URL_VAR = "POSTGRES_TEST_URL"
 
@@ -44,9 +44,7 @@ class PgServer:
         self.prefix = f"sb_test_{os.getpid()}_{secrets.token_hex(3)}"
         self._numbers = itertools.count(1)
         self.created: list[str] = []
-        self._lock = threading.Lock()
-        self._to_drop: queue.Queue[str | None] = queue.Queue()
-        self._dropper: threading.Thread | None = None
+        self._to_drop: list[str] = []
         self._spare: dict[str, list[str]] = {}  # template name -> copies given back untouched
         self._prints: dict[str, Fingerprint] = {}  # template name -> its fingerprint
 
@@ -72,17 +70,15 @@ class PgServer:
         name = f"{self.prefix}_{label or next(self._numbers)}"
         source = f" TEMPLATE {template}" if template else ""
         asyncio.run(self._admin(f"CREATE DATABASE {name}{source}"))
-        with self._lock:
-            self.created.append(name)
+        self.created.append(name)
         return with_database(self.url, name)
 
     def copy_of(self, template: str) -> str:
         """A database holding what the template database holds: a copy given back untouched, or a new one."""
         name = name_of(template)
-        with self._lock:
-            spare = self._spare.get(name)
-            if spare:
-                return with_database(self.url, spare.pop())
+        spare = self._spare.get(name)
+        if spare:
+            return with_database(self.url, spare.pop())
         return self.create(template=name)
 
     def give_back(self, template: str, url: str) -> None:
@@ -98,31 +94,36 @@ class PgServer:
         if not unchanged:
             self.drop_later(url)
             return
-        with self._lock:
-            self._spare.setdefault(name, []).append(name_of(url))
+        self._spare.setdefault(name, []).append(name_of(url))
 
     def drop(self, url: str) -> None:
         """Drop one of this session's databases (closing anything still connected to it)."""
         name = urlsplit(url).path.strip("/")
         assert name.startswith(self.prefix), name
         asyncio.run(self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        with self._lock:
-            if name in self.created:
-                self.created.remove(name)
+        if name in self.created:
+            self.created.remove(name)
 
     def drop_later(self, url: str) -> None:
-        """Drop one of this session's databases in the background (the test that used it is over)."""
-        with self._lock:
-            if self._dropper is None:
-                self._dropper = threading.Thread(target=self._drop_queued, name="pg-test-dropper", daemon=True)
-                self._dropper.start()
-        self._to_drop.put(url)
+        """Drop one of this session's databases with the next batch (the test that used it is over)."""
+        self._to_drop.append(name_of(url))
+        if len(self._to_drop) >= DROP_BATCH:
+            self._drop_together(self._to_drop)
+            self._to_drop = []
 
-    def _drop_queued(self) -> None:
-        while (url := self._to_drop.get()) is not None:
-            # One that fails stays in `created`: drop_all tries again at the end.
-            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
-                self.drop(url)
+    def _drop_together(self, names: list[str]) -> None:
+        async def drop_all() -> None:
+            # Each DROP DATABASE waits for a checkpoint; drops waiting at the same time share one.
+            slots = asyncio.Semaphore(DROP_BATCH)
+
+            async def drop(name: str) -> None:
+                async with slots:
+                    await self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+            await asyncio.gather(*(drop(name) for name in names))
+
+        asyncio.run(drop_all())
+        self.created = [name for name in self.created if name not in set(names)]
 
     def drop_stale(self) -> list[str]:
         """Drop the databases of earlier sessions whose process is gone (a run killed before its clean-up)."""
@@ -145,27 +146,11 @@ class PgServer:
         return dropped
 
     def drop_all(self) -> None:
-        """Drop every database this session made (once the background drops are done)."""
-        if self._dropper is not None:
-            self._to_drop.put(None)
-            self._dropper.join()
-            self._dropper = None
-        with self._lock:
-            names = list(self.created)
-            self.created.clear()
-            self._spare.clear()
-
-        async def drop_together() -> None:
-            # Each DROP DATABASE waits for a checkpoint; drops waiting at the same time share one.
-            slots = asyncio.Semaphore(8)
-
-            async def drop(name: str) -> None:
-                async with slots:
-                    await self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-            await asyncio.gather(*(drop(name) for name in names))
-
-        asyncio.run(drop_together())
+        """Drop every database this session made, together."""
+        names = list(self.created)
+        self._to_drop = []
+        self._spare.clear()
+        self._drop_together(names)
 
 
 Fingerprint = tuple[tuple[object, ...], ...]

@@ -30,13 +30,6 @@ def run_cli(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> su
     )
 
 
-@pytest.fixture
-def loaded_cli(tmp_path: Path, loaded_template: Path) -> Path:
-    """tmp_path with a copy of the five-version database as cli.sqlite3."""
-    (tmp_path / "cli.sqlite3").write_bytes(loaded_template.read_bytes())
-    return tmp_path
-
-
 def test_import_prints_version_counts_and_changes(tmp_path: Path) -> None:
     first = run_cli(tmp_path, "import", str(un_list("2017-07-03")))
     assert first.returncode == 0, first.stderr

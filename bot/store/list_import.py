@@ -105,10 +105,13 @@ class ListWriter:
         for entry in entries:
             pair = counts.setdefault(entry.regime, [0, 0])
             pair[0 if entry.kind == "individual" else 1] += 1
+        # Version numbers are what people read ("version 6"): the next after the highest, on both engines. A
+        # PostgreSQL identity would skip the number of an import that was rolled back or killed; the import's
+        # lock (see import_transaction) makes MAX + 1 safe.
         async with conn.execute(
             "INSERT INTO list_versions"
-            " (generated_at, sha256, source, imported_at, entry_count, added, removed, amended)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            " (id, generated_at, sha256, source, imported_at, entry_count, added, removed, amended)"
+            " VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM list_versions), ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 generated_at,
                 sha256,

@@ -12,8 +12,6 @@ from bot.cli_ask import ask
 from bot.core import Core
 from tests.answers.payloads import assert_valid, text_of
 
-pytestmark = pytest.mark.both_engines
-
 P5 = ["China", "France", "Russian Federation", "United Kingdom", "United States"]
 ELECTED_2018 = [
     "Bolivia",

@@ -13,9 +13,8 @@ from tests.test_cli import run_cli
 
 
 @pytest.fixture
-def cli(tmp_path: Path, loaded_template: Path) -> Path:
-    (tmp_path / "cli.sqlite3").write_bytes(loaded_template.read_bytes())
-    return tmp_path
+def cli(loaded_cli: Path) -> Path:
+    return loaded_cli
 
 
 def test_changes_print_one_page_at_a_time_with_a_page_count(cli: Path) -> None:

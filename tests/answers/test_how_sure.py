@@ -46,9 +46,8 @@ async def test_count_of_a_regime_gone_from_the_list_is_zero_with_the_reason(load
     assert "2020-03-20: 23 individuals and 61 entities" in text
 
 
-def test_count_regime_iran_exits_0_in_the_terminal(loaded_template: Path, tmp_path: Path) -> None:
-    (tmp_path / "cli.sqlite3").write_bytes(loaded_template.read_bytes())
-    result = run_cli(tmp_path, "ask", "sanctions", "count", "regime:Iran")
+def test_count_regime_iran_exits_0_in_the_terminal(loaded_cli: Path) -> None:
+    result = run_cli(loaded_cli, "ask", "sanctions", "count", "regime:Iran")
     assert result.returncode == 0, result.stderr
     assert "0 individuals" in result.stdout
 

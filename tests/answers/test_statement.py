@@ -15,8 +15,6 @@ from bot.store import knowledge as store
 from tests.answers.payloads import assert_valid, text_of
 from tests.shared_files import unpublished_shared_file
 
-pytestmark = pytest.mark.both_engines
-
 DENIAL_QUOTES = [
     "nonsense",
     "stereotyped trick to keep up the atmosphere of sanction and pressure",

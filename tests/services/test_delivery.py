@@ -23,8 +23,6 @@ from bot.services.delivery import (
     make_nonce,
 )
 
-pytestmark = pytest.mark.both_engines
-
 MESSAGE = OutgoingMessage(
     None, [{"title": "Sanctions digest", "description": "@everyone [x](https://x.example)", "type": "rich"}]
 )

@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from bot.core import Core
 from bot.services.digest import DigestComposer, group_changes
 from bot.sources.feeds import FeedItem
 from bot.store import feeds as store
 from bot.store import lists as list_store
 from tests.fixtures.digest import GUILD, isolate
-
-pytestmark = pytest.mark.both_engines
 
 T0 = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 

@@ -14,8 +14,6 @@ from bot.settings import Settings
 from tests.fixtures.digest import GUILD, isolate
 from tests.fixtures.feed_server import FeedServer, run_feed_server
 
-pytestmark = pytest.mark.both_engines
-
 
 @pytest.fixture
 async def feed_server() -> AsyncIterator[FeedServer]:

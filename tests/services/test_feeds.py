@@ -23,8 +23,6 @@ from tests.fixtures import feeds as docs
 from tests.fixtures.digest import GUILD, isolate
 from tests.fixtures.feed_server import FeedServer, run_feed_server
 
-pytestmark = pytest.mark.both_engines
-
 SHORT = aiohttp.ClientTimeout(total=0.5, sock_connect=0.5, sock_read=0.5)
 
 

@@ -16,8 +16,6 @@ from bot.sources.un_xml import parse_consolidated_list
 from tests.fixtures.lists import consolidated, individual
 from tests.shared_files import un_list
 
-pytestmark = pytest.mark.both_engines
-
 TODAY = dt.date(2026, 11, 26)
 D = dt.date.fromisoformat
 

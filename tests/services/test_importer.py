@@ -28,8 +28,6 @@ from tests.fixtures.lists import (
 )
 from tests.shared_files import UN_LIST_DATES, un_list
 
-pytestmark = pytest.mark.both_engines
-
 BOOKKEEPING = {"DATAID", "VERSIONNUM", "SORT_KEY", "SORT_KEY_LAST_MOD"}
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:T[\d:.]+)?(?:Z|[+-]\d{2}:\d{2})?$")
 

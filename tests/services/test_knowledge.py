@@ -24,8 +24,6 @@ from bot.store.db import Database
 from tests.knowledge_files import bundled, edited, record_block, write
 from tests.store.test_knowledge import table_rows
 
-pytestmark = pytest.mark.both_engines
-
 
 def service_on(core: Core, directory: Path) -> KnowledgeService:
     """A second service on the same store, reading another folder (as if the files were edited on disk)."""

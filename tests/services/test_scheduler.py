@@ -34,8 +34,6 @@ from bot.store import digests as store
 from bot.store import feeds as feed_store
 from tests.fixtures.digest import CHANNEL, GUILD, Crash, FakeDeliverer, FakeDiscord, isolate, utc
 
-pytestmark = pytest.mark.both_engines
-
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 

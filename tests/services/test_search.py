@@ -19,8 +19,6 @@ from bot.sources.un_xml import parse_consolidated_list
 from tests.fixtures.lists import consolidated, entity, individual
 from tests.shared_files import un_list
 
-pytestmark = pytest.mark.both_engines
-
 VERSION = ListVersion(1, "2024-09-26T00:00:07.514Z", "", "test", "", 0, 0, 0, 0)
 
 

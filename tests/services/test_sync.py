@@ -89,7 +89,6 @@ class Longest:
         return b
 
 
-@pytest.mark.both_engines
 async def test_first_sync_imports_then_304_changes_nothing(core: Core, clock: ManualClock, list_server) -> None:
     server, url = list_server
     sync = make_sync(core, url, clock)
@@ -107,7 +106,6 @@ async def test_first_sync_imports_then_304_changes_nothing(core: Core, clock: Ma
     assert status.last_error is None and status.consecutive_failures == 0
 
 
-@pytest.mark.both_engines
 async def test_changed_content_is_imported(core: Core, clock: ManualClock, list_server) -> None:
     server, url = list_server
     sync = make_sync(core, url, clock)
@@ -118,7 +116,6 @@ async def test_changed_content_is_imported(core: Core, clock: ManualClock, list_
     assert result.result.version.generated_date == "2024-09-21"
 
 
-@pytest.mark.both_engines
 @pytest.mark.parametrize("mode", ["status:403", "status:500", "html", "truncated", "hang"])
 async def test_failures_keep_the_last_good_data_and_back_off(
     core: Core, clock: ManualClock, list_server, mode: str
@@ -158,7 +155,6 @@ def test_retries_are_jittered_below_the_schedule() -> None:
     assert len({round(w, 3) for w in waits}) > 190 and max(waits) - min(waits) > 30
 
 
-@pytest.mark.both_engines
 async def test_sync_failure_shows_in_about(core: Core, clock: ManualClock, list_server) -> None:
     from bot.answers.about import about
     from bot.answers.context import AnswerContext

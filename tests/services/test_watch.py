@@ -30,8 +30,6 @@ from tests.fixtures.digest import CHANNEL, GUILD, Crash, FakeDeliverer, FakeDisc
 from tests.fixtures.lists import consolidated, entity, individual
 from tests.shared_files import UN_LIST_DATES, un_list
 
-pytestmark = pytest.mark.both_engines
-
 OTHER_GUILD = 333
 OTHER_CHANNEL = 444
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import shutil
@@ -21,6 +22,8 @@ from bot.settings import Secret, Settings
 from bot.store import lists as lists_store
 from bot.store import lists as store
 from bot.store.backup import backup, check_file, restore
+from bot.store.db import Database
+from tests.conftest import store_env
 from tests.shared_files import REPO_ROOT, un_list
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
@@ -55,6 +58,7 @@ def test_restore_refuses_what_is_not_a_sound_database(
     assert loaded_settings.database_path.read_bytes() == before
 
 
+@pytest.mark.sqlite_only("restore reads SQLite files")
 def test_restore_refuses_another_sqlite_database(tmp_path: Path) -> None:
     other = tmp_path / "other.sqlite3"
     conn = sqlite3.connect(other)
@@ -146,15 +150,13 @@ async def test_write_failure_at_run_time_is_reported_not_fatal(loaded_settings: 
 
 
 def test_sigkill_inside_the_import_transaction_leaves_the_previous_version(
-    tmp_path: Path, loaded_template: Path
+    tmp_path: Path, loaded_settings: Settings
 ) -> None:
-    db = tmp_path / "kill.sqlite3"
-    shutil.copyfile(loaded_template, db)
     # A list the store does not hold yet (same content as 2024-09-26, other generation date).
     newer = tmp_path / "newer.xml"
     newer.write_bytes(un_list("2024-09-26").read_bytes().replace(b"2024-09-26T00:00:07.514Z", b"2024-10-01T00:00:00Z"))
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests.fixtures.import_child", str(db), str(newer)],
+        [sys.executable, "-m", "tests.fixtures.import_child", str(loaded_settings.store_location()), str(newer)],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -172,22 +174,22 @@ def test_sigkill_inside_the_import_transaction_leaves_the_previous_version(
         if child.poll() is None:
             child.kill()
     assert lines[-1] == "IN_TRANSACTION" and child.returncode == -signal.SIGKILL
-    conn = sqlite3.connect(db)
-    try:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        versions = conn.execute("SELECT COUNT(*), MAX(generated_at) FROM list_versions").fetchone()
-        assert versions == (5, "2024-09-26T00:00:07.514Z")
-        orphans = conn.execute(
-            "SELECT COUNT(*) FROM version_entries WHERE version_id NOT IN (SELECT id FROM list_versions)"
-        ).fetchone()[0]
-        assert orphans == 0
-    finally:
-        conn.close()
+
+    async def left_behind() -> tuple[str, tuple[object, ...], int]:
+        async with await Database.open(loaded_settings.store_location()) as db:
+            versions = await db.fetchone("SELECT COUNT(*), MAX(generated_at) FROM list_versions")
+            orphans = await db.fetchone(
+                "SELECT COUNT(*) FROM version_entries WHERE version_id NOT IN (SELECT id FROM list_versions)"
+            )
+            assert versions is not None and orphans is not None
+            return await db.integrity_check(), tuple(versions), int(orphans[0])
+
+    assert asyncio.run(left_behind()) == ("ok", (5, "2024-09-26T00:00:07.514Z"), 0)
     # And the next import goes through.
     done = subprocess.run(
         [sys.executable, "-m", "bot", "import", str(newer)],
         cwd=tmp_path,
-        env={**os.environ, "DATABASE_PATH": str(db), "PYTHONPATH": str(REPO_ROOT)},
+        env={**os.environ, **store_env(loaded_settings), "PYTHONPATH": str(REPO_ROOT)},
         capture_output=True,
         text=True,
         timeout=60,
@@ -227,6 +229,7 @@ def _fill(folder: Path) -> None:
         os.close(fd)
 
 
+@pytest.mark.sqlite_only("a SQLite file on a full file system")
 async def test_full_disk_at_start_up_is_a_clean_exit(tiny_disk: Path) -> None:
     settings = Settings(database_path=tiny_disk / "store.sqlite3")
     async with open_core(settings):
@@ -246,6 +249,7 @@ async def test_full_disk_at_start_up_is_a_clean_exit(tiny_disk: Path) -> None:
     assert "full" in result.stderr or "disk" in result.stderr
 
 
+@pytest.mark.sqlite_only("a SQLite file on a full file system")
 async def test_full_disk_while_running_keeps_reads_and_refuses_the_import(tiny_disk: Path) -> None:
     settings = Settings(database_path=tiny_disk / "store.sqlite3")
     async with open_core(settings) as core:

@@ -16,8 +16,6 @@ from bot.store import knowledge as store
 from bot.store.db import Database, bundled_migrations
 from tests.knowledge_files import bundled
 
-pytestmark = pytest.mark.both_engines
-
 
 @pytest.fixture(scope="module")
 def parsed() -> Knowledge:
@@ -127,6 +125,7 @@ def test_escape_fts(text: str, expected: str) -> None:
     assert store.escape_fts(text) == expected
 
 
+@pytest.mark.sqlite_only("SQLite FTS5 MATCH syntax (PostgreSQL binds each word to phraseto_tsquery: no operators)")
 @pytest.mark.parametrize(
     "text",
     [
@@ -159,6 +158,7 @@ def test_fts_syntax_is_plain_words(fts_connection: sqlite3.Connection, text: str
         ).fetchall()
 
 
+@pytest.mark.sqlite_only("SQLite FTS5 MATCH syntax (PostgreSQL binds each word to phraseto_tsquery: no operators)")
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=60))
 def test_no_text_makes_an_fts_error(fts_connection: sqlite3.Connection, text: str) -> None:
@@ -169,6 +169,7 @@ def test_no_text_makes_an_fts_error(fts_connection: sqlite3.Connection, text: st
         ).fetchall()
 
 
+@pytest.mark.sqlite_only("SQLite FTS5 MATCH syntax (PostgreSQL binds each word to phraseto_tsquery: no operators)")
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(

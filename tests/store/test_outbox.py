@@ -98,7 +98,6 @@ async def test_the_migration_moves_every_delivery_into_the_outbox(tmp_path: Path
         assert "payload" not in columns and "nonce_seed" not in columns and "outbox_id" in columns
 
 
-@pytest.mark.both_engines
 async def test_a_lane_goes_in_order_and_a_held_post_holds_the_rest(store_location: Path | str) -> None:
     async with await Database.open(store_location) as db:
         ids = []

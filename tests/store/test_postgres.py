@@ -68,7 +68,6 @@ async def test_the_engines_have_the_same_tables_and_columns(
         assert columns == lite_columns[table], table
 
 
-@pytest.mark.both_engines
 async def test_migrations_are_recorded_and_not_applied_twice(engine: str, store_location: Path | str) -> None:
     async with await Database.open(store_location) as db:
         assert db.dialect == engine
@@ -79,7 +78,6 @@ async def test_migrations_are_recorded_and_not_applied_twice(engine: str, store_
         assert await db.migrate() == []
 
 
-@pytest.mark.both_engines
 async def test_a_failed_migration_leaves_no_trace(engine: str, store_location: Path | str) -> None:
     async with await Database.open(store_location) as db:
         before = await db.schema_version()
@@ -94,7 +92,6 @@ async def test_a_failed_migration_leaves_no_trace(engine: str, store_location: P
             await db.fetchall("SELECT * FROM t")
 
 
-@pytest.mark.both_engines
 async def test_a_newer_schema_is_refused(engine: str, store_location: Path | str) -> None:
     async with await Database.open(store_location) as db:
         future = schema_version_expected(engine) + 5
@@ -107,7 +104,6 @@ async def test_a_newer_schema_is_refused(engine: str, store_location: Path | str
         await Database.open(store_location)
 
 
-@pytest.mark.both_engines
 async def test_a_transaction_rolls_back_on_error(store_location: Path | str) -> None:
     async with await Database.open(store_location) as db:
         with pytest.raises(RuntimeError):

@@ -11,6 +11,8 @@ import pytest
 from bot.store.db import Database, Migration, bundled_migrations
 from bot.store.schema_snapshot import build_snapshot, fresh_schema_script, replayed, snapshot_path
 
+pytestmark = pytest.mark.sqlite_only("the schema snapshot is how a new SQLite file is made")
+
 
 def contents(conn: sqlite3.Connection) -> dict[str, object]:
     """Everything a file holds: its schema objects as SQLite stores them, every table's rows, its version."""
