@@ -18,7 +18,6 @@ import pytest
 from bot.clock import ManualClock
 from bot.core import Core, open_core
 from bot.services.search_cache import CACHE_DIR_VAR
-from bot.services.search_cache import cache_dir_for as search_cache_dir
 from bot.settings import Secret, Settings
 from bot.store.db import Database
 from tests.pg import PgServer, admin_url
@@ -203,13 +202,6 @@ async def _migrate(url: str) -> None:
         pass
 
 
-def _give_back(server: PgServer, template: str, url: str) -> None:
-    # The search indexes kept for this database go with the test (as they do in a SQLite test's tmp_path): the
-    # next test to get the database must find what a fresh copy has.
-    shutil.rmtree(search_cache_dir(url), ignore_errors=True)
-    server.give_back(template, url)
-
-
 @pytest.fixture(scope="session")
 def pg_empty_template(pg_server: PgServer | None) -> str:
     """A PostgreSQL database with the store's migrations applied and no data (built once per run; copied per test:
@@ -230,7 +222,7 @@ def pg_store(request: pytest.FixtureRequest, engine: str, pg_server: PgServer | 
     template = request.getfixturevalue("pg_empty_template")
     url = server.copy_of(template)
     yield url
-    _give_back(server, template, url)
+    server.give_back(template, url)
 
 
 @pytest.fixture
@@ -282,7 +274,7 @@ def loaded_settings(
         template = request.getfixturevalue("pg_loaded_template")
         url = server.copy_of(template)
         yield make_settings(tmp_path, database_url=Secret(url))
-        _give_back(server, template, url)
+        server.give_back(template, url)
         return
     loaded_template = request.getfixturevalue("loaded_template")
     target = tmp_path / "store.sqlite3"

@@ -14,9 +14,12 @@ import asyncio
 import itertools
 import os
 import secrets
+import shutil
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+
+from bot.services import search_cache
 
 # Databases a test changed are dropped this many at a time: each DROP DATABASE waits for a checkpoint (seconds on
 # a busy disk), and drops that wait together share one.
@@ -85,6 +88,9 @@ class PgServer:
         """A test is done with a copy of `template`: keep it for the next test if nothing in it changed (no row,
         sequence or table), else drop it (in the background). Connections left open to it are closed first."""
         name = name_of(template)
+        # The search indexes kept for this database go with the test (as they do in a SQLite test's tmp_path): the
+        # next test to get the database must find what a fresh copy has.
+        shutil.rmtree(search_cache.cache_dir_for(url), ignore_errors=True)
         try:
             if name not in self._prints:
                 self._prints[name] = asyncio.run(_fingerprint(template))
