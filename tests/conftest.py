@@ -86,14 +86,9 @@ def clock() -> ManualClock:
 # store_location, pg_database, pg_store) runs once on a SQLite file and once on a PostgreSQL database; its ids end
 # in [sqlite] / [postgresql]. A test that is about SQLite itself (its backup file, PRAGMAs, WAL, file permissions,
 # its migration series) says so with `@pytest.mark.sqlite_only("why")`; a test that parametrizes `engine` itself
-# keeps its own list. In the folders of SQLITE_BY_DEFAULT (tests/e2e/, being moved over module by module) a test
-# runs on PostgreSQL only where its module, class or function is marked `both_engines`; elsewhere that marker
-# changes nothing.
+# keeps its own list. The `both_engines` marker (still on modules under tests/e2e/) is accepted and changes nothing.
 
 ENGINES = ("sqlite", "postgresql")
-_TESTS = Path(__file__).resolve().parent
-# Folders under tests/ ("." for the top-level test_*.py) whose tests opt in to PostgreSQL with `both_engines`.
-SQLITE_BY_DEFAULT = frozenset({"e2e"})
 
 
 def sqlite_only_reason(marker: pytest.Mark) -> str:
@@ -114,24 +109,13 @@ def _engine_is_parametrized(metafunc: pytest.Metafunc) -> bool:
     return False
 
 
-def _both_by_default(path: Path) -> bool:
-    try:
-        parts = path.resolve().relative_to(_TESTS).parts
-    except ValueError:
-        return False
-    folder = parts[0] if len(parts) > 1 else "."
-    return folder not in SQLITE_BY_DEFAULT
-
-
 def engines_for(metafunc: pytest.Metafunc) -> tuple[str, ...]:
     """The engines one test function runs on (see the comment above)."""
     only = metafunc.definition.get_closest_marker("sqlite_only")
     if only is not None:
         sqlite_only_reason(only)
         return ("sqlite",)
-    if _both_by_default(metafunc.definition.path) or metafunc.definition.get_closest_marker("both_engines"):
-        return ENGINES
-    return ("sqlite",)
+    return ENGINES
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
