@@ -6,10 +6,11 @@ import contextlib
 import dataclasses
 import json
 from typing import Any
+from urllib.parse import quote
 
 import discord
-from discord.http import MultipartParameters
-from discord.utils import MISSING
+from discord.http import MultipartParameters, json_or_text
+from discord.utils import MISSING, _to_json
 from discord.webhook.async_ import async_context, interaction_message_response_params
 
 from bot.render.pager import LAZY_SLOT, PagerView, add_links, lazy_components, new_lazy_token, remember_pager
@@ -80,53 +81,74 @@ def interaction_payload(reply: Reply) -> dict[str, Any]:
 
 @dataclasses.dataclass(frozen=True)
 class Prepared:
-    """A reply made ready to send many times: the callback body of its first page, built once (None for a reply
-    with files, which are consumed in sending); a reply of several pages gets its own pager per message."""
+    """A reply made ready to send many times: the callback body of its first page, built and serialised once
+    (None for a reply with files, which are consumed in sending); several pages get buttons per message."""
 
     reply: Reply
-    payload: dict[str, Any] | None
-    # For several pages: the first page's buttons (and links), with LAZY_SLOT where each message's token goes.
-    components: list[dict[str, Any]] | None = None
-
-    @property
-    def paged(self) -> bool:
-        """Whether each message gets Previous/Next buttons of its own."""
-        return len(self.reply.pages) > 1
+    body: bytes | None
+    # For several pages: the first page's buttons (and links), as JSON with LAZY_SLOT where a message's token goes.
+    components: str | None = None
 
 
 def prepare(reply: Reply) -> Prepared:
-    """The reply with its callback body built (discord.py builds it: interaction_payload), pager left out."""
+    """The reply with its callback body built by discord.py (interaction_payload) and serialised as it would."""
     if reply.files:
         return Prepared(reply, None)
-    if len(reply.pages) > 1:  # the buttons get each message's own token (bot/lazy_pager.py)
+    if len(reply.pages) > 1:  # the buttons get each message's own token (bot/render/pager.py)
         first = interaction_payload(dataclasses.replace(reply, pages=[reply.first], links=[]))
-        return Prepared(reply, first, lazy_components(reply))
-    return Prepared(reply, interaction_payload(reply))
+        return Prepared(reply, _to_json(first).encode(), _to_json(lazy_components(reply)))
+    return Prepared(reply, _to_json(interaction_payload(reply)).encode())
 
 
 async def send_prepared(interaction: discord.Interaction, prepared: Prepared) -> None:
-    """Answer with the body built beforehand: the request discord.py's send_message makes, without rebuilding
-    the body or a Message from Discord's answer (tests/e2e/test_kept_answers.py compares the two)."""
-    if prepared.payload is None or interaction.response.is_done():
+    """Answer with the body built beforehand: the request discord.py's send_message makes (the same bytes:
+    tests/e2e/test_kept_answers.py compares them), without rebuilding it or reading Discord's answer."""
+    if prepared.body is None or interaction.response.is_done():
         await send_reply(interaction, prepared.reply)
         return
-    payload = prepared.payload
+    body = prepared.body
     token: str | None = None
     if prepared.components is not None:
-        # A pager of its own, made only if someone clicks (bot/lazy_pager.py): the buttons carry a fresh token.
+        # A pager of its own, made only if someone clicks (bot/render/pager.py): the buttons carry a fresh token.
         token = new_lazy_token()
-        components = json.loads(json.dumps(prepared.components).replace(LAZY_SLOT, token))
-        payload = {**payload, "data": {**payload["data"], "components": components}}
+        components = prepared.components.replace(LAZY_SLOT, token).encode()
+        body = body[:-2] + b',"components":' + components + b"}}"  # {"type":4,"data":{…}} ends with the data
+    await _post_callback(interaction, body)
+    interaction.response._response_type = discord.InteractionResponseType.channel_message
+    if token is not None:
+        owner = interaction.user.id if interaction.user else None
+        remember_pager(token, prepared.reply, owner, interaction)
+
+
+_JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+async def _post_callback(interaction: discord.Interaction, body: bytes) -> None:
+    """POST the callback as discord.py does (with_response=1), its answer read but not parsed; a rate limit or a
+    server error goes to discord.py's own request, which waits and retries."""
     http = interaction._state.http
+    url = f"{discord.http.Route.BASE}/interactions/{interaction.id}/{quote(interaction.token, safe='')}/callback"
+    async with interaction._session.post(
+        url, data=body, headers=_JSON_HEADERS, params=_WITH_RESPONSE, proxy=http.proxy, proxy_auth=http.proxy_auth
+    ) as response:
+        if 200 <= response.status < 300:
+            await response.read()  # (the connection goes back to the pool; the message made is not needed)
+            return
+        if response.status != 429 and response.status < 500:
+            data = await json_or_text(response)
+            if response.status == 404:
+                raise discord.NotFound(response, data)
+            if response.status == 403:
+                raise discord.Forbidden(response, data)
+            raise discord.HTTPException(response, data)
     await async_context.get().create_interaction_response(
         interaction.id,
         interaction.token,
         session=interaction._session,
         proxy=http.proxy,
         proxy_auth=http.proxy_auth,
-        params=MultipartParameters(payload=payload, multipart=None, files=None),
+        params=MultipartParameters(payload=json.loads(body), multipart=None, files=None),
     )
-    interaction.response._response_type = discord.InteractionResponseType.channel_message
-    if token is not None:
-        owner = interaction.user.id if interaction.user else None
-        remember_pager(token, prepared.reply, owner, interaction)
+
+
+_WITH_RESPONSE = {"with_response": "1"}

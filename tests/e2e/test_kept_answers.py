@@ -114,3 +114,16 @@ async def test_checks_still_come_first_for_kept_answers(e2e: E2E, monkeypatch: p
     monkeypatch.setattr(e2e.bot.cooldowns, "check_command", lambda *_a: refusal)
     refused = await e2e.fake.invoke("sanctions count", {"regime": "DPRK"}, user_id=ALICE)
     assert refusal.message in str(refused.data) and refused.data.get("flags", 0) & (1 << 6)
+
+
+@pytest.mark.parametrize("status", [500, 429])
+async def test_a_kept_answer_survives_a_failed_callback(e2e: E2E, status: int) -> None:
+    """A server error or rate limit on the callback is retried as discord.py retries it: answered once."""
+    await e2e.fake.invoke("sanctions count", {"regime": "DPRK"}, user_id=ALICE)
+    fault = e2e.fake.inject_fault(
+        method="POST", path_regex=r"/interactions/\d+/[^/]+/callback", status=status, times=1, retry_after=0.05
+    )
+    res = await e2e.fake.invoke("sanctions count", {"regime": "DPRK"}, user_id=BOB, timeout=10)
+    assert fault.hits == 1 and res.type == 4 and "Individuals" in str(res.data)
+    accepted = [r for r in e2e.fake.requests if r.path.endswith("/callback") and r.status in (200, 204)]
+    assert len(accepted) == 2  # the first question's and this one's, once each
