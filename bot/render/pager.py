@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 import secrets
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import discord
+from discord.http import handle_message_parameters
+from discord.webhook.async_ import async_context
 
 from bot.errors import UNKNOWN_INTERACTION
 from bot.i18n import label
@@ -32,6 +34,7 @@ class PagerView(discord.ui.View):
         self.index = 0
         self.token = token or secrets.token_hex(4)
         self.interaction: discord.Interaction | None = None
+        self.waiting: _Waiting | None = None  # made from a kept answer's message (LazyPagerButton)
         self.previous_button.custom_id = f"pager:{self.token}:prev"
         self.position_button.custom_id = f"pager:{self.token}:pos"
         self.next_button.custom_id = f"pager:{self.token}:next"
@@ -98,14 +101,17 @@ class PagerView(discord.ui.View):
 
     async def on_timeout(self) -> None:
         """Grey the buttons out when they stop working."""
+        _MADE.discard(self.token)
         for item in self.children:
             if isinstance(item, discord.ui.Button):
                 item.disabled = True
-        if self.interaction is not None:
-            try:
+        try:
+            if self.interaction is not None:
                 await self.interaction.edit_original_response(view=self)
-            except discord.HTTPException as exc:
-                log.info("pager could not disable its buttons status=%s", exc.status)
+            elif self.waiting is not None:
+                await _edit_original(self.waiting, self)
+        except discord.HTTPException as exc:
+            log.info("pager could not disable its buttons status=%s", exc.status)
 
 
 def add_links(view: discord.ui.View, reply: Reply) -> discord.ui.View:
@@ -118,21 +124,30 @@ def add_links(view: discord.ui.View, reply: Reply) -> discord.ui.View:
 # --- pagers made only when clicked ------------------------------------------------------------------------------
 # A kept answer of several pages is sent many times; a PagerView per message (its items, its timeout task) cost
 # more than the rest of the answer. Such a message gets the pager's buttons with a token of its own; the token
-# is remembered (reply, owner, interaction) and a timer greys the buttons after PAGER_TIMEOUT_SECONDS. The first
-# click makes the real PagerView (LazyPagerButton), which then handles that message as any other.
+# is remembered until the buttons time out (PAGER_TIMEOUT_SECONDS), and the first click makes the real PagerView
+# (LazyPagerButton), which then handles that message as any other. What waits is small and bounded: the Reply
+# (shared by every message of that answer), the asker, and what editing the message needs (the interaction's
+# token, not the Interaction: that held its whole payload, member and user, ~270 objects per message); one timer
+# for all of them; at most MAX_WAITING (the oldest beyond it are forgotten: a click there answers that the pager
+# expired and greys its buttons out then).
 
 LAZY_SLOT = "LAZYSLOT"  # where a message's token goes in a prepared answer's buttons
+MAX_WAITING = 5000
 
 
-@dataclass
-class _Waiting:
+class _Waiting(NamedTuple):
     reply: Reply
     owner_id: int | None
-    interaction: discord.Interaction
-    timer: asyncio.TimerHandle
+    state: Any  # the client's ConnectionState (one for all messages)
+    application_id: int
+    interaction_token: str
+    due: float  # loop time when the buttons time out
 
 
-_WAITING: dict[str, _Waiting] = {}
+_WAITING: dict[str, _Waiting] = {}  # in the order sent
+_DUE: list[tuple[float, str]] = []  # a heap of (due, token); entries whose token is gone are skipped
+_MADE: set[str] = set()  # tokens whose PagerView was made by a click (it takes the later clicks)
+_timer: list[Any] = [None, None]  # [the loop, its TimerHandle for the earliest due]
 
 
 def lazy_components(reply: Reply) -> list[dict[str, Any]]:
@@ -147,23 +162,86 @@ def new_lazy_token() -> str:
 
 def remember_pager(token: str, reply: Reply, owner_id: int | None, interaction: discord.Interaction) -> None:
     """A message went out with this token's buttons: keep what a click needs until the buttons time out."""
-    timer = asyncio.get_running_loop().call_later(PAGER_TIMEOUT_SECONDS, _expire, token)
-    _WAITING[token] = _Waiting(reply, owner_id, interaction, timer)
+    loop = asyncio.get_running_loop()
+    if _timer[0] is not loop:  # a new event loop (a restarted client in tests): what waited belongs to the old one
+        _WAITING.clear()
+        _DUE.clear()
+        _MADE.clear()
+        _timer[0], _timer[1] = loop, None
+    while len(_WAITING) >= MAX_WAITING:
+        _WAITING.pop(next(iter(_WAITING)))
+    due = loop.time() + PAGER_TIMEOUT_SECONDS
+    _WAITING[token] = _Waiting(reply, owner_id, interaction._state, interaction.application_id, interaction.token, due)
+    if len(_DUE) > 2 * MAX_WAITING:  # forgotten tokens pile up in the heap: rebuild it from what waits
+        _DUE[:] = [(w.due, t) for t, w in _WAITING.items()]
+        heapq.heapify(_DUE)
+    else:
+        heapq.heappush(_DUE, (due, token))
+    _arm(loop)
 
 
-def _expire(token: str) -> None:
-    waiting = _WAITING.pop(token, None)
-    if waiting is not None:
-        create_task(_grey_out(token, waiting), name="pager-timeout")
+def _arm(loop: asyncio.AbstractEventLoop) -> None:
+    """One timer, at the earliest due."""
+    if not _DUE:
+        return
+    handle = _timer[1]
+    if handle is not None and not handle.cancelled() and handle.when() <= _DUE[0][0]:
+        return
+    if handle is not None:
+        handle.cancel()
+    _timer[1] = loop.call_at(_DUE[0][0], _expire_due)
+
+
+def _expire_due() -> None:
+    loop = asyncio.get_running_loop()
+    _timer[1] = None
+    now = loop.time()
+    while _DUE and _DUE[0][0] <= now:
+        due, token = heapq.heappop(_DUE)
+        waiting = _WAITING.get(token)
+        if waiting is not None and waiting.due == due:
+            del _WAITING[token]
+            create_task(_grey_out(token, waiting), name="pager-timeout")
+    _arm(loop)
 
 
 async def _grey_out(token: str, waiting: _Waiting) -> None:
-    """What PagerView.on_timeout does, for a message whose pager was never made."""
+    """What PagerView.on_timeout does, for a message whose pager was never made: its buttons greyed out, edited
+    as Interaction.edit_original_response does (from the interaction's token)."""
     view = PagerView(waiting.reply, waiting.owner_id, token=token)
     add_links(view, waiting.reply)
     view.stop()
-    view.interaction = waiting.interaction
+    view.waiting = waiting
     await view.on_timeout()
+
+
+async def _edit_original(waiting: _Waiting, view: discord.ui.View) -> None:
+    """Interaction.edit_original_response(view=view), from what was kept of the interaction."""
+    http = waiting.state.http
+    with handle_message_parameters(view=view, previous_allowed_mentions=waiting.state.allowed_mentions) as params:
+        await async_context.get().edit_original_interaction_response(
+            waiting.application_id,
+            waiting.interaction_token,
+            session=http._HTTPClient__session,
+            proxy=http.proxy,
+            proxy_auth=http.proxy_auth,
+            payload=params.payload,
+            multipart=params.multipart,
+            files=params.files,
+        )
+
+
+async def _answer_expired(interaction: discord.Interaction) -> None:
+    """A click on buttons whose pager was forgotten: grey them out now, and say why."""
+    view = discord.ui.View.from_message(interaction.message, timeout=None) if interaction.message else None
+    if view is None:
+        return
+    view.stop()
+    for item in view.children:
+        if isinstance(item, discord.ui.Button) and item.url is None:
+            item.disabled = True
+    await interaction.response.edit_message(view=view)
+    await interaction.followup.send("These pages have expired. Run the command again to browse.", ephemeral=True)
 
 
 class LazyPagerButton(
@@ -188,16 +266,18 @@ class LazyPagerButton(
     async def callback(self, interaction: discord.Interaction) -> None:
         """Make the pager (the asker only: others get PagerView's quiet note) and show the page asked for."""
         waiting = _WAITING.get(self.token)
-        if waiting is None:  # its pager was made by an earlier click and takes this one; or it timed out
-            return
         try:
+            if waiting is None:  # its pager was made by an earlier click and takes this one; or it was forgotten
+                if self.token not in _MADE:
+                    await _answer_expired(interaction)
+                return
             view = PagerView(waiting.reply, waiting.owner_id, token=self.token)
             add_links(view, waiting.reply)
-            view.interaction = waiting.interaction
+            view.waiting = waiting  # its timeout edits the message through the first interaction's token
             if not await view.interaction_check(interaction):
                 return
             _WAITING.pop(self.token, None)
-            waiting.timer.cancel()
+            _MADE.add(self.token)
             step = {"prev": -1, "next": 1}.get(self.action, 0)
             await view._show(interaction, view.index + step)  # the message now carries this view's own buttons
         except discord.NotFound as exc:

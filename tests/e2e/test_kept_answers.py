@@ -8,6 +8,7 @@ import asyncio
 import datetime as dt
 from typing import Any
 
+import discord
 import pytest
 
 import bot.render.pager
@@ -127,3 +128,34 @@ async def test_a_kept_answer_survives_a_failed_callback(e2e: E2E, status: int) -
     assert fault.hits == 1 and res.type == 4 and "Individuals" in str(res.data)
     accepted = [r for r in e2e.fake.requests if r.path.endswith("/callback") and r.status in (200, 204)]
     assert len(accepted) == 2  # the first question's and this one's, once each
+
+
+async def test_a_kept_pager_waiting_for_a_click_holds_little(e2e: E2E, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each message of a kept answer of several pages waits for its first click; what it keeps meanwhile is a
+    few hundred bytes (no Interaction, no timer of its own), and there is a bound on how many wait."""
+    await ask(e2e, "sanctions search", name="Kim Jong-un")  # worked out and kept
+    for i in range(3):
+        await ask(
+            e2e, "sanctions search", (ALICE, BOB)[i % 2], name="Kim Jong-un"
+        )  # warm: the fake's and discord.py's first costs
+    waiting = bot.render.pager._WAITING
+    held = [v for w in waiting.values() for v in vars_of(w)]
+    assert waiting and not any(isinstance(v, (discord.Interaction, asyncio.Handle)) for v in held)
+    monkeypatch.setattr(bot.render.pager, "MAX_WAITING", 3)
+    for _ in range(5):
+        await ask(e2e, "sanctions search", name="Kim Jong-un")
+    assert len(bot.render.pager._WAITING) <= 3
+    forgotten = await ask(e2e, "sanctions search", name="Kim Jong-un")
+    for _ in range(3):
+        await ask(e2e, "sanctions search", name="Kim Jong-un")
+    click = await e2e.fake.click(forgotten.message, buttons(forgotten.message)["next"]["custom_id"], user_id=ALICE)
+    assert click.type == 7 and all(b.get("disabled") for b in buttons(click.data).values())
+    note = await click.wait_followups(1, timeout=10)
+    assert "expired" in str(note[-1])
+
+
+def vars_of(value: Any) -> list[Any]:
+    """The fields of a dataclass, tuple or plain object."""
+    if isinstance(value, tuple):
+        return list(value)
+    return list(getattr(value, "__dict__", {}).values()) or [getattr(value, s) for s in getattr(value, "__slots__", ())]
