@@ -12,6 +12,7 @@ import itertools
 import logging
 import re
 import sys
+from collections import OrderedDict
 from pathlib import Path
 
 from bot.errors import InvalidOption, ListNotLoaded
@@ -56,6 +57,7 @@ log = logging.getLogger(__name__)
 
 MIN_QUERY = 2
 MAX_QUERY = 100
+MAX_CACHED_CHOICES = 2048  # autocomplete texts whose choices are kept (each at most 25 short pairs)
 MAX_NAMES = 5
 # Names in double or typographic quotes (not apostrophes: they are part of names like Ch'o'l).
 _QUOTED = re.compile(r'["“”„«»]([^"“”„«»]+)["“”„«»]')
@@ -138,6 +140,10 @@ class SearchService:
         self.builds = 0  # indexes built here (not loaded from a cache file)
         self.loads = 0  # indexes loaded from a cache file
         lists.add_listener(self._on_version)
+        # Autocomplete choices by (kind, text typed), for the index they came from: the same few prefixes are
+        # typed again and again, and working them out cost more than the rest of an autocomplete interaction.
+        self._choices: OrderedDict[tuple[str, str], list[tuple[str, str]]] = OrderedDict()
+        self._choices_index: SearchIndex | None = None
 
     @property
     def index(self) -> SearchIndex | None:
@@ -285,13 +291,30 @@ class SearchService:
 
     def name_choices(self, text: str) -> list[tuple[str, str]]:
         """Autocomplete for names (nothing before a list is loaded)."""
-        index = self._index
-        return index.name_choices(text[:MAX_QUERY]) if index is not None else []
+        return self._cached_choices("name", text[:MAX_QUERY])
 
     def reference_choices(self, text: str) -> list[tuple[str, str]]:
         """Autocomplete for reference numbers (nothing before a list is loaded)."""
+        return self._cached_choices("reference", text[:MAX_QUERY])
+
+    def _cached_choices(self, kind: str, text: str) -> list[tuple[str, str]]:
+        """The index's choices for this text, kept (at most MAX_CACHED_CHOICES texts) until the index changes."""
         index = self._index
-        return index.reference_choices(text[:MAX_QUERY]) if index is not None else []
+        if index is None:
+            return []
+        if self._choices_index is not index:
+            self._choices.clear()
+            self._choices_index = index
+        key = (kind, text)
+        found = self._choices.get(key)
+        if found is None:
+            found = index.name_choices(text) if kind == "name" else index.reference_choices(text)
+            self._choices[key] = found
+            while len(self._choices) > MAX_CACHED_CHOICES:
+                self._choices.popitem(last=False)
+        else:
+            self._choices.move_to_end(key)
+        return list(found)
 
     async def about(self) -> list[tuple[str, str]]:
         """The /about line: what the index holds."""

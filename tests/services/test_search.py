@@ -407,3 +407,30 @@ async def test_quoted_names_are_searched_one_by_one(loaded_core: Core) -> None:
     assert results[1].close and results[1].hits[0].reference == "KPi.033"
     assert len(loaded_core.search.search_names("Ri Won Ho")) == 1
     assert len(loaded_core.search.search_names('"a" Ri Won Ho')) == 1  # a one-letter quote is not a name
+
+
+async def test_kept_autocomplete_choices_are_the_indexs_own(loaded_core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Choices kept per text typed are exactly what the index works out, asked first or again, for many texts;
+    at most MAX_CACHED_CHOICES are kept, and none outlive their index."""
+    import bot.services.search as search_module
+
+    search = loaded_core.search
+    index = search.index
+    assert index is not None
+    rng = random.Random(12)
+    names = [e.name for e in index.entries[:60]]
+    texts = ["", "k", "kim", "KIM ", "kim jong", "ri won", "jawlani", "Ri Won Hp", "x" * 150, "KPi.0", "kpi.03"]
+    texts += [n[: rng.randint(1, max(1, len(n)))] for n in names if n]
+    texts += ["".join(rng.choice(string.ascii_letters + " .-") for _ in range(rng.randint(1, 8))) for _ in range(60)]
+    for _ in range(2):  # worked out, then kept
+        for text in texts:
+            assert search.name_choices(text) == index.name_choices(text[:MAX_QUERY]), text
+            assert search.reference_choices(text) == index.reference_choices(text[:MAX_QUERY]), text
+    search.name_choices("kim").clear()  # what a caller does with its copy does not reach what is kept
+    assert search.name_choices("kim") == index.name_choices("kim") != []
+    monkeypatch.setattr(search_module, "MAX_CACHED_CHOICES", 5)
+    for text in texts:
+        search.name_choices(text + "q")  # texts not asked before
+    assert len(search._choices) <= 5
+    monkeypatch.setattr(search, "_index", None)
+    assert search.name_choices("kim") == [] and search.reference_choices("KPi.0") == []
