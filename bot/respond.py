@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
 import discord
+from discord import app_commands
 from discord.http import MultipartParameters, json_or_text
 from discord.utils import MISSING, _to_json
 from discord.webhook.async_ import async_context, interaction_message_response_params
@@ -118,6 +121,24 @@ async def send_prepared(interaction: discord.Interaction, prepared: Prepared) ->
     if token is not None:
         owner = interaction.user.id if interaction.user else None
         remember_pager(token, prepared.reply, owner, interaction)
+
+
+@functools.lru_cache(maxsize=1024)
+def choices_body(pairs: tuple[tuple[str, str], ...]) -> bytes:
+    """The autocomplete callback discord.py's InteractionResponse.autocomplete sends for these (name, value)
+    choices (plain names: no translation applies), serialised as it would; built once per list of choices."""
+    choices = [app_commands.Choice(name=name, value=value).to_dict() for name, value in pairs]
+    payload = {"type": discord.InteractionResponseType.autocomplete_result.value, "data": {"choices": choices}}
+    return _to_json(payload).encode()
+
+
+async def send_choices(interaction: discord.Interaction, pairs: Sequence[tuple[str, str]]) -> None:
+    """Answer an autocomplete with these choices: the body discord.py would send, built once per list of choices,
+    posted without reading Discord's answer (as kept answers are)."""
+    if interaction.response.is_done():
+        return
+    await _post_callback(interaction, choices_body(tuple(pairs)))
+    interaction.response._response_type = discord.InteractionResponseType.autocomplete_result
 
 
 _JSON_HEADERS = {"Content-Type": "application/json"}

@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.answers import sanctions as answers
 from bot.answers.context import Completer
 from bot.app import SanctionsBot
+from bot.respond import send_choices
 from cogs._commands import answer_command
 
 REGIME_HELP = "A regime as the list spells it (DPRK, Al-Qaida, Taliban, …); all regimes if left out"
@@ -32,7 +33,8 @@ class SanctionsCog(
         self, interaction: discord.Interaction, current: str, completer: Completer
     ) -> list[app_commands.Choice[str]]:
         ctx = await self.bot.context_for(interaction)
-        return [app_commands.Choice(name=n, value=v) for n, v in await completer(ctx, current)]
+        await send_choices(interaction, await completer(ctx, current))  # the body built once per list of choices
+        return []  # (answered: discord.py sends nothing more)
 
     async def _complete_regime(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return await self._choices(interaction, current, answers.complete_regime)

@@ -673,3 +673,18 @@ async def test_invisible_characters_around_a_reference_or_regime_are_ignored(env
     assert res.data["embeds"][0]["title"] == "KPi.033 — RI WON HO"
     count = await ask(env, "sanctions count", regime="\u2066DPRK\u2069")
     assert fields_of(count.data["embeds"][0])["Individuals"] == "80"
+
+
+async def test_autocomplete_answers_are_the_search_services_choices(env: E2E) -> None:
+    """Choices go out as a body built once per list of choices: what the service offers, asked first or again."""
+    search = env.core.search
+    for typed in ("kim", "Ri Won", "ab", "KIM JONG", "zz", "", "محمد"):
+        for _ in range(2):
+            want = [{"name": n, "value": v} for n, v in search.name_choices(typed)]
+            assert await complete(env, "sanctions search", "name", typed) == want
+    for typed in ("KPi.0", "kpi.03", "QDe", "Ri Won", ""):
+        for _ in range(2):
+            want = [{"name": n, "value": v} for n, v in search.reference_choices(typed)]
+            assert await complete(env, "sanctions entry", "reference", typed) == want
+    regimes = await complete(env, "sanctions count", "regime", "d")
+    assert regimes and all(c["name"] == c["value"] for c in regimes)
