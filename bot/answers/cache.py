@@ -42,8 +42,13 @@ def _recording(ctx: AnswerContext) -> _Recording:
     return _Recording(**{f.name: getattr(ctx, f.name) for f in dataclasses.fields(AnswerContext)})
 
 
-def cache_key(ctx: AnswerContext, name: str, options: dict[str, Any]) -> Hashable:
-    """What an answer depends on besides its code: command, options, list version, knowledge, day and locale."""
+# What else a kept answer depends on (`cached(also=…)`): read from the caller's context when it is looked up.
+Also = Callable[[AnswerContext], Hashable]
+
+
+def cache_key(ctx: AnswerContext, name: str, options: dict[str, Any], also: Also | None = None) -> Hashable:
+    """What an answer depends on besides its code: command, options, list version, knowledge, day and locale
+    (and what `also` adds)."""
     version = ctx.core.lists.version
     return (
         name,
@@ -52,6 +57,7 @@ def cache_key(ctx: AnswerContext, name: str, options: dict[str, Any]) -> Hashabl
         ctx.core.knowledge_revision,
         ctx.now.date(),
         ctx.locale,
+        None if also is None else also(ctx),
     )
 
 
@@ -70,7 +76,7 @@ def kept(fn: Callable[..., Awaitable[Reply]], ctx: AnswerContext, options: dict[
     if name is None:
         return None
     store = ctx.core.answer_cache
-    key = cache_key(ctx, name, options)
+    key = cache_key(ctx, name, options, getattr(fn, _ALSO, None))
     found: tuple[Reply, bool] | None = store.get(key)  # type: ignore[assignment]
     if found is None:
         return None
@@ -79,6 +85,7 @@ def kept(fn: Callable[..., Awaitable[Reply]], ctx: AnswerContext, options: dict[
 
 
 _NAME = "_answer_cache_name"
+_ALSO = "_answer_cache_also"
 
 
 def pending(
@@ -87,12 +94,23 @@ def pending(
     """The answer being worked out right now for the same question, if any: wait for it (shielded) rather than
     working it out again. Its result is the kept answer, or None if that work failed (errors are not shared)."""
     name = getattr(fn, _NAME, None)
-    return None if name is None else ctx.core.answer_pending.get(cache_key(ctx, name, options))
+    if name is None:
+        return None
+    return ctx.core.answer_pending.get(cache_key(ctx, name, options, getattr(fn, _ALSO, None)))
 
 
 def cached(fn: Callable[..., Awaitable[Reply]]) -> Callable[..., Awaitable[Reply]]:
     """Keep fn's replies per cache_key (only for answers that read nothing else: no server, user or clock time).
     The same question asked again while it is being worked out (a burst) waits for that work, once."""
+    return kept_by(None)(fn)
+
+
+def kept_by(also: Also | None) -> Callable[[Callable[..., Awaitable[Reply]]], Callable[..., Awaitable[Reply]]]:
+    """`cached`, with `also(ctx)` part of the key: what else the answer reads (a time bucket, a write counter)."""
+    return functools.partial(_cached, also=also)
+
+
+def _cached(fn: Callable[..., Awaitable[Reply]], also: Also | None) -> Callable[..., Awaitable[Reply]]:
     name = f"{fn.__module__}.{fn.__qualname__}"
 
     async def work_out(ctx: AnswerContext, key: Hashable, options: dict[str, Any]) -> tuple[Reply, bool]:
@@ -108,7 +126,7 @@ def cached(fn: Callable[..., Awaitable[Reply]]) -> Callable[..., Awaitable[Reply
         try:
             recording = _recording(ctx)
             result = (await fn(recording, **options), bool(recording.wants_fresh))
-            if key == cache_key(ctx, name, options):  # nothing changed while it was worked out
+            if key == cache_key(ctx, name, options, also):  # nothing changed while it was worked out
                 store = ctx.core.answer_cache
                 store[key] = result
                 while len(store) > MAX_CACHED:
@@ -122,7 +140,7 @@ def cached(fn: Callable[..., Awaitable[Reply]]) -> Callable[..., Awaitable[Reply
     @functools.wraps(fn)
     async def wrapper(ctx: AnswerContext, **options: Any) -> Reply:
         store = ctx.core.answer_cache
-        key = cache_key(ctx, name, options)
+        key = cache_key(ctx, name, options, also)
         kept: tuple[Reply, bool] | None = store.get(key)  # type: ignore[assignment]
         if kept is None:
             kept = await work_out(ctx, key, options)
@@ -132,4 +150,5 @@ def cached(fn: Callable[..., Awaitable[Reply]]) -> Callable[..., Awaitable[Reply
         return await ctx.fresh(reply) if wants_fresh else reply
 
     setattr(wrapper, _NAME, name)  # what kept() and pending() look answers up by
+    setattr(wrapper, _ALSO, also)
     return wrapper

@@ -15,6 +15,8 @@ from bot.render.reply import Reply, make_embed, paginate_embeds
 from bot.services.lists import CountAnswer, Freshness, parse_time
 
 if TYPE_CHECKING:  # the sync service (and the importer behind it) loads only where a sync runs
+    import datetime as dt
+
     from bot.services.sync import SyncResult
 
 
@@ -81,6 +83,7 @@ class AboutInfo:
     extra_fields: tuple[tuple[str, str], ...] = ()
     freshness: Freshness | None = None
     application_id: int | None = None
+    as_of: dt.datetime | None = None  # when these figures were read (the answer may be shown a few seconds later)
 
 
 # What the bot needs in a server, and nothing more: read and post in the channels digests and alerts go to, with
@@ -160,7 +163,8 @@ def about_reply(info: AboutInfo) -> Reply:
     embed = make_embed(
         f"sanctionsbot {info.bot_version}",
         "Answers about UN Security Council sanctions — the Consolidated List, its history, "
-        "the 1718 Committee — and posts news digests.",
+        "the 1718 Committee — and posts news digests."
+        + (f"\nFigures as of {discord_time(info.as_of, 'T')}." if info.as_of is not None else ""),
         fields=fields,
         footer=version_footer(info.version),
         colour=COLOUR,

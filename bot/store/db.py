@@ -88,6 +88,13 @@ class Database:
 
     dialect: str = SQLITE
     last_write_error: str | None = None
+    # Writes committed through this object so far: what a kept answer that reads many tables (/about) is keyed by.
+    writes: int = 0
+
+    def _wrote(self) -> None:
+        """A write was committed: the store works, and what it holds may have changed."""
+        self.last_write_error = None
+        self.writes += 1
 
     @staticmethod
     async def open(location: Path | str, *, migrate: bool = True) -> Database:
@@ -297,7 +304,7 @@ class SqliteDatabase(Database):
                 await self._writer.rollback()
                 self.last_write_error = str(exc)
                 raise StoreUnavailable(f"cannot write to the database: {exc}") from None
-            self.last_write_error = None
+            self._wrote()
 
     async def write(self, sql: str, params: Iterable[Any] = ()) -> int:
         """One statement on the writer connection in autocommit (SQLite makes it a transaction of its own)."""
@@ -310,7 +317,7 @@ class SqliteDatabase(Database):
                 self.last_write_error = str(exc)
                 log.warning("database write failed error=%s", exc)
                 raise StoreUnavailable(f"cannot write to the database: {exc}") from None
-            self.last_write_error = None
+            self._wrote()
             return count
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:

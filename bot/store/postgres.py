@@ -261,7 +261,7 @@ class PostgresDatabase(Database):
             except (*_SERVER_ERRORS, asyncpg.PostgresError) as exc:
                 self.last_write_error = _reason(exc)
                 raise StoreUnavailable(f"cannot write to the database: {_reason(exc)}") from None
-            self.last_write_error = None
+            self._wrote()
         finally:
             await self._pool.release(conn)
 
@@ -274,7 +274,7 @@ class PostgresDatabase(Database):
             self.last_write_error = _reason(exc)
             log.warning("database write failed error=%s", _reason(exc))
             raise StoreUnavailable(f"cannot write to the database: {_reason(exc)}") from None
-        self.last_write_error = None
+        self._wrote()
         match = _STATUS_COUNT.search(status or "")
         return int(match.group(1)) if match else 0
 

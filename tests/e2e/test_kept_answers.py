@@ -11,10 +11,11 @@ from typing import Any
 import discord
 import pytest
 
+import bot.answers.about
 import bot.render.pager
 from bot.cooldowns import Refusal
-from tests.e2e._sanctions import ask, buttons, stored
-from tests.e2e.conftest import ALICE, BOB, E2E
+from tests.e2e._sanctions import ask, buttons, embed_text, stored
+from tests.e2e.conftest import ALICE, BOB, E2E, MOD
 
 pytestmark = pytest.mark.both_engines
 
@@ -159,3 +160,25 @@ def vars_of(value: Any) -> list[Any]:
     if isinstance(value, tuple):
         return list(value)
     return list(getattr(value, "__dict__", {}).values()) or [getattr(value, s) for s in getattr(value, "__slots__", ())]
+
+
+async def test_about_is_kept_briefly_says_when_and_shows_a_write_at_once(
+    e2e: E2E, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = await ask(e2e, "about")
+    again = await ask(e2e, "about", BOB)
+    assert first.type == 4 and again.type == 4
+    assert _body(again) == _body(first)  # read once, sent twice
+    assert "Figures as of <t:" in first.data["embeds"][0]["description"]
+    assert "0 watch(es)" in embed_text(first.data["embeds"][0])
+    await ask(e2e, "watch add", MOD, target="KPi.033")  # a write: the next /about reads everything again
+    after = await ask(e2e, "about")
+    assert "1 watch(es) in 1 server(s)" in embed_text(after.data["embeds"][0])
+    written = e2e.bot.core.db.writes
+    monkeypatch.setattr(bot.answers.about, "ABOUT_REUSE_SECONDS", 0.3)
+    await ask(e2e, "about")
+    await e2e.bot.core.db.write("DELETE FROM watches")  # ...and once its window is over, so is anything else
+    e2e.bot.core.db.writes = written  # (as if another process had written it)
+    await asyncio.sleep(0.35)
+    later = await ask(e2e, "about")
+    assert "0 watch(es)" in embed_text(later.data["embeds"][0])
