@@ -6,10 +6,11 @@ import contextlib
 import dataclasses
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.http import MultipartParameters, json_or_text
@@ -58,15 +59,16 @@ async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
         view.interaction = interaction
 
 
-def interaction_payload(reply: Reply) -> dict[str, Any]:
-    """The interaction-callback body discord.py would POST for this reply (built by discord.py itself)."""
+def response_params(reply: Reply) -> MultipartParameters:
+    """The interaction-callback request discord.py would make for this reply (built by discord.py itself; with
+    files, fresh ones: they are consumed in sending)."""
     kwargs = message_kwargs(reply, None)
     flags: Any = MISSING
     if kwargs.pop("ephemeral"):
         flags = discord.MessageFlags._from_value(0)
         flags.ephemeral = True
     files = kwargs.pop("files", MISSING)
-    params = interaction_message_response_params(
+    return interaction_message_response_params(
         type=discord.InteractionResponseType.channel_message.value,
         content=kwargs["content"],
         embeds=kwargs["embeds"],
@@ -76,27 +78,53 @@ def interaction_payload(reply: Reply) -> dict[str, Any]:
         allowed_mentions=kwargs["allowed_mentions"],
         previous_allowed_mentions=NO_MENTIONS,
     )
+
+
+def interaction_payload(reply: Reply) -> dict[str, Any]:
+    """The interaction-callback body discord.py would POST for this reply (built by discord.py itself)."""
+    params = response_params(reply)
     if params.payload is not None:
         return dict(params.payload)
     assert params.multipart is not None  # files go as multipart, the JSON in its first part
     return dict(json.loads(params.multipart[0]["value"]))
 
 
+async def multipart_body(reply: Reply) -> tuple[bytes, dict[str, str]]:
+    """A reply with files as the multipart form discord.py would POST (aiohttp's FormData of discord.py's parts),
+    serialised: its bytes and the Content-Type naming its boundary."""
+    params = response_params(reply)
+    assert params.multipart is not None
+    form = aiohttp.FormData(quote_fields=False)
+    for part in params.multipart:
+        form.add_field(**part)
+    writer = form()
+    return await writer.as_bytes(), {"Content-Type": writer.content_type}
+
+
 @dataclasses.dataclass(frozen=True)
 class Prepared:
     """A reply made ready to send many times: the callback body of its first page, built and serialised once
-    (None for a reply with files, which are consumed in sending); several pages get buttons per message."""
+    (None for a reply with files and several pages); several pages get buttons per message. A reply with files
+    (one page) is a multipart form, serialised on its first sending (aiohttp does that asynchronously) and kept
+    in `form`."""
 
     reply: Reply
     body: bytes | None
     # For several pages: the first page's buttons (and links), as JSON with LAZY_SLOT where a message's token goes.
     components: str | None = None
+    form: list[tuple[bytes, dict[str, str]]] = dataclasses.field(default_factory=list)
+
+    async def multipart(self) -> tuple[bytes, dict[str, str]]:
+        """The reply's multipart form, serialised once."""
+        if not self.form:
+            self.form.append(await multipart_body(self.reply))
+        return self.form[0]
 
 
 def prepare(reply: Reply) -> Prepared:
     """The reply with its callback body built by discord.py (interaction_payload) and serialised as it would."""
     if reply.files:
-        return Prepared(reply, None)
+        return Prepared(reply, None)  # (sent as multipart when it has one page: Prepared.multipart)
     if len(reply.pages) > 1:  # the buttons get each message's own token (bot/render/pager.py)
         first = interaction_payload(dataclasses.replace(reply, pages=[reply.first], links=[]))
         return Prepared(reply, _to_json(first).encode(), _to_json(lazy_components(reply)))
@@ -106,6 +134,12 @@ def prepare(reply: Reply) -> Prepared:
 async def send_prepared(interaction: discord.Interaction, prepared: Prepared) -> None:
     """Answer with the body built beforehand: the request discord.py's send_message makes (the same bytes:
     tests/e2e/test_kept_answers.py compares them), without rebuilding it or reading Discord's answer."""
+    reply = prepared.reply
+    if reply.files and len(reply.pages) == 1 and not interaction.response.is_done():
+        body, headers = await prepared.multipart()
+        await _post_callback(interaction, body, headers, lambda: response_params(reply))
+        interaction.response._response_type = discord.InteractionResponseType.channel_message
+        return
     if prepared.body is None or interaction.response.is_done():
         await send_reply(interaction, prepared.reply)
         return
@@ -144,13 +178,19 @@ async def send_choices(interaction: discord.Interaction, pairs: Sequence[tuple[s
 _JSON_HEADERS = {"Content-Type": "application/json"}
 
 
-async def _post_callback(interaction: discord.Interaction, body: bytes) -> None:
+async def _post_callback(
+    interaction: discord.Interaction,
+    body: bytes,
+    headers: dict[str, str] = _JSON_HEADERS,
+    again: Callable[[], MultipartParameters] | None = None,
+) -> None:
     """POST the callback as discord.py does (with_response=1), its answer read but not parsed; a rate limit or a
-    server error goes to discord.py's own request, which waits and retries."""
+    server error goes to discord.py's own request (`again` makes its parameters: fresh files), which waits and
+    retries."""
     http = interaction._state.http
     url = f"{discord.http.Route.BASE}/interactions/{interaction.id}/{quote(interaction.token, safe='')}/callback"
     async with interaction._session.post(
-        url, data=body, headers=_JSON_HEADERS, params=_WITH_RESPONSE, proxy=http.proxy, proxy_auth=http.proxy_auth
+        url, data=body, headers=headers, params=_WITH_RESPONSE, proxy=http.proxy, proxy_auth=http.proxy_auth
     ) as response:
         if 200 <= response.status < 300:
             await response.read()  # (the connection goes back to the pool; the message made is not needed)
@@ -168,7 +208,9 @@ async def _post_callback(interaction: discord.Interaction, body: bytes) -> None:
         session=interaction._session,
         proxy=http.proxy,
         proxy_auth=http.proxy_auth,
-        params=MultipartParameters(payload=json.loads(body), multipart=None, files=None),
+        params=again()
+        if again is not None
+        else MultipartParameters(payload=json.loads(body), multipart=None, files=None),
     )
 
 

@@ -5,6 +5,7 @@ language; the checks in front of it (limits, permissions, malformed options) sti
 from __future__ import annotations
 
 import asyncio
+import collections
 import datetime as dt
 from typing import Any
 
@@ -13,7 +14,9 @@ import pytest
 
 import bot.answers.about
 import bot.render.pager
+import bot.respond
 from bot.cooldowns import Refusal
+from bot.respond import multipart_body
 from tests.e2e._sanctions import ask, buttons, embed_text, stored
 from tests.e2e.conftest import ALICE, BOB, E2E, MOD
 
@@ -46,13 +49,25 @@ async def test_a_repeated_question_gets_the_first_answer_again(e2e: E2E, path: s
     assert _body(again) == _body(first)
 
 
-async def test_a_kept_chart_is_sent_again_with_its_file(e2e: E2E) -> None:
+async def test_a_kept_chart_is_sent_again_with_its_file(e2e: E2E, monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[Any] = []
+
+    async def counted(reply: Any) -> tuple[bytes, dict[str, str]]:
+        made.append(reply)
+        return await multipart_body(reply)
+
+    monkeypatch.setattr(bot.respond, "multipart_body", counted)
+    monkeypatch.setattr(e2e.bot, "_prepared", collections.OrderedDict())  # nothing prepared by earlier tests
     first = await e2e.fake.invoke("sanctions timeline", {"regime": "DPRK"}, user_id=ALICE, timeout=30)
     if first.type == 5:  # drawing the chart took longer than the deferral fuse on a busy machine
         await first.wait_followups(1, timeout=30)
     again = await e2e.fake.invoke("sanctions timeline", {"regime": "DPRK"}, user_id=BOB, timeout=30)
     assert again.type == 4 and again.status == 200 and not again.problems
     assert again.files and again.files == first.files  # the same PNG, sent anew (files are consumed in sending)
+    third = await e2e.fake.invoke("sanctions timeline", {"regime": "DPRK"}, user_id=ALICE, timeout=30)
+    assert third.type == 4 and third.status == 200 and not third.problems  # the form serialised once, sent again
+    assert third.files == first.files and _body(third) == _body(again)
+    assert len(made) == 1  # the multipart form was serialised once, for both kept answers
 
 
 async def test_a_kept_answer_of_several_pages_has_a_pager_of_its_own(e2e: E2E, monkeypatch: pytest.MonkeyPatch) -> None:
