@@ -73,9 +73,13 @@ class Session:
 
     async def dispatch(self, event: str, data: Any) -> int:
         """Send (or buffer, if disconnected) a DISPATCH event; return its sequence number."""
+        return await self.dispatch_json(event, json.dumps(data))
+
+    async def dispatch_json(self, event: str, data_json: str) -> int:
+        """dispatch() with the event's data already encoded as JSON text (the same frame, byte for byte)."""
         async with self.lock:
             self.seq += 1
-            text = json.dumps({"op": DISPATCH, "t": event, "s": self.seq, "d": data})
+            text = f'{{"op": {DISPATCH}, "t": {json.dumps(event)}, "s": {self.seq}, "d": {data_json}}}'
             self.buffer.append((self.seq, text))
             ws = self.ws
             if ws is not None and not ws.closed:

@@ -14,12 +14,13 @@ import random
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import EllipsisType
 from typing import Any, NamedTuple
 
+import msgspec
 from aiohttp import WSMsgType, web
 
 from . import objects as obj
@@ -233,16 +234,69 @@ class _Interaction:
     loading: bool = False
     first_followup_pending: bool = False
     resolved: asyncio.Event = field(default_factory=asyncio.Event)
+    group: _Pending | None = None
+
+    def resolve(self) -> None:
+        """The interaction has its outcome (a callback, taken or refused): wake its invoke() and its group."""
+        if self.resolved.is_set():
+            return
+        self.resolved.set()
+        if self.group is not None:
+            self.group.one_done()
+
+
+class _Pending:
+    """How many interactions of a group (FakeDiscord.wait_answered) still wait for their callback."""
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+        self.done = asyncio.Event()
+        if left <= 0:
+            self.done.set()
+
+    def one_done(self) -> None:
+        """One more answered."""
+        self.left -= 1
+        if self.left <= 0:
+            self.done.set()
+
+
+@dataclass
+class PreparedInteraction:
+    """An INTERACTION_CREATE built ahead of its dispatch (FakeDiscord.prepare_invoke / prepare_autocomplete): the
+    payload, the invoking user and the payload as JSON text, so that sending it is all that is left to do."""
+
+    payload: dict[str, Any]
+    user: dict[str, Any]
+    payload_json: str
+    delay: float = 0.0
 
 
 Handler = Callable[..., Awaitable[web.Response]]
+
+
+def _encode(data: Any) -> bytes:
+    """JSON bytes: msgspec's encoder (several times faster than json's, which a burst of callbacks feels),
+    json's for what msgspec will not take (integers past 64 bits)."""
+    try:
+        return msgspec.json.encode(data)
+    except (msgspec.MsgspecError, OverflowError, TypeError):
+        return json.dumps(data).encode()
+
+
+def _json_copy(data: Any) -> Any:
+    """A deep copy of JSON data, as a JSON round trip makes it."""
+    try:
+        return msgspec.json.decode(msgspec.json.encode(data))
+    except (msgspec.MsgspecError, OverflowError, TypeError):
+        return json.loads(json.dumps(data))
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     """A JSON response with exactly the Content-Type discord.py parses."""
     # discord.py only parses JSON when Content-Type is exactly "application/json" (no charset).
     all_headers = {"Content-Type": "application/json", **(headers or {})}
-    return web.Response(body=json.dumps(data).encode(), status=status, headers=all_headers)
+    return web.Response(body=_encode(data), status=status, headers=all_headers)
 
 
 def _error(status: int, code: int, message: str, **extra: Any) -> web.Response:
@@ -351,6 +405,12 @@ class FakeDiscord:
         self._runner: web.AppRunner | None = None
         self.port: int = 0
         self._routes = self._route_table()
+        # The same routes grouped by the path's first segment (a request is matched against its group only).
+        self._routes_by_head: dict[str, list[tuple[str, re.Pattern[str], Handler, bool]]] = {}
+        for route in self._routes:
+            head = route[1].pattern.removeprefix("^/").split("/", 1)[0].removesuffix("$")
+            self._routes_by_head.setdefault(head, []).append(route)
+        self._bucket_ids: dict[str, str] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -1069,20 +1129,55 @@ class FakeDiscord:
                 data["resolved"] = resolved
         return payload, user
 
+    @staticmethod
+    def _prepared(payload: dict[str, Any], user: dict[str, Any], delay: float = 0.0) -> PreparedInteraction:
+        """A built payload, encoded for the gateway."""
+        return PreparedInteraction(payload, user, json.dumps(payload), delay)
+
+    async def _send_interaction(self, prepared: PreparedInteraction) -> _Interaction:
+        """Record an interaction and dispatch its INTERACTION_CREATE; its clock starts as it is sent."""
+        payload = prepared.payload
+        guild_id = int(payload["guild_id"]) if "guild_id" in payload else None
+        result = InteractionResult(self, payload)
+        rec = _Interaction(result, int(payload["type"]), guild_id, int(payload["channel_id"]), prepared.user, 0.0)
+        self._interactions[result.id] = rec
+        self._tokens[result.token] = rec
+        session = self._session_for(guild_id)
+        result.dispatched_at = asyncio.get_running_loop().time()
+        rec.created = result.dispatched_at - prepared.delay  # Discord's 3 s run from creation, not from delivery
+        await session.dispatch_json("INTERACTION_CREATE", prepared.payload_json)
+        return rec
+
+    async def dispatch_interactions(self, prepared: Sequence[PreparedInteraction]) -> list[InteractionResult]:
+        """Send prepared interactions one after another, as fast as the gateway takes them, without waiting for
+        any answer (a burst): each one's clock starts as it is sent. Wait with wait_answered()."""
+        return [(await self._send_interaction(p)).result for p in prepared]
+
+    async def wait_answered(self, results: Sequence[InteractionResult], timeout: float) -> int:
+        """Wait (at most `timeout` s) until every one of `results` has its callback, taken or refused; return how
+        many still have none."""
+        recs = [self._interactions[r.id] for r in results]
+        pending = _Pending(sum(1 for rec in recs if not rec.resolved.is_set()))
+        for rec in recs:
+            if not rec.resolved.is_set():
+                rec.group = pending
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(pending.done.wait(), timeout)
+        for rec in recs:
+            if rec.group is pending:
+                rec.group = None
+        return max(pending.left, 0)
+
     async def _run_interaction(
         self, payload: dict[str, Any], user: dict[str, Any], timeout: float, delay: float = 0.0
     ) -> InteractionResult:
         """Dispatch INTERACTION_CREATE (`delay` s after its creation) and wait for the bot's callback."""
-        guild_id = int(payload["guild_id"]) if "guild_id" in payload else None
-        result = InteractionResult(self, payload)
-        rec = _Interaction(result, int(payload["type"]), guild_id, int(payload["channel_id"]), user, 0.0)
-        self._interactions[result.id] = rec
-        self._tokens[result.token] = rec
-        session = self._session_for(guild_id)
-        loop = asyncio.get_running_loop()
-        result.dispatched_at = loop.time()
-        rec.created = result.dispatched_at - delay  # Discord's 3 s run from creation, not from delivery
-        await session.dispatch("INTERACTION_CREATE", payload)
+        return await self._run_prepared(self._prepared(payload, user, delay), timeout)
+
+    async def _run_prepared(self, prepared: PreparedInteraction, timeout: float) -> InteractionResult:
+        """Dispatch a prepared INTERACTION_CREATE and wait for the bot's callback."""
+        rec = await self._send_interaction(prepared)
+        result, payload = rec.result, prepared.payload
         try:
             await asyncio.wait_for(rec.resolved.wait(), timeout)
         except TimeoutError:
@@ -1113,6 +1208,33 @@ class FakeDiscord:
 
         `delay`: deliver it that many seconds after Discord created it (a gateway backlog, a resumed session's
         replay); past 3 s Discord no longer takes a callback for it."""
+        prepared = self.prepare_invoke(
+            command,
+            options,
+            user_id=user_id,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            permissions=permissions,
+            locale=locale,
+            raw=raw,
+            delay=delay,
+        )
+        return await self._run_prepared(prepared, timeout)
+
+    def prepare_invoke(
+        self,
+        command: str,
+        options: dict[str, Any] | None = None,
+        *,
+        user_id: int | None = None,
+        guild_id: int | EllipsisType | None = ...,
+        channel_id: int | None = None,
+        permissions: int | None = None,
+        locale: str = "en-US",
+        raw: bool = False,
+        delay: float = 0.0,
+    ) -> PreparedInteraction:
+        """The slash command invoke() would send, built and encoded but not sent (dispatch_interactions)."""
         gid = self._default_guild() if guild_id is ... else guild_id
         data, refs = self._command_data(command, options, gid, raw=raw)
         payload, user = self._interaction_payload(
@@ -1127,7 +1249,7 @@ class FakeDiscord:
             raw=raw,
             delay=delay,
         )
-        return await self._run_interaction(payload, user, timeout, delay)
+        return self._prepared(payload, user, delay)
 
     async def autocomplete(
         self,
@@ -1175,6 +1297,33 @@ class FakeDiscord:
         raw: bool = False,
     ) -> InteractionResult:
         """Like autocomplete() but return the whole InteractionResult."""
+        prepared = self.prepare_autocomplete(
+            command,
+            options,
+            focused=focused,
+            user_id=user_id,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            permissions=permissions,
+            locale=locale,
+            raw=raw,
+        )
+        return await self._run_prepared(prepared, timeout)
+
+    def prepare_autocomplete(
+        self,
+        command: str,
+        options: dict[str, Any] | None = None,
+        *,
+        focused: str,
+        user_id: int | None = None,
+        guild_id: int | EllipsisType | None = ...,
+        channel_id: int | None = None,
+        permissions: int | None = None,
+        locale: str = "en-US",
+        raw: bool = False,
+    ) -> PreparedInteraction:
+        """The autocomplete autocomplete_result() would send, built and encoded but not sent."""
         gid = self._default_guild() if guild_id is ... else guild_id
         data, refs = self._command_data(command, options, gid, focused=focused, raw=raw)
         payload, user = self._interaction_payload(
@@ -1188,7 +1337,7 @@ class FakeDiscord:
             refs=refs,
             raw=raw,
         )
-        return await self._run_interaction(payload, user, timeout)
+        return self._prepared(payload, user)
 
     async def click(
         self,
@@ -1415,7 +1564,10 @@ class FakeDiscord:
         """Rate-limit headers for a bucket, and retry_after if the emulated limit is exceeded."""
         limit, per = self.rate_limit or (1000, 1.0)
         key = f"{method} {template}:{major}"
-        bucket = hashlib.sha1(f"{method} {template}".encode()).hexdigest()[:16]
+        bucket = self._bucket_ids.get(f"{method} {template}")
+        if bucket is None:
+            bucket = hashlib.sha1(f"{method} {template}".encode()).hexdigest()[:16]
+            self._bucket_ids[f"{method} {template}"] = bucket
         now = time.monotonic()
         start, used = self._buckets.get(key, (now, 0))
         if now - start >= per:
@@ -1504,7 +1656,7 @@ class FakeDiscord:
         route = next(
             (
                 (h, m.groupdict(), auth)
-                for meth, rx, h, auth in self._routes
+                for meth, rx, h, auth in self._routes_by_head.get(path.split("/", 2)[1], ())
                 if meth == method and (m := rx.match(path))
             ),
             None,
@@ -1584,7 +1736,7 @@ class FakeDiscord:
         res.status = 400
         res.problems = list(problems)
         res.latency = asyncio.get_running_loop().time() - rec.created
-        rec.resolved.set()
+        rec.resolve()
         return _error(
             400,
             50035,
@@ -2018,7 +2170,7 @@ class FakeDiscord:
             res.files.extend(files)
             if problem:
                 res.problems.append(problem)
-            rec.resolved.set()
+            rec.resolve()
 
         if self.interaction_deadline is not None and elapsed > self.interaction_deadline:
             limit = self.interaction_deadline
@@ -2075,7 +2227,7 @@ class FakeDiscord:
                     message = stored
                     resource = {"type": 7, "message": stored}
                 interaction_info.update(response_message_id=stored["id"])
-        res.message = json.loads(json.dumps(message)) if message is not None else None
+        res.message = _json_copy(message) if message is not None else None
         finish(200 if request.query.get("with_response") in ("1", "true", "True") else 204)
         if res.status == 204:
             return web.Response(status=204)
@@ -2103,7 +2255,7 @@ class FakeDiscord:
         self, rec: _Interaction, kind: str, msg: dict[str, Any], files: list[tuple[str, bytes]]
     ) -> None:
         """Record a follow-up or edit on the result and wake waiters."""
-        snapshot = json.loads(json.dumps(msg))
+        snapshot = _json_copy(msg)
         rec.result.followups.append(snapshot)
         rec.result.followup_log.append((kind, snapshot))
         rec.result.files.extend(files)

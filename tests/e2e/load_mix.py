@@ -68,3 +68,10 @@ async def dispatch(fake: Any, call: Call, user_id: int, timeout: float = 60) -> 
             call.path, call.options, focused=call.focused, user_id=user_id, timeout=timeout
         )
     return await fake.invoke(call.path, call.options, user_id=user_id, timeout=timeout)
+
+
+def prepare(fake: Any, call: Call, user_id: int) -> Any:
+    """The call built and encoded for the fake Discord but not sent (a PreparedInteraction for a burst)."""
+    if call.focused:
+        return fake.prepare_autocomplete(call.path, call.options, focused=call.focused, user_id=user_id)
+    return fake.prepare_invoke(call.path, call.options, user_id=user_id)
