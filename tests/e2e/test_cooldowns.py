@@ -65,7 +65,7 @@ async def test_three_hundred_commands_from_one_user(env: E2E, logs: pytest.LogCa
     results = await asyncio.gather(
         *(env.fake.invoke("sanctions count", {"regime": "DPRK"}, user_id=ALICE, timeout=30) for _ in range(300))
     )
-    late = [r for r in results if r.status != 200 or r.latency > DEADLINE]
+    late = [r for r in results if r.status not in (200, 204) or r.latency > DEADLINE]
     assert not late, f"{len(late)} answers past Discord's deadline, e.g. {late[0].problems}"
     refused = [r for r in results if "try again in" in text(r.data)]
     answered = [r for r in results if r not in refused]
@@ -139,7 +139,7 @@ async def test_expired_interactions_are_dropped_quietly(env: E2E, logs: pytest.L
     assert any(m.startswith("interaction expired before the answer command=about") for m in messages)
     assert not any("command crashed" in m for m in messages)
     # The bot still answers.
-    assert (await env.fake.invoke("about", {}, user_id=ALICE)).status == 200
+    assert (await env.fake.invoke("about", {}, user_id=ALICE)).status in (200, 204)
 
 
 async def test_autocomplete_is_limited_per_user_with_empty_suggestions(
@@ -147,7 +147,7 @@ async def test_autocomplete_is_limited_per_user_with_empty_suggestions(
 ) -> None:
     async def suggest(user: int) -> list[Any]:
         res = await env.fake.autocomplete_result("sanctions search", {"name": "Ri Won"}, focused="name", user_id=user)
-        assert res.type == 8 and res.status == 200 and not res.problems, res
+        assert res.type == 8 and res.status in (200, 204) and not res.problems, res
         return list(res.data.get("choices") or [])
 
     results = await asyncio.gather(*(suggest(ALICE) for _ in range(40)))

@@ -45,7 +45,7 @@ def _body(res: Any) -> dict[str, Any]:
 async def test_a_repeated_question_gets_the_first_answer_again(e2e: E2E, path: str, options: dict[str, Any]) -> None:
     first = await e2e.fake.invoke(path, options, user_id=ALICE, timeout=30)
     again = await e2e.fake.invoke(path, options, user_id=BOB, timeout=30)
-    assert first.type == 4 and again.type == 4 and again.status == 200 and not again.problems
+    assert first.type == 4 and again.type == 4 and again.status == 204 and not again.problems
     assert _body(again) == _body(first)
 
 
@@ -62,10 +62,10 @@ async def test_a_kept_chart_is_sent_again_with_its_file(e2e: E2E, monkeypatch: p
     if first.type == 5:  # drawing the chart took longer than the deferral fuse on a busy machine
         await first.wait_followups(1, timeout=30)
     again = await e2e.fake.invoke("sanctions timeline", {"regime": "DPRK"}, user_id=BOB, timeout=30)
-    assert again.type == 4 and again.status == 200 and not again.problems
+    assert again.type == 4 and again.status == 204 and not again.problems
     assert again.files and again.files == first.files  # the same PNG, sent anew (files are consumed in sending)
     third = await e2e.fake.invoke("sanctions timeline", {"regime": "DPRK"}, user_id=ALICE, timeout=30)
-    assert third.type == 4 and third.status == 200 and not third.problems  # the form serialised once, sent again
+    assert third.type == 4 and third.status == 204 and not third.problems  # the form serialised once, sent again
     assert third.files == first.files and _body(third) == _body(again)
     assert len(made) == 1  # the multipart form was serialised once, for both kept answers
 
