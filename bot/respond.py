@@ -213,4 +213,3 @@ async def _post_callback(
         if again is not None
         else MultipartParameters(payload=json.loads(body), multipart=None, files=None),
     )
-
