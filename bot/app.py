@@ -81,10 +81,15 @@ LATE_MARGIN_SECONDS = 1.0
 MAX_PREPARED = 256
 
 
+def interaction_age(interaction: discord.Interaction) -> float:
+    """Seconds since Discord created the interaction, by Discord's clock (this host's offset from it taken off)."""
+    elapsed = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    return elapsed - getattr(interaction.client, "clock_offset", 0.0)
+
+
 def seconds_before_defer(interaction: discord.Interaction) -> float:
     """How long an answer may still take before it must be deferred (counted from the interaction's creation)."""
-    elapsed = (discord.utils.utcnow() - interaction.created_at).total_seconds()
-    elapsed -= getattr(interaction.client, "clock_offset", 0.0)  # this host's clock against Discord's
+    elapsed = interaction_age(interaction)
     if not 0 <= elapsed < 60:  # a clock far off: count from now instead
         return DEFER_AFTER_SECONDS
     return max(0.0, DEFER_AFTER_SECONDS - elapsed)
@@ -133,7 +138,7 @@ class SanctionsTree(app_commands.CommandTree["SanctionsBot"]):
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         """Refuse work while shutting down, interactions too old to answer, commands over their rate limit, and
         forged payloads that would crash discord.py's option parsing."""
-        elapsed = (discord.utils.utcnow() - interaction.created_at).total_seconds() - self.client.clock_offset
+        elapsed = interaction_age(interaction)
         if INTERACTION_LIFETIME_SECONDS + LATE_MARGIN_SECONDS <= elapsed < 60:  # (a clock far off: not "late")
             # Discord no longer takes an answer (a stalled loop, a backlog): drop it quietly, do no work for it.
             log.info("interaction expired before it was handled guild=%s age_s=%.1f", interaction.guild_id, elapsed)
@@ -357,12 +362,14 @@ class SanctionsBot(commands.AutoShardedBot):
         guild = discord.Object(id=guild_id) if guild_id else None
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
-        payload: list[Any] = self.command_payloads(guild)
+        payload: list[Any]
         if self.tree.translator is not None:  # localisations are part of what Discord receives
             payload = [
                 await c.get_translated_payload(self.tree, self.tree.translator)
                 for c in self.tree.get_commands(guild=guild)
             ]
+        else:
+            payload = self.command_payloads(guild)
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
         key = f"commands_synced:{guild_id or 'global'}:{self.application_id}"
         if not force and await meta.get(self.core.db, key) == digest:
