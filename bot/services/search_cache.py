@@ -14,13 +14,14 @@ import asyncio
 import contextlib
 import functools
 import hashlib
+import io
 import json
 import logging
 import os
 import pickle
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.models import ListVersion
@@ -45,7 +46,6 @@ _SOURCES = (
     "bot/services/search_structures.py",
 )
 _ROOT = Path(__file__).resolve().parent.parent.parent
-_READ = 64 * 1024  # how much the loader reads at a time: between reads, the event loop's thread can run
 
 
 @functools.cache
@@ -83,8 +83,10 @@ def save(index: SearchIndex, path: Path) -> bool:
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        buffer = io.BytesIO()
+        pickle.dump(index, _Writer(buffer), protocol=pickle.HIGHEST_PROTOCOL)
         with temporary.open("wb") as out:
-            pickle.dump(index, _Writer(out), protocol=pickle.HIGHEST_PROTOCOL)
+            out.write(buffer.getbuffer())
     except OSError as exc:
         log.warning("search index not cached path=%s cause=%s", path, exc)
         with contextlib.suppress(OSError):
@@ -126,40 +128,55 @@ def scratch_path(path: Path) -> Path:
 
 
 class _Writer:
-    """A file written by Python calls, a frame at a time (see _Reader)."""
+    """Memory written by Python calls, a frame at a time (see _Reader); the file is written afterwards, at once."""
 
-    def __init__(self, file: BinaryIO) -> None:
-        self._file = file
+    def __init__(self, buffer: io.BytesIO) -> None:
+        self._buffer = buffer
 
     def write(self, data: bytes) -> int:
-        return self._file.write(data)
+        return self._buffer.write(data)
 
 
 class _Reader:
-    """A file read by Python calls, a frame at a time: the unpickler is one C call otherwise, and would hold the
-    GIL (and the event loop) for as long as it takes to rebuild the whole index."""
+    """A file read whole first, then handed to the unpickler by Python calls, a frame at a time.
+
+    The unpickler is one C call otherwise, and would hold the GIL (and the event loop) for as long as it takes to
+    rebuild the whole index; each Python call lets the interpreter hand the GIL over when the event loop has asked
+    for it. No file read happens while unpickling: a read lets go of the GIL and takes it straight back, and every
+    such release restarts the event loop's wait for a switch (5 ms, sys.getswitchinterval) from zero, so a loader
+    that reads a frame at a time from the file starves the event loop for the whole load (60-110 ms at 50x the
+    list on a busy machine, issue 12)."""
 
     def __init__(self, path: Path) -> None:
-        self._file = path.open("rb")
+        with path.open("rb") as file:
+            self._bytes = file.read()  # one read: the GIL is let go once, for all of it
+        self._data = memoryview(self._bytes)
+        self._position = 0
 
     def read(self, size: int = -1) -> bytes:
-        return self._file.read(size)
+        start = self._position
+        end = len(self._data) if size < 0 else min(len(self._data), start + size)
+        self._position = end
+        return self._data[start:end].tobytes()
 
     def readinto(self, buffer: bytearray | memoryview) -> int:
-        view = memoryview(buffer)
-        done = 0
-        while done < len(view):
-            got = self._file.readinto(view[done : done + _READ])
-            if not got:
-                break
-            done += got
+        view = memoryview(buffer).cast("B")
+        end = min(len(self._data), self._position + len(view))
+        done = end - self._position
+        view[:done] = self._data[self._position : end]
+        self._position = end
         return done
 
     def readline(self) -> bytes:
-        return self._file.readline()
+        start = self._position
+        found = self._bytes.find(b"\n", start)  # only text opcodes (never written here) read lines
+        end = len(self._bytes) if found < 0 else found + 1
+        self._position = end
+        return self._data[start:end].tobytes()
 
     def close(self) -> None:
-        self._file.close()
+        self._data = memoryview(b"")
+        self._bytes = b""
 
 
 def load(path: Path) -> SearchIndex | None:
