@@ -16,6 +16,7 @@ import gc
 import itertools
 import logging
 import os
+import resource
 import shutil
 import statistics
 import sys
@@ -68,9 +69,9 @@ def ratio_row(measure: str, project: float, floor: float, unit: str, limit: floa
     return Row(measure, project, floor, unit, f"ratio <= {limit:g}", project <= limit * floor)
 
 
-def info_row(measure: str, value: float, unit: str) -> Row:
+def info_row(measure: str, value: float, unit: str, *, floor: float | None = None) -> Row:
     """A row shown for information, with no target of its own."""
-    return Row(measure, value, None, unit, "(information)", True)
+    return Row(measure, value, floor, unit, "(information)", True)
 
 
 def limit_row(measure: str, value: float, unit: str, limit: float, *, floor: float | None = None) -> Row:
@@ -245,6 +246,8 @@ class Burst:
     latencies: list[float]
     lost: int
     late: int
+    harness_cpu: float  # CPU seconds of this process (the local Discord) from the first send to the last answer
+    bot_cpu: float  # the bot's CPU seconds over the same span
 
     @property
     def p99_s(self) -> float:
@@ -253,7 +256,7 @@ class Burst:
         return percentile(values, 99)
 
 
-async def burst(fake: Any, calls: int, share: float, seed: int, *, deadline: float = 60) -> Burst:
+async def burst(fake: Any, pid: int, calls: int, share: float, seed: int, *, deadline: float = 60) -> Burst:
     """`calls` interactions dispatched at once; every wait bounded (`deadline` s for the whole burst).
 
     The local Discord shares the machine with the bot, so what it spends is kept off the clock: every payload is
@@ -265,6 +268,7 @@ async def burst(fake: Any, calls: int, share: float, seed: int, *, deadline: flo
     prepared = [prepare(fake, c, USERS[i % len(USERS)]) for i, c in enumerate(batch)]
     gc.collect()
     gc.disable()
+    harness, bot = own_cpu(), bot_cpu(pid)
     try:
         try:
             results = await asyncio.wait_for(fake.dispatch_interactions(prepared), deadline)
@@ -275,11 +279,18 @@ async def burst(fake: Any, calls: int, share: float, seed: int, *, deadline: flo
         followups = [r.wait_followups(1, timeout=deadline) for r in acked if r.type == 5]
         if followups:
             await asyncio.wait([asyncio.ensure_future(f) for f in followups], timeout=deadline + 5)
+        harness, bot = own_cpu() - harness, bot_cpu(pid) - bot
     finally:
         gc.enable()
     latencies = [r.latency for r in acked]
     late = sum(1 for v in latencies if v > 3.0) + (calls - len(acked))
-    return Burst(latencies, calls - len(acked), late)
+    return Burst(latencies, calls - len(acked), late, harness, bot)
+
+
+def own_cpu() -> float:
+    """CPU seconds (user + system) this process has used so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 async def interaction_rows(tmp: Path, store: Path, quick: bool) -> list[Row]:
@@ -325,9 +336,9 @@ async def interaction_rows(tmp: Path, store: Path, quick: bool) -> list[Row]:
             floor_bursts, bursts = [], []
             for run in range(burst_runs):  # taking turns here too
                 with CpuHog():
-                    floor_bursts.append(await burst(floor_fake, burst_size, 0.2, seed=run))
+                    floor_bursts.append(await burst(floor_fake, floor_bot.pid, burst_size, 0.2, seed=run))
                 with CpuHog():
-                    bursts.append(await burst(fake, burst_size, 0.2, seed=run))
+                    bursts.append(await burst(fake, bot.pid, burst_size, 0.2, seed=run))
             await floor_bot.stop()
             rss = await memory_run(fake, bot, memory_total)
         finally:
@@ -341,6 +352,26 @@ async def interaction_rows(tmp: Path, store: Path, quick: bool) -> list[Row]:
         what = f"{burst_runs} bursts of {burst_size} at once, CPU hog beside (floor: constant-reply bot)"
         rows.append(limit_row(f"{what}: acks later than 3 s (or lost)", late, "acks", 0, floor=floor_late))
         rows.append(limit_row(f"{what}: worst run's ack p99", worst_p99, "s", 1.0, floor=floor_p99))
+        median_p99 = statistics.median(b.p99_s for b in bursts)
+        rows.append(
+            info_row(
+                f"{what}: median run's ack p99",
+                median_p99,
+                "s",
+                floor=statistics.median(b.p99_s for b in floor_bursts),
+            )
+        )
+        # Where a burst's CPU goes: the bot (beside the floor's), and the local Discord in this process, which
+        # shares the two cores with them and the hog (a Discord that costs more than the bot skews every number).
+        for name, attr in (("bot", "bot_cpu"), ("local Discord (bench process)", "harness_cpu")):
+            rows.append(
+                info_row(
+                    f"{what}: {name} CPU per burst, median",
+                    statistics.median(getattr(b, attr) for b in bursts),
+                    "s",
+                    floor=statistics.median(getattr(b, attr) for b in floor_bursts),
+                )
+            )
         rows.append(
             Row(
                 f"RSS growth from interaction 1,000 to {memory_total:,}",
