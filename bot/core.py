@@ -42,6 +42,11 @@ log = logging.getLogger(__name__)
 
 AboutSection = Callable[[], Awaitable[list[tuple[str, str]]]]
 
+# On PostgreSQL new versions are announced (LISTEN/NOTIFY); the poll is only a safety net for a lost connection.
+ANNOUNCED_POLL_SECONDS = 300.0
+# After the listening connection failed: the pause before listening again (the poll covers the gap meanwhile).
+FOLLOW_RETRY_SECONDS = ANNOUNCED_POLL_SECONDS / 10
+
 
 class Core:
     """Everything the answers and background jobs need; built once by open_core(), each service on first use."""
@@ -277,6 +282,26 @@ class Core:
                 await wake.wait()
                 wake.clear()
                 await self.after_import()
+
+    async def keep_following_versions(
+        self,
+        *,
+        ready: Callable[[], Awaitable[object]] | None = None,
+        listening: asyncio.Event | None = None,
+        pause: float = FOLLOW_RETRY_SECONDS,
+    ) -> None:
+        """follow_versions() until cancelled: if the listening connection fails, say so and listen again after
+        `pause` seconds. `ready` is awaited first (the bot: until Discord is ready)."""
+        if ready is not None:
+            await ready()
+        while True:
+            try:
+                await self.follow_versions(listening)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("listening for new list versions failed; the 5-minute poll covers it, retrying")
+                await asyncio.sleep(pause)
 
     # --- /about, service by service ---------------------------------------------------------------------------
 

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
 from discord.ext import commands, tasks
 
 from bot.app import SanctionsBot
+from bot.core import ANNOUNCED_POLL_SECONDS
 from bot.tasks import create_task, guarded
 from cogs._loops import BackgroundLoops
 
-log = logging.getLogger(__name__)
-
 CHECK_SECONDS = 60.0
 VERSION_POLL_SECONDS = 30.0
-# On PostgreSQL new versions are announced (LISTEN/NOTIFY); the poll is only a safety net for a lost connection.
-ANNOUNCED_POLL_SECONDS = 300.0
 
 
 class ListSyncCog(BackgroundLoops, commands.Cog):
@@ -37,7 +33,8 @@ class ListSyncCog(BackgroundLoops, commands.Cog):
         """Start the loops, and on a store that announces new versions listen for them (the poll a safety net)."""
         if self.bot.run_background and self.bot.core.db.announces:
             self.version_loop.change_interval(seconds=ANNOUNCED_POLL_SECONDS)
-            self._follow = create_task(self._follow_versions(), name="follow-list-versions")
+            follow = self.bot.core.keep_following_versions(ready=self.bot.wait_until_ready)
+            self._follow = create_task(follow, name="follow-list-versions")
         await super().cog_load()
 
     async def cog_unload(self) -> None:
@@ -45,18 +42,6 @@ class ListSyncCog(BackgroundLoops, commands.Cog):
         await super().cog_unload()
         if self._follow is not None:
             self._follow.cancel()
-
-    async def _follow_versions(self) -> None:
-        """Follow announcements; if the listening connection fails, say so and listen again after a pause."""
-        await self.bot.wait_until_ready()
-        while True:
-            try:
-                await self.bot.core.follow_versions()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("listening for new list versions failed; the 5-minute poll covers it, retrying")
-                await asyncio.sleep(ANNOUNCED_POLL_SECONDS / 10)
 
     @tasks.loop(seconds=CHECK_SECONDS)
     @guarded("list sync", base=CHECK_SECONDS)

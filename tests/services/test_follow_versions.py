@@ -1,8 +1,11 @@
-"""PostgreSQL: a version imported by one process reaches the others at once (LISTEN/NOTIFY), not at the next poll."""
+"""PostgreSQL: a version imported by one process reaches the others at once (LISTEN/NOTIFY), not at the next poll;
+and the follower keeps listening: a failed listen is logged and tried again after a pause, until cancelled."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Callable
 
 import pytest
 
@@ -32,3 +35,58 @@ async def test_a_version_imported_elsewhere_reaches_a_follower_at_once(
         finally:
             following.cancel()
             await asyncio.gather(following, return_exceptions=True)
+
+
+FAILED = "listening for new list versions failed; the 5-minute poll covers it, retrying"
+
+
+async def _until(condition: Callable[[], bool], what: str, seconds: float = 10) -> None:
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_following_retries_after_a_failure_and_stops_when_cancelled(
+    engine: str, settings: Settings, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Nothing before `ready`; then each failed listen is logged and retried after the pause, not at once. SQLite
+    cannot listen (every try fails); on PostgreSQL the versions table is away for the first tries, and once it is
+    back the retry listens and follows. Cancelled (sleeping or listening), the loop ends and tries no more."""
+    caplog.set_level(logging.INFO, logger="bot.core")
+    pause = 0.2
+
+    def failures() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if r.name == "bot.core" and r.getMessage() == FAILED]
+
+    async with open_core(settings, clock=clock) as follower:
+        if engine == "postgresql":
+            await follower.db.write("ALTER TABLE list_versions RENAME TO list_versions_away")
+        ready = asyncio.Event()
+        following = asyncio.create_task(follower.keep_following_versions(ready=ready.wait, pause=pause))
+        try:
+            await asyncio.sleep(0.1)
+            assert failures() == []  # not ready yet: no try
+            ready.set()
+            await _until(lambda: len(failures()) >= 2, "two failed tries")
+            first, second = failures()[:2]
+            assert second.created - first.created >= pause * 0.9  # a pause between tries, not a busy loop
+            assert first.exc_info is not None and second.exc_info is not None
+            if engine == "postgresql":
+                await follower.db.write("ALTER TABLE list_versions_away RENAME TO list_versions")
+                async with open_core(settings, clock=clock) as importer:
+                    result = await importer.importer.import_bytes(un_list("2020-03-20").read_bytes(), "other.xml")
+                assert result.version is not None
+                await _until(lambda: follower.lists.version is not None, "the version to reach the follower")
+                assert follower.lists.version is not None and follower.lists.version.id == result.version.id
+                assert not following.done()
+            else:
+                assert isinstance(first.exc_info[1], NotImplementedError)  # SQLite has no announcements
+        finally:
+            following.cancel()
+            await asyncio.gather(following, return_exceptions=True)
+        assert following.cancelled()
+        tried = len(failures())
+        await asyncio.sleep(2 * pause)
+        assert len(failures()) == tried  # no try after the cancellation
