@@ -5,14 +5,22 @@ one, that is half a second in which the event loop (heartbeats, acknowledgements
 is what triggers full collections, so the collector is paused while it is built and the result is then frozen
 (gc.freeze: later collections skip it; it is still freed by reference counting when replaced, as an index holds
 no reference cycles).
+
+Freeing such data is the same kind of work the other way round: hundreds of thousands of objects deallocated in one
+C call that holds the GIL. So big data that is let go of is taken apart a piece at a time (`take_apart`), in a
+worker thread the caller awaits, or, when it is let go of wherever its last holder happens to be (possibly the
+event loop), by a background thread (`release_later`).
 """
 
 from __future__ import annotations
 
 import gc
+import itertools
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import cast
 
 _lock = threading.Lock()  # pauses are also taken in worker threads (the import's parse)
 _paused = 0  # nested or overlapping pauses: the collector comes back when the last one ends
@@ -46,3 +54,70 @@ def collector_paused(*, freeze: bool = True) -> Iterator[None]:
                 _freeze_wanted = False
                 if _was_enabled:
                     gc.enable()
+
+
+_PIECE = 4096  # objects freed at a time: between pieces the GIL can change hands
+
+
+def take_apart(value: object, depth: int = 0) -> None:
+    """Empty a list or dict a piece at a time; look one level into this project's own helper objects (the index's
+    postings, keys and autocomplete). Anything else is left whole (a numpy array is one block of memory)."""
+    kind = type(value)  # never isinstance: a dead weakref.proxy raises on anything but type()
+    if issubclass(kind, list):
+        items = cast("list[object]", value)
+        while items:
+            del items[-_PIECE:]
+    elif issubclass(kind, dict):
+        mapping = cast("dict[object, object]", value)
+        while mapping:
+            for key in list(itertools.islice(mapping, _PIECE)):
+                del mapping[key]
+    elif depth == 0 and kind.__module__.startswith("bot."):
+        inner = getattr(value, "__dict__", None)  # None for a class with __slots__
+        for part in list(inner.values()) if isinstance(inner, dict) else ():
+            take_apart(part, depth + 1)
+
+
+_released = threading.Condition()
+_waiting: deque[list[object]] = deque()  # parts handed over and not yet taken apart
+_unfinished = 0  # handed over, not yet freed
+_releaser: threading.Thread | None = None
+
+
+def release_later(parts: list[object]) -> None:
+    """Hand the parts of big data, let go of wherever (possibly on the event loop), to a background thread that takes
+    them apart a piece at a time (at interpreter shutdown they are freed here, as there is no thread to start)."""
+    global _unfinished, _releaser
+    if not parts:
+        return
+    with _released:
+        if _releaser is None or not _releaser.is_alive():
+            try:
+                releaser = threading.Thread(target=_release_forever, name="memory-release", daemon=True)
+                releaser.start()
+            except RuntimeError:  # interpreter shutdown: nothing is waiting on the loop any more
+                return
+            _releaser = releaser
+        _waiting.append(parts)
+        _unfinished += 1
+        _released.notify_all()
+
+
+def _release_forever() -> None:
+    global _unfinished
+    while True:
+        with _released:
+            _released.wait_for(lambda: bool(_waiting))
+            parts = _waiting.popleft()
+        for part in parts:
+            take_apart(part)
+        del parts, part  # the emptied containers themselves go here too, not in whichever thread runs next
+        with _released:
+            _unfinished -= 1
+            _released.notify_all()
+
+
+def wait_released(timeout: float | None = None) -> bool:
+    """Block until everything handed to release_later is freed (False if `timeout` passed first)."""
+    with _released:
+        return _released.wait_for(lambda: _unfinished == 0, timeout)

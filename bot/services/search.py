@@ -8,7 +8,6 @@ candidates), `search_score` (one query against one name), `search_complete` (aut
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import re
 import sys
@@ -17,7 +16,7 @@ from pathlib import Path
 
 from bot.errors import InvalidOption, ListNotLoaded
 from bot.hangul import has_jamo
-from bot.memory import collector_paused
+from bot.memory import collector_paused, take_apart
 from bot.models import ListVersion
 from bot.normalize import fold
 from bot.search_results import CLOSE_SCORE, Hit, IndexedEntry, SearchResult
@@ -63,24 +62,6 @@ MAX_NAMES = 5
 _QUOTED = re.compile(r'["“”„«»]([^"“”„«»]+)["“”„«»]')
 
 
-_PIECE = 4096
-
-
-def _shrink(value: object, depth: int = 0) -> None:
-    """Empty a list or dict a piece at a time (the GIL can change hands between pieces); look one level into
-    the index's own helper objects."""
-    if isinstance(value, list):
-        while value:
-            del value[-_PIECE:]
-    elif isinstance(value, dict):
-        while value:
-            for key in list(itertools.islice(value, _PIECE)):
-                del value[key]
-    elif depth == 0 and hasattr(value, "__dict__") and type(value).__module__.startswith("bot."):
-        for inner in list(vars(value).values()):
-            _shrink(inner, depth + 1)
-
-
 def _build_index(version: ListVersion, holder: list[dict[str, StoredEntry]], references: list[str]) -> SearchIndex:
     """Build the index in a worker thread, and free the decoded records here too, a piece at a time."""
     stored = holder.pop()
@@ -88,18 +69,27 @@ def _build_index(version: ListVersion, holder: list[dict[str, StoredEntry]], ref
     try:
         return SearchIndex(version, entries, references)
     finally:
-        _shrink(entries)
-        _shrink(stored)
+        take_apart(entries)
+        take_apart(stored)
 
 
-def release_in_pieces(holder: list[SearchIndex]) -> None:
-    """Free a replaced index piece by piece, in a worker thread: freeing it whole is one long C call that holds
-    the GIL (50 ms at 10x the list) and stalls the event loop. Only an index nobody else holds is taken apart."""
-    index = holder.pop()
-    if sys.getrefcount(index) > 2:  # this frame and getrefcount's argument: someone else still uses it
-        return
-    for value in list(vars(index).values()):
-        _shrink(value)
+def release_in_pieces(holder: list[object]) -> None:
+    """Free a replaced index (and what was kept for it) piece by piece, in a worker thread: freeing it whole is one
+    long C call that holds the GIL (50 ms at 10x the list) and stalls the event loop. An index someone else still
+    holds is left to them: when they let go of it, its contents go to a background thread (SearchIndex.__del__)."""
+    while holder:
+        value = holder.pop()
+        if isinstance(value, SearchIndex):
+            if sys.getrefcount(value) > 2:  # this frame and getrefcount's argument: someone else still uses it
+                del value
+                continue
+            parts = value.detach()
+        else:
+            parts = [value]
+        del value
+        for part in parts:
+            take_apart(part)
+        del parts
 
 
 async def _load(path: Path) -> SearchIndex | None:
@@ -216,11 +206,13 @@ class SearchService:
             if not fresh and current is not None and current.version.id == version.id:
                 return current  # built by the build this one waited for
             index, how = await self._obtain(version, fresh=fresh)
-            replaced = [self._index] if self._index is not None else []
+            replaced: list[object] = [self._index] if self._index is not None else []
             self._index = index  # one assignment: a query sees the old index or the new one, never a mix
             del current
-            if replaced:
-                await asyncio.to_thread(release_in_pieces, replaced)
+            # The choices kept for the replaced index hold it too (and are as stale): freed with it, off the loop.
+            replaced.append(self._choices)
+            self._choices, self._choices_index = OrderedDict(), None
+            await asyncio.to_thread(release_in_pieces, replaced)
             log.info(
                 "search index %s version=%d entries=%d names=%d build_ms=%.0f",
                 how,

@@ -4,13 +4,17 @@ process; and knowledge loaded once, seen as loaded only when it is."""
 from __future__ import annotations
 
 import asyncio
+import threading
+import weakref
 from pathlib import Path
 
 import pytest
 
 from bot.clock import Clock
 from bot.core import Core, open_core
+from bot.memory import wait_released
 from bot.services import search_cache
+from bot.services.search_index import SearchIndex
 from bot.settings import Settings
 from tests.shared_files import un_list
 
@@ -159,3 +163,36 @@ async def test_suggestions_do_not_wait_for_a_large_lists_build(
         await core.ready_search()  # the build ends; suggestions come from the index again
         assert ("RI WON HO — KPi.033", "RI WON HO") in await answers.complete_name(ctx, "Ri Won")
         assert core.search.builds == 1
+
+
+def _note_where_freed(index: SearchIndex, threads: list[int]) -> None:
+    """Note the thread that frees the index's word postings (the index itself may be an empty shell by then)."""
+    weakref.finalize(index.postings, lambda: threads.append(threading.get_ident()))
+
+
+async def test_a_replaced_index_is_freed_off_the_event_loop_even_when_kept_choices_held_it(loaded_core: Core) -> None:
+    # Kept autocomplete choices remember the index they came from; freeing a 50x index whole where that reference
+    # goes (the next autocomplete, on the event loop) stalled the loop as a build never does (issue 12).
+    service = loaded_core.search
+    freed_in: list[int] = []
+    old = service.require_index()
+    _note_where_freed(old, freed_in)
+    assert service.name_choices("Ri Wo")
+    del old
+    await service.rebuild(loaded_core.lists.require_version())
+    assert service.name_choices("Ri Wo")  # the kept choices are the new index's now
+    assert await asyncio.to_thread(wait_released, 10)
+    assert freed_in and freed_in[0] != threading.get_ident()
+
+
+async def test_an_index_still_held_when_replaced_is_freed_off_the_event_loop_when_let_go(loaded_core: Core) -> None:
+    service = loaded_core.search
+    freed_in: list[int] = []
+    held = service.require_index()  # as an answer that awaited ready_search() holds it
+    _note_where_freed(held, freed_in)
+    await service.rebuild(loaded_core.lists.require_version())
+    assert await asyncio.to_thread(wait_released, 10)
+    assert not freed_in and held.search("Ri Won Ho")  # still whole for whoever holds it
+    del held  # here, on the event loop's thread: its contents go to a background thread
+    assert await asyncio.to_thread(wait_released, 10)
+    assert freed_in and freed_in[0] != threading.get_ident()
