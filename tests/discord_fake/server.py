@@ -284,6 +284,14 @@ def _encode(data: Any) -> bytes:
         return json.dumps(data).encode()
 
 
+def _decode(raw: bytes | str) -> Any:
+    """Parsed JSON: msgspec's decoder, json's for what it refuses (json's errors, and its NaN and Infinity)."""
+    try:
+        return msgspec.json.decode(raw)
+    except msgspec.MsgspecError:
+        return json.loads(raw)
+
+
 def _json_copy(data: Any) -> Any:
     """A deep copy of JSON data, as a JSON round trip makes it."""
     try:
@@ -1542,7 +1550,7 @@ class FakeDiscord:
                 data = await part.read(decode=False)  # type: ignore[union-attr]
                 if name == "payload_json":
                     try:
-                        body = json.loads(data)
+                        body = _decode(data)
                     except ValueError:
                         return None, files, True, "payload_json is not valid JSON"
                 elif name and name.startswith("files["):
@@ -1556,7 +1564,7 @@ class FakeDiscord:
         if ctype != "application/json":
             return None, [], False, f"body sent with Content-Type {ctype!r}, not application/json"
         try:
-            return json.loads(raw), [], False, None
+            return _decode(raw), [], False, None
         except ValueError:
             return None, [], False, "body is not valid JSON"
 
