@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -21,7 +22,8 @@ from types import EllipsisType
 from typing import Any, NamedTuple
 
 import msgspec
-from aiohttp import WSMsgType, web
+from aiohttp import WSMsgType, hdrs, web
+from aiohttp.multipart import BodyPartReader, content_disposition_filename, parse_content_disposition
 
 from . import objects as obj
 from .contract import Contract, load_contract, message_limit_problems
@@ -282,6 +284,14 @@ def _encode(data: Any) -> bytes:
         return msgspec.json.encode(data)
     except (msgspec.MsgspecError, OverflowError, TypeError):
         return json.dumps(data).encode()
+
+
+@functools.lru_cache(maxsize=256)
+def _disposition(header: str | None) -> tuple[str | None, str | None]:
+    """A multipart part's (name, filename), read from its Content-Disposition as aiohttp reads them; kept per
+    header, as the same few come again and again and aiohttp's parser builds its patterns on every call."""
+    _, params = parse_content_disposition(header)
+    return content_disposition_filename(params, "name"), content_disposition_filename(params, "filename")
 
 
 def _decode(raw: bytes | str) -> Any:
@@ -1546,7 +1556,11 @@ class FakeDiscord:
             async for part in reader:
                 if part is None:
                     break
-                name = getattr(part, "name", None)
+                name, filename = (
+                    _disposition(part.headers.get(hdrs.CONTENT_DISPOSITION))
+                    if isinstance(part, BodyPartReader)
+                    else (None, None)
+                )
                 data = await part.read(decode=False)  # type: ignore[union-attr]
                 if name == "payload_json":
                     try:
@@ -1554,7 +1568,7 @@ class FakeDiscord:
                     except ValueError:
                         return None, files, True, "payload_json is not valid JSON"
                 elif name and name.startswith("files["):
-                    files.append((getattr(part, "filename", None) or name, bytes(data)))
+                    files.append((filename or name, bytes(data)))
                 else:
                     return body, files, True, f"unexpected multipart field {name!r}"
             return body, files, True, None
