@@ -6,6 +6,7 @@ import asyncio
 import heapq
 import logging
 import secrets
+from collections import deque
 from typing import Any, NamedTuple
 
 import discord
@@ -133,6 +134,11 @@ def add_links(view: discord.ui.View, reply: Reply) -> discord.ui.View:
 
 LAZY_SLOT = "LAZYSLOT"  # where a message's token goes in a prepared answer's buttons
 MAX_WAITING = 5000
+# Messages whose buttons timed out are greyed out by this many workers, one edit each at a time: answers sent in a
+# burst time out together, and a task and a request each at that moment held the event loop against the
+# interactions arriving then. An edit the interaction's token no longer allows (15 minutes) is not tried.
+GREY_OUT_AT_ONCE = 4
+TOKEN_LIFETIME_SECONDS = 15 * 60
 
 
 class _Waiting(NamedTuple):
@@ -148,6 +154,8 @@ _WAITING: dict[str, _Waiting] = {}  # in the order sent
 _DUE: list[tuple[float, str]] = []  # a heap of (due, token); entries whose token is gone are skipped
 _MADE: set[str] = set()  # tokens whose PagerView was made by a click (it takes the later clicks)
 _timer: list[Any] = [None, None]  # [the loop, its TimerHandle for the earliest due]
+_TIMED_OUT: deque[tuple[str, _Waiting]] = deque()  # to be greyed out, oldest first
+_greyers: set[asyncio.Task[None]] = set()  # the workers doing it (at most GREY_OUT_AT_ONCE)
 
 
 def lazy_components(reply: Reply) -> list[dict[str, Any]]:
@@ -167,6 +175,8 @@ def remember_pager(token: str, reply: Reply, owner_id: int | None, interaction: 
         _WAITING.clear()
         _DUE.clear()
         _MADE.clear()
+        _TIMED_OUT.clear()
+        _greyers.clear()
         _timer[0], _timer[1] = loop, None
     while len(_WAITING) >= MAX_WAITING:
         _WAITING.pop(next(iter(_WAITING)))
@@ -201,8 +211,26 @@ def _expire_due() -> None:
         waiting = _WAITING.get(token)
         if waiting is not None and waiting.due == due:
             del _WAITING[token]
-            create_task(_grey_out(token, waiting), name="pager-timeout")
+            _TIMED_OUT.append((token, waiting))
+    while _TIMED_OUT and len(_greyers) < min(GREY_OUT_AT_ONCE, len(_TIMED_OUT)):
+        worker = create_task(_grey_out_in_turn(), name="pager-timeouts")
+        _greyers.add(worker)
+        worker.add_done_callback(_greyers.discard)
     _arm(loop)
+
+
+async def _grey_out_in_turn() -> None:
+    """Grey out timed-out messages one after another until none is left (one of GREY_OUT_AT_ONCE workers)."""
+    loop = asyncio.get_running_loop()
+    while _TIMED_OUT:
+        token, waiting = _TIMED_OUT.popleft()
+        sent_at = waiting.due - PAGER_TIMEOUT_SECONDS
+        if loop.time() - sent_at >= TOKEN_LIFETIME_SECONDS - 5:
+            continue  # too late to edit through the interaction's token: a click will say it expired
+        try:
+            await _grey_out(token, waiting)
+        except Exception as exc:  # one failed edit does not stop the others
+            log.warning("pager could not be greyed out cause=%s", type(exc).__name__)
 
 
 async def _grey_out(token: str, waiting: _Waiting) -> None:

@@ -110,6 +110,18 @@ class LoggedRequest(NamedTuple):
 
 
 @dataclass
+class Latency:
+    """Requests matching method and path_regex answered `seconds` late, with how many were in flight at once."""
+
+    method: str
+    path_regex: re.Pattern[str]
+    seconds: float
+    in_flight: int = 0
+    peak: int = 0
+    hits: int = 0
+
+
+@dataclass
 class Fault:
     """An injected failure for requests matching method and path_regex."""
 
@@ -400,6 +412,7 @@ class FakeDiscord:
         self.nonce_dedup_count = 0
         self.rate_limited_count = 0
         self.faults: list[Fault] = []
+        self.latencies: list[Latency] = []
 
         self.guilds: dict[int, obj.GuildState] = {}
         self.users: dict[str, dict[str, Any]] = {self.bot_user["id"]: self.bot_user}
@@ -638,6 +651,13 @@ class FakeDiscord:
         fault = Fault(method, re.compile(path_regex), status, times, ratio, retry_after, is_global)
         self.faults.append(fault)
         return fault
+
+    def slow_down(self, method: str, path_regex: str, seconds: float) -> Latency:
+        """Answer matching requests (path relative to /api/v10) `seconds` late, as a distant Discord would; the
+        Latency returned counts them and the most that were in flight at once."""
+        latency = Latency(method.upper(), re.compile(path_regex), seconds)
+        self.latencies.append(latency)
+        return latency
 
     def clear_faults(self) -> None:
         """Remove every injected fault."""
@@ -1661,13 +1681,23 @@ class FakeDiscord:
         """Every /api/v10 request: read, validate, maybe fault, then route."""
         method = request.method
         path = "/" + request.match_info["tail"]
+        slow = [x for x in self.latencies if x.method == method and x.path_regex.search(path)]
+        for latency in slow:
+            latency.hits += 1
+            latency.in_flight += 1
+            latency.peak = max(latency.peak, latency.in_flight)
         try:
+            if slow:
+                await asyncio.sleep(max(x.seconds for x in slow))
             response = await self._handle(request, method, path)
         except Exception as exc:
             log.exception("fake Discord crashed handling %s %s", method, path)
             self._violate(method, path, f"fake Discord crashed: {exc!r} (a bug in the rig, or a wild request)")
             # Not a 5xx: discord.py would retry a 5xx for ~25 s; a 400 fails the bot's call at once.
             response = _error(400, 0, f"fake Discord crashed: {exc!r}")
+        finally:
+            for latency in slow:
+                latency.in_flight -= 1
         self.requests.append(LoggedRequest(method, path, response.status))
         self._notify()
         return response

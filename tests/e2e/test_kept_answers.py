@@ -170,6 +170,25 @@ async def test_a_kept_pager_waiting_for_a_click_holds_little(e2e: E2E, monkeypat
     assert "expired" in str(note[-1])
 
 
+async def test_many_pagers_timing_out_together_are_greyed_out_a_few_at_a_time(
+    e2e: E2E, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A burst of answers with pages times out together five minutes later: greying them all out at once (a task
+    and a request each) would hold the event loop against the interactions arriving then. A few edits are in flight
+    at a time, and every message is greyed out in the end."""
+    await ask(e2e, "sanctions search", name="Kim Jong-un")  # worked out and kept
+    monkeypatch.setattr(bot.render.pager, "PAGER_TIMEOUT_SECONDS", 1.0)
+    edits = e2e.fake.slow_down("PATCH", r"^/webhooks/\d+/[^/]+/messages/@original$", 0.2)
+    sent = [await ask(e2e, "sanctions search", (ALICE, BOB)[i % 2], name="Kim Jong-un") for i in range(24)]
+
+    def all_greyed() -> bool:
+        return all(all(b.get("disabled") for b in buttons(stored(e2e, r)).values()) for r in sent)
+
+    await e2e.fake.wait_until(all_greyed, 30.0, "every kept answer's buttons to be greyed out")
+    assert edits.hits >= len(sent)
+    assert edits.peak <= bot.render.pager.GREY_OUT_AT_ONCE < len(sent)
+
+
 def vars_of(value: Any) -> list[Any]:
     """The fields of a dataclass, tuple or plain object."""
     if isinstance(value, tuple):
