@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import sys
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -86,18 +87,16 @@ _releaser: threading.Thread | None = None
 
 def release_later(parts: list[object]) -> None:
     """Hand the parts of big data, let go of wherever (possibly on the event loop), to a background thread that takes
-    them apart a piece at a time (at interpreter shutdown they are freed here, as there is no thread to start)."""
+    them apart a piece at a time."""
     global _unfinished, _releaser
-    if not parts:
+    if not parts or sys.is_finalizing():
+        # At interpreter shutdown a new thread never runs (starting one waits for it forever) and the one running may
+        # be stopped holding the lock: the parts are freed here, as nothing waits on the event loop any more.
         return
     with _released:
         if _releaser is None or not _releaser.is_alive():
-            try:
-                releaser = threading.Thread(target=_release_forever, name="memory-release", daemon=True)
-                releaser.start()
-            except RuntimeError:  # interpreter shutdown: nothing is waiting on the loop any more
-                return
-            _releaser = releaser
+            _releaser = threading.Thread(target=_release_forever, name="memory-release", daemon=True)
+            _releaser.start()
         _waiting.append(parts)
         _unfinished += 1
         _released.notify_all()
