@@ -273,13 +273,14 @@ class Core:
         from bot.store.lists import VERSIONS_CHANNEL
 
         wake = asyncio.Event()
-        async with self.db.listen(VERSIONS_CHANNEL, lambda _payload: wake.set()):
+        async with self.db.listen(VERSIONS_CHANNEL, lambda _payload: wake.set()) as held:
             log.info("listening for new list versions channel=%s", VERSIONS_CHANNEL)
             if listening is not None:
                 listening.set()
-            await self.after_import()  # anything committed before the listener was in place
+            # Anything committed before the listener was in place, or while a lost connection was being replaced.
+            await self.after_import()
             while True:
-                await wake.wait()
+                await held.wait(wake)  # ListenLost (a StoreUnavailable) if the connection drops: the caller retries
                 wake.clear()
                 await self.after_import()
 

@@ -157,6 +157,10 @@ class StoreUnavailable(SanctionsBotError):
     """The database cannot be opened or written."""
 
 
+class ListenLost(StoreUnavailable):
+    """The connection held to hear announcements (LISTEN) was lost: whatever was announced since went unheard."""
+
+
 class DiscordUnavailable(SanctionsBotError):
     """Discord could not be reached at start-up (DNS, connection, timeout, 5xx), retries included."""
 

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
 
@@ -155,9 +155,18 @@ class Database:
     #: Whether other processes' announcements (LISTEN/NOTIFY) reach this store; SQLite has none.
     announces = False
 
-    def listen(self, channel: str, callback: Callable[[str], None]) -> AbstractAsyncContextManager[None]:
-        """Call `callback(payload)` for each announcement on a channel while inside the block (PostgreSQL)."""
+    def listen(self, channel: str, callback: Callable[[str], None]) -> AbstractAsyncContextManager[Listening]:
+        """Call `callback(payload)` for each announcement on a channel while inside the block (PostgreSQL); wait on
+        the Listening it gives, so that a lost connection raises ListenLost instead of going quiet."""
         raise NotImplementedError(f"{self.dialect} has no announcements")
+
+
+class Listening(Protocol):
+    """A held listening connection (Database.listen)."""
+
+    async def wait(self, event: asyncio.Event) -> None:
+        """Return when `event` is set; raise ListenLost as soon as the connection is known to be lost."""
+        ...
 
 
 class SqliteDatabase(Database):

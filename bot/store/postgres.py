@@ -7,6 +7,7 @@ awaitable or a context manager, executemany), so one repository serves both engi
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import hashlib
@@ -18,7 +19,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.errors import StoreUnavailable
+from bot.errors import ListenLost, StoreUnavailable
 from bot.redact import redact_url
 from bot.store.db import POSTGRESQL, Database, Migration, bundled_migrations
 
@@ -27,6 +28,11 @@ log = logging.getLogger(__name__)
 POOL_SIZE = 10  # per process: the digest pass sends 8 at a time while it composes the next ones
 CONNECT_TIMEOUT_S = 10
 COMMAND_TIMEOUT_S = 120
+# A listening connection hears nothing when it is gone: a server that ends it is noticed at once (asyncpg's
+# termination callback), a silent cut (no FIN, no RST) by a `SELECT 1` after this long without an announcement,
+# answered within LISTEN_PROBE_TIMEOUT_S. Read at call time, so a test may shorten it.
+LISTEN_CHECK_SECONDS = 30.0
+LISTEN_PROBE_TIMEOUT_S = 10.0
 # pg_advisory_xact_lock key for migrations: two processes starting at once migrate one after the other.
 MIGRATION_LOCK = "sanctionsbot:migrate"
 _RETURNS_ROWS = re.compile(r"^\s*(SELECT|WITH|VALUES|SHOW)\b|\bRETURNING\b", re.IGNORECASE)
@@ -300,21 +306,86 @@ class PostgresDatabase(Database):
         return "ok" if row and row[0] else "no schema"
 
     @asynccontextmanager
-    async def listen(self, channel: str, callback: Callable[[str], None]) -> AsyncIterator[None]:  # type: ignore[override]
-        """Call `callback(payload)` for every NOTIFY on a channel while inside the block (one held connection)."""
-        conn = await self._pool.acquire()
+    async def listen(self, channel: str, callback: Callable[[str], None]) -> AsyncIterator[PgListening]:  # type: ignore[override]
+        """Call `callback(payload)` for every NOTIFY on a channel while inside the block (one held connection);
+        `wait` on what it gives raises ListenLost once that connection is lost. Every step is bounded in time."""
+        try:
+            conn = await self._pool.acquire(timeout=CONNECT_TIMEOUT_S)
+        except (*_CONNECTION_ERRORS, asyncpg.PostgresError) as exc:
+            raise ListenLost(f"cannot listen for announcements: {_reason(exc)}") from None
+        held = PgListening(conn)
 
         def on_notify(_conn: object, _pid: int, _channel: str, payload: str) -> None:
             callback(payload)
 
         try:
-            await conn.add_listener(channel, on_notify)
-            yield
-        finally:
+            conn.add_termination_listener(held.closed)
             try:
-                await conn.remove_listener(channel, on_notify)
+                await conn.add_listener(channel, on_notify)
+            except _CONNECTION_ERRORS as exc:
+                held.lose(_reason(exc))
+                raise ListenLost(f"cannot listen for announcements: {_reason(exc)}") from None
+            yield held
+        finally:
+            # Nothing here may hang or replace the error (or cancellation) that ends the block: a lost connection
+            # is already back in the pool, closed; a live one unlistens and goes back within the probe timeout.
+            if held.lost is None:
+                with contextlib.suppress(*_CONNECTION_ERRORS):
+                    conn.remove_termination_listener(held.closed)
+                    await asyncio.wait_for(conn.remove_listener(channel, on_notify), LISTEN_PROBE_TIMEOUT_S)
+            with contextlib.suppress(*_CONNECTION_ERRORS):
+                await self._pool.release(conn, timeout=LISTEN_PROBE_TIMEOUT_S)
+
+
+class PgListening:
+    """One listening connection, watched: closed by the server (noticed at once) or silent (probed)."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+        self._lost = asyncio.Event()
+        #: Why the connection is lost (one line, no URL), or None while it is fine.
+        self.lost: str | None = None
+
+    def closed(self, _conn: object) -> None:
+        """asyncpg's termination callback: the server or the network ended the connection."""
+        self.lose("the connection was closed")
+
+    def lose(self, reason: str) -> None:
+        """Mark the connection lost (the first reason stays) and wake whoever waits."""
+        if self.lost is None:
+            self.lost = reason
+            log.warning("listening connection lost reason=%s", reason)
+        self._lost.set()
+
+    def _raise_if_lost(self) -> None:
+        if self.lost is not None:
+            raise ListenLost(f"the listening connection to the database was lost: {self.lost}")
+
+    async def wait(self, event: asyncio.Event) -> None:
+        """Return when `event` is set; raise ListenLost once the connection is lost (probed every
+        LISTEN_CHECK_SECONDS without news, so a silent cut is noticed too)."""
+        while not event.is_set():
+            self._raise_if_lost()
+            waiters = [asyncio.ensure_future(event.wait()), asyncio.ensure_future(self._lost.wait())]
+            try:
+                done, _ = await asyncio.wait(waiters, timeout=LISTEN_CHECK_SECONDS, return_when=asyncio.FIRST_COMPLETED)
             finally:
-                await self._pool.release(conn)
+                for waiter in waiters:
+                    waiter.cancel()
+            if not done:
+                await self.check()
+
+    async def check(self) -> None:
+        """A round trip on the listening connection; ListenLost (the connection dropped) if it fails or is late."""
+        self._raise_if_lost()
+        try:
+            await self._conn.fetchval("SELECT 1", timeout=LISTEN_PROBE_TIMEOUT_S)
+        except (*_CONNECTION_ERRORS, asyncpg.PostgresError) as exc:
+            self.lose(_reason(exc))
+            # Dropped, not reused: a connection that stopped answering must not go back to the pool.
+            with contextlib.suppress(*_CONNECTION_ERRORS):
+                self._conn.terminate()
+        self._raise_if_lost()
 
 
 async def _keep_session(_conn: asyncpg.Connection) -> None:

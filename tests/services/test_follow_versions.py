@@ -7,10 +7,12 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+import asyncpg
 import pytest
 
 from bot.clock import ManualClock
 from bot.core import open_core
+from bot.errors import ListenLost, StoreUnavailable
 from bot.settings import Settings
 from tests.shared_files import un_list
 
@@ -90,3 +92,76 @@ async def test_following_retries_after_a_failure_and_stops_when_cancelled(
         tried = len(failures())
         await asyncio.sleep(2 * pause)
         assert len(failures()) == tried  # no try after the cancellation
+
+
+async def _stop(task: asyncio.Task[None]) -> int:
+    """Cancel a task until it ends (a swallowed cancel must fail the test, not hang it); how many it took."""
+    for cancels in range(1, 6):
+        task.cancel()
+        await asyncio.wait({task}, timeout=2)
+        if task.done():
+            return cancels
+    raise AssertionError("the task ignores cancellation")
+
+
+async def _terminate_listening_backend(url: str) -> int:
+    """Kill the server process behind this database's listening connection (as a restart or an admin would);
+    only this test's database is touched. How many were killed."""
+    conn = await asyncpg.connect(url, timeout=10)
+    try:
+        rows = await conn.fetch(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid() AND query ILIKE 'LISTEN%'"
+        )
+    finally:
+        await conn.close()
+    return sum(1 for row in rows if row[0])
+
+
+@pytest.mark.parametrize("engine", ["postgresql"])
+async def test_a_dropped_listening_connection_is_noticed_and_the_follower_catches_up(
+    engine: str, settings: Settings, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server ends the listening connection: the follower does not wait forever on a dead connection but fails
+    (a store error, logged, no database URL in it), listens again, and picks up the version imported while it was
+    deaf; the next version is heard at once. No poll runs here: only listening can bring the versions in."""
+    caplog.set_level(logging.INFO, logger="bot.core")
+    pause = 1.0
+
+    def failures() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if r.name == "bot.core" and r.getMessage() == FAILED]
+
+    assert settings.database_url is not None
+    url = settings.database_url.reveal()
+    async with open_core(settings, clock=clock) as follower, open_core(settings, clock=clock) as importer:
+        listening = asyncio.Event()
+        following = asyncio.create_task(follower.keep_following_versions(listening=listening, pause=pause))
+        try:
+            await asyncio.wait_for(listening.wait(), 10)
+            listening.clear()
+            assert await _terminate_listening_backend(url) == 1
+            await _until(lambda: len(failures()) == 1, "the lost connection to be noticed", seconds=5)
+            error = failures()[0].exc_info
+            assert error is not None and isinstance(error[1], ListenLost)
+            assert isinstance(error[1], StoreUnavailable)
+            assert url not in str(error[1]) and "postgresql://" not in str(error[1])
+            # Deaf (before the retry): an import now is announced to nobody.
+            assert not listening.is_set()
+            deaf = await importer.importer.import_bytes(un_list("2020-03-20").read_bytes(), "while-deaf.xml")
+            assert deaf.version is not None
+            assert not listening.is_set()  # committed (and announced) before the follower listened again
+            await _until(lambda: follower.lists.version is not None, "the missed version after listening again")
+            assert follower.lists.version is not None and follower.lists.version.id == deaf.version.id
+            assert listening.is_set() and not following.done()
+            heard = await importer.importer.import_bytes(un_list("2024-09-21").read_bytes(), "heard.xml")
+            assert heard.version is not None
+            await _until(
+                lambda: follower.lists.version is not None and follower.lists.version.id == heard.version.id,
+                "the next version to be heard",
+                seconds=5,
+            )
+            assert len(failures()) == 1
+        finally:
+            cancels = await _stop(following)
+        assert following.cancelled()
+        assert cancels == 1  # one cancel ends it, even after a lost connection (that cancel used to be swallowed)
