@@ -4,8 +4,10 @@ and the follower keeps listening: a failed listen is logged and tried again afte
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -13,7 +15,8 @@ import pytest
 from bot.clock import ManualClock
 from bot.core import open_core
 from bot.errors import ListenLost, StoreUnavailable
-from bot.settings import Settings
+from bot.settings import Secret, Settings
+from bot.store import postgres
 from tests.shared_files import un_list
 
 
@@ -165,3 +168,103 @@ async def test_a_dropped_listening_connection_is_noticed_and_the_follower_catche
             cancels = await _stop(following)
         assert following.cancelled()
         assert cancels == 1  # one cancel ends it, even after a lost connection (that cancel used to be swallowed)
+
+
+class _CuttableProxy:
+    """A TCP relay on 127.0.0.1 to the PostgreSQL server whose connections can be cut silently: from then on their
+    bytes are read and dropped, both ways, and nothing is closed (a network that stops delivering, no FIN, no RST).
+    New connections still go through."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.by_local_port: dict[int, list[asyncio.StreamWriter]] = {}  # by the port the server sees
+        self.cut: set[int] = set()
+        self.listening: set[int] = set()  # connections that sent a LISTEN
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        """Listen on a free port; which one."""
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def _relay(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        server_r, server_w = await asyncio.open_connection(self.host, self.port)
+        local_port = int(server_w.get_extra_info("sockname")[1])  # the server sees this as client_port
+        self.by_local_port[local_port] = [client_w, server_w]
+
+        async def pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while data := await reader.read(65536):
+                if writer is server_w and b"LISTEN " in data:  # the test server speaks without TLS
+                    self.listening.add(local_port)
+                if local_port not in self.cut:
+                    writer.write(data)
+                    await writer.drain()
+
+        for reader, writer in ((client_r, server_w), (server_r, client_w)):
+            task = asyncio.create_task(pump(reader, writer))
+            self._tasks.add(task)
+
+    async def close(self) -> None:
+        """Stop relaying and close every connection (each end sees it closed)."""
+        if self._server is not None:
+            self._server.close()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for writers in self.by_local_port.values():
+            for writer in writers:
+                writer.close()
+
+
+@pytest.mark.parametrize("engine", ["postgresql"])
+async def test_a_silently_cut_listening_connection_is_noticed_by_its_check(
+    engine: str,
+    settings: Settings,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The network stops delivering on the listening connection without closing it: no callback fires, so the
+    periodic check (shortened here from 30 s) must notice, give up on that connection, and listen on a new one."""
+    caplog.set_level(logging.INFO, logger="bot.core")
+    monkeypatch.setattr(postgres, "LISTEN_CHECK_SECONDS", 0.3)
+    monkeypatch.setattr(postgres, "LISTEN_PROBE_TIMEOUT_S", 0.5)
+
+    def failures() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if r.name == "bot.core" and r.getMessage() == FAILED]
+
+    assert settings.database_url is not None
+    url = settings.database_url.reveal()
+    parts = urlsplit(url)
+    proxy = _CuttableProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
+    port = await proxy.start()
+    relayed = dataclasses.replace(
+        settings, database_url=Secret(urlunsplit(parts._replace(netloc=f"{parts.username}@127.0.0.1:{port}")))
+    )
+    try:
+        async with open_core(relayed, clock=clock) as follower, open_core(settings, clock=clock) as importer:
+            listening = asyncio.Event()
+            following = asyncio.create_task(follower.keep_following_versions(listening=listening, pause=0.5))
+            try:
+                await asyncio.wait_for(listening.wait(), 10)
+                listening.clear()
+                await asyncio.sleep(1)  # a few checks pass on a healthy connection
+                assert failures() == []
+                assert len(proxy.listening) == 1
+                proxy.cut |= proxy.listening
+                await _until(lambda: len(failures()) == 1, "the silent connection to be noticed", seconds=5)
+                error = failures()[0].exc_info
+                assert error is not None and isinstance(error[1], ListenLost)
+                assert url not in str(error[1])
+                await asyncio.wait_for(listening.wait(), 10)
+                result = await importer.importer.import_bytes(un_list("2020-03-20").read_bytes(), "after-cut.xml")
+                assert result.version is not None
+                await _until(lambda: follower.lists.version is not None, "the version to reach the follower")
+                assert follower.lists.version is not None and follower.lists.version.id == result.version.id
+            finally:
+                cancels = await _stop(following)
+                await proxy.close()  # before the pools close: a cut connection would not answer their goodbye
+            assert cancels == 1
+    finally:
+        await proxy.close()
