@@ -77,8 +77,11 @@ def test_ask_help_follows_the_locale(loaded_cli: Path) -> None:
     korean = run_cli(loaded_cli, "ask", "--locale", "ko", "help")
     assert korean.returncode == 0, korean.stderr
     # Commands, options and descriptions as a Korean-speaking user sees them in Discord (bot/i18n/ko.py) ...
-    assert "`/제재 개수 [제재체제] [기준일]` — 목록에 오른 개인과 단체의 수(현재 또는 지난 날짜 기준)." in korean.stdout
-    assert "`/도움말` — 각 명령어가 하는 일." in korean.stdout
+    assert (
+        "`/제재 집계 [제재체제] [기준일]` — "
+        "제재 목록에 등재된 개인과 단체의 수를 현재 또는 지난 날짜 기준으로 집계합니다." in korean.stdout
+    )
+    assert "`/도움말` — 각 명령어의 기능을 설명합니다." in korean.stdout
     assert "How many individuals and entities" not in korean.stdout and "What each command does" not in korean.stdout
     english = run_cli(loaded_cli, "ask", "help")
     assert english.returncode == 0, english.stderr

@@ -64,7 +64,7 @@ async def test_korean_names_descriptions_and_options_are_registered(e2e: E2E) ->
     registered = {c["name"]: c for c in e2e.fake.commands()}
     nodes = dict(node for name in READ_ONLY for node in _walk(registered[name]))
     assert nodes["sanctions"]["name_localizations"] == {"ko": "제재"}
-    assert nodes["sanctions count"]["name_localizations"] == {"ko": "개수"}
+    assert nodes["sanctions count"]["name_localizations"] == {"ko": "집계"}
     assert nodes["sanctions count regime"]["name_localizations"] == {"ko": "제재체제"}
     assert nodes["sanctions count as_of"]["name_localizations"] == {"ko": "기준일"}
     assert nodes["statement quotes search"]["name_localizations"] == {"ko": "검색어"}
