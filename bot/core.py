@@ -291,18 +291,24 @@ class Core:
         listening: asyncio.Event | None = None,
         pause: float = FOLLOW_RETRY_SECONDS,
     ) -> None:
-        """follow_versions() until cancelled: if the listening connection fails, say so and listen again after
-        `pause` seconds. `ready` is awaited first (the bot: until Discord is ready)."""
+        """follow_versions() until cancelled: if the listening connection fails, say so and listen again, at once
+        if it had been listening for `pause` seconds or more, else after `pause` seconds (so failing tries come no
+        faster than one a pause). `ready` is awaited first (the bot: until Discord is ready)."""
         if ready is not None:
             await ready()
+        loop = asyncio.get_running_loop()
         while True:
+            started = loop.time()
             try:
                 await self.follow_versions(listening)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("listening for new list versions failed; the 5-minute poll covers it, retrying")
-                await asyncio.sleep(pause)
+                # A connection that served a while and then dropped (a server restart, a cut) is replaced at once:
+                # every second deaf is a second of versions heard late.
+                if loop.time() - started < pause:
+                    await asyncio.sleep(pause)
 
     # --- /about, service by service ---------------------------------------------------------------------------
 

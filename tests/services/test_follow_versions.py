@@ -127,9 +127,10 @@ async def test_a_dropped_listening_connection_is_noticed_and_the_follower_catche
 ) -> None:
     """The server ends the listening connection: the follower does not wait forever on a dead connection but fails
     (a store error, logged, no database URL in it), listens again, and picks up the version imported while it was
-    deaf; the next version is heard at once. No poll runs here: only listening can bring the versions in."""
+    deaf; the next version is heard at once. No poll runs here: only listening can bring the versions in. A try
+    that fails at once waits the pause; a connection that had served longer than the pause is replaced at once."""
     caplog.set_level(logging.INFO, logger="bot.core")
-    pause = 1.0
+    pause = 2.0  # the window in which the follower is deaf: an import commits in it
 
     def failures() -> list[logging.LogRecord]:
         return [r for r in caplog.records if r.name == "bot.core" and r.getMessage() == FAILED]
@@ -164,6 +165,12 @@ async def test_a_dropped_listening_connection_is_noticed_and_the_follower_catche
                 seconds=5,
             )
             assert len(failures()) == 1
+            # Listening for longer than the pause, then dropped: listened again at once, not after the pause.
+            listening.clear()
+            await asyncio.sleep(pause * 1.1)
+            assert await _terminate_listening_backend(url) == 1
+            await _until(lambda: len(failures()) == 2, "the second lost connection to be noticed", seconds=5)
+            await asyncio.wait_for(listening.wait(), pause * 0.75)
         finally:
             cancels = await _stop(following)
         assert following.cancelled()
