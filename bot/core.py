@@ -46,6 +46,7 @@ AboutSection = Callable[[], Awaitable[list[tuple[str, str]]]]
 ANNOUNCED_POLL_SECONDS = 300.0
 # After the listening connection failed: the pause before listening again (the poll covers the gap meanwhile).
 FOLLOW_RETRY_SECONDS = ANNOUNCED_POLL_SECONDS / 10
+FOLLOW_LOOP = "listening for new list versions"  # its name in /about's "Background jobs" while it fails
 
 
 class Core:
@@ -275,6 +276,7 @@ class Core:
         wake = asyncio.Event()
         async with self.db.listen(VERSIONS_CHANNEL, lambda _payload: wake.set()) as held:
             log.info("listening for new list versions channel=%s", VERSIONS_CHANNEL)
+            self.loops.succeeded(FOLLOW_LOOP)  # (a failure before is no longer shown in /about)
             if listening is not None:
                 listening.set()
             # Anything committed before the listener was in place, or while a lost connection was being replaced.
@@ -303,8 +305,12 @@ class Core:
                 await self.follow_versions(listening)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("listening for new list versions failed; the 5-minute poll covers it, retrying")
+            except Exception as exc:
+                state = self.loops.failed(FOLLOW_LOOP, exc, base=pause, cap=pause, logged=True)  # shown in /about
+                log.exception(
+                    "listening for new list versions failed; the 5-minute poll covers it, retrying reference=%s",
+                    state.last_reference,
+                )
                 # A connection that served a while and then dropped (a server restart, a cut) is replaced at once:
                 # every second deaf is a second of versions heard late.
                 if loop.time() - started < pause:

@@ -140,8 +140,9 @@ class LoopHealth:
         state.failures = 0
         state.retry_at = None
 
-    def failed(self, name: str, exc: BaseException, *, base: float, cap: float) -> LoopState:
-        """Record a failed pass: a reference, the traceback in the log, and the jittered time of the next try."""
+    def failed(self, name: str, exc: BaseException, *, base: float, cap: float, logged: bool = False) -> LoopState:
+        """Record a failed pass: a reference, the traceback in the log (unless the caller `logged` it, with the
+        state's reference), and the jittered time of the next try."""
         state = self.state(name)
         state.passes += 1
         state.failures += 1
@@ -150,6 +151,8 @@ class LoopHealth:
         state.last_error = f"{type(exc).__name__}: {_one_line(exc)}"
         wait = backoff.delay(state.failures, base, cap, self.rng)
         state.retry_at = self.monotonic() + wait
+        if logged:
+            return state
         log.error(
             "background loop failed loop=%s reference=%s failures=%d retry_in_s=%.0f",
             name,

@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 
 from bot.clock import ManualClock
-from bot.core import open_core
+from bot.core import FOLLOW_LOOP, open_core
 from bot.errors import ListenLost, StoreUnavailable
 from bot.settings import Secret, Settings
 from bot.store import postgres
@@ -42,7 +42,7 @@ async def test_a_version_imported_elsewhere_reaches_a_follower_at_once(
             await asyncio.gather(following, return_exceptions=True)
 
 
-FAILED = "listening for new list versions failed; the 5-minute poll covers it, retrying"
+FAILED = "listening for new list versions failed; the 5-minute poll covers it, retrying reference="
 
 
 async def _until(condition: Callable[[], bool], what: str, seconds: float = 10) -> None:
@@ -63,7 +63,7 @@ async def test_following_retries_after_a_failure_and_stops_when_cancelled(
     pause = 0.2
 
     def failures() -> list[logging.LogRecord]:
-        return [r for r in caplog.records if r.name == "bot.core" and r.getMessage() == FAILED]
+        return [r for r in caplog.records if r.name == "bot.core" and r.getMessage().startswith(FAILED)]
 
     async with open_core(settings, clock=clock) as follower:
         if engine == "postgresql":
@@ -133,7 +133,7 @@ async def test_a_dropped_listening_connection_is_noticed_and_the_follower_catche
     pause = 2.0  # the window in which the follower is deaf: an import commits in it
 
     def failures() -> list[logging.LogRecord]:
-        return [r for r in caplog.records if r.name == "bot.core" and r.getMessage() == FAILED]
+        return [r for r in caplog.records if r.name == "bot.core" and r.getMessage().startswith(FAILED)]
 
     assert settings.database_url is not None
     url = settings.database_url.reveal()
@@ -149,14 +149,19 @@ async def test_a_dropped_listening_connection_is_noticed_and_the_follower_catche
             assert error is not None and isinstance(error[1], ListenLost)
             assert isinstance(error[1], StoreUnavailable)
             assert url not in str(error[1]) and "postgresql://" not in str(error[1])
-            # Deaf (before the retry): an import now is announced to nobody.
+            # Deaf (before the retry): /about says so, with the reference the log has; an import now is announced to
+            # nobody.
             assert not listening.is_set()
+            reference = failures()[0].getMessage().rsplit("=", 1)[1]
+            jobs = dict(await follower.loops.about()).get("Background jobs", "")
+            assert FOLLOW_LOOP in jobs and reference in jobs, jobs
             deaf = await importer.importer.import_bytes(un_list("2020-03-20").read_bytes(), "while-deaf.xml")
             assert deaf.version is not None
             assert not listening.is_set()  # committed (and announced) before the follower listened again
             await _until(lambda: follower.lists.version is not None, "the missed version after listening again")
             assert follower.lists.version is not None and follower.lists.version.id == deaf.version.id
             assert listening.is_set() and not following.done()
+            assert await follower.loops.about() == []  # listening again: no longer shown as failing
             heard = await importer.importer.import_bytes(un_list("2024-09-21").read_bytes(), "heard.xml")
             assert heard.version is not None
             await _until(
@@ -241,7 +246,7 @@ async def test_a_silently_cut_listening_connection_is_noticed_by_its_check(
     monkeypatch.setattr(postgres, "LISTEN_PROBE_TIMEOUT_S", 0.5)
 
     def failures() -> list[logging.LogRecord]:
-        return [r for r in caplog.records if r.name == "bot.core" and r.getMessage() == FAILED]
+        return [r for r in caplog.records if r.name == "bot.core" and r.getMessage().startswith(FAILED)]
 
     assert settings.database_url is not None
     url = settings.database_url.reveal()
