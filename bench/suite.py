@@ -310,25 +310,14 @@ async def interaction_rows(tmp: Path, store: Path, quick: bool) -> list[Row]:
     await fake.start()
     await floor_fake.start()
 
-    def env_for(discord: Any) -> dict[str, str]:
-        return child_env(
-            DISCORD_TOKEN=fake_token(),
-            DISCORD_API_BASE=discord.api_base,
-            DISCORD_GATEWAY_URL=discord.gateway_url,
-            DATABASE_PATH=str(db),
-            SYNC_INTERVAL_MINUTES="0",
-            COMMANDS_PER_MINUTE="0",  # three users send thousands: the per-user limit would answer most
-            LOG_LEVEL="ERROR",
-        )
-
     rows: list[Row] = []
     try:
-        bot, _ = await start_bot(fake, bot_args(), env_for(fake), work)
+        bot, _ = await start_bot(fake, bot_args(), bot_env(fake, db), work)
         floor_bot: BotProcess | None = None
         try:
             await fake.wait_for_commands(timeout=60)
             floor_fake._commands = copy.deepcopy(fake._commands)  # the commands the bot registered, on both
-            floor_bot, _ = await start_bot(floor_fake, floor_bot_args(), env_for(floor_fake), work)
+            floor_bot, _ = await start_bot(floor_fake, floor_bot_args(), bot_env(floor_fake, db), work)
             calls = [*READS, *AUTOCOMPLETES]
             project, floor = await per_call_cpu([(fake, bot), (floor_fake, floor_bot)], calls, repeat, rounds)
             for name, ms in project.items():
@@ -397,6 +386,19 @@ async def interaction_rows(tmp: Path, store: Path, quick: bool) -> list[Row]:
     return rows
 
 
+def bot_env(discord: Any, db: Path) -> dict[str, str]:
+    """The environment of a bot process (ours or the floor) logged in to one local Discord, on the store `db`."""
+    return child_env(
+        DISCORD_TOKEN=fake_token(),
+        DISCORD_API_BASE=discord.api_base,
+        DISCORD_GATEWAY_URL=discord.gateway_url,
+        DATABASE_PATH=str(db),
+        SYNC_INTERVAL_MINUTES="0",
+        COMMANDS_PER_MINUTE="0",  # three users send thousands: the per-user limit would answer most
+        LOG_LEVEL="ERROR",
+    )
+
+
 def fake_token() -> str:
     """The token the local Discord accepts from the bench's bots."""
     from _procs import TOKEN
@@ -452,15 +454,7 @@ async def scale_rows(tmp: Path, factor: int, runs: int) -> list[Row]:
     rows: list[Row] = []
     fake = new_fake()
     await fake.start()
-    env = child_env(
-        DISCORD_TOKEN=fake_token(),
-        DISCORD_API_BASE=fake.api_base,
-        DISCORD_GATEWAY_URL=fake.gateway_url,
-        DATABASE_PATH=str(db),
-        SYNC_INTERVAL_MINUTES="0",
-        COMMANDS_PER_MINUTE="0",  # three users send thousands: the per-user limit would answer most
-        LOG_LEVEL="ERROR",
-    )
+    env = bot_env(fake, db)
     try:
         # First start: no index of this version on disk (an import made while the bot was down). The bot connects
         # at once and builds the index in a child process; answers that search wait for it.
